@@ -1,0 +1,76 @@
+# Jiaozi (教资) — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEACHERS ?= 300
+CHROMIUM ?= /usr/bin/chromium
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --requirement requirements/dev.lock
+	@touch $@
+
+setup: $(VENV)/.installed ## Create .venv and install the locked dependencies (no database work)
+
+browser: ## Install Debian's Chromium for the browser tests when it is missing
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium (apt-get)…"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+migrate: setup ## Apply the database migrations
+	@mkdir -p var
+	$(PY) manage.py migrate --no-input
+
+demo: migrate ## Load the demo data (Anhui 2024, personas, $(TEACHERS) teachers)
+	$(PY) manage.py seed_demo --teachers $(TEACHERS)
+
+run: demo ## Set up, migrate, load the demo and serve it on http://$(HOST):$(PORT)
+	@$(PY) manage.py demo_signins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup browser ## The whole suite: unit, integration, API schema and browser journeys
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+unit: setup ## The suite without the browser journeys
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not e2e"
+
+e2e: setup browser ## Browser journeys in Chromium (screenshots in e2e/screenshots/)
+	$(BIN)/pytest -q -m e2e e2e
+
+lint: setup ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: setup ## mypy with django-stubs
+	$(BIN)/mypy config jiaozi
+
+migrations-check: setup ## Fail when a model change has no migration
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup ## Benchmarks against the targets of PRODUCT.md §10 (writes bench/results.md)
+	$(PY) bench/run.py
+
+lock: setup ## Re-resolve the lock files from requirements/*.in
+	cd requirements && ../$(BIN)/uv pip compile -q base.in -o base.lock --python-version 3.11 && \
+	  ../$(BIN)/uv pip compile -q dev.in -o dev.lock --python-version 3.11
+
+clean: ## Remove the virtualenv, the demo database and caches
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache e2e/screenshots
+
+.PHONY: help setup browser migrate demo run test unit e2e lint format typecheck migrations-check bench lock clean

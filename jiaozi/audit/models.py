@@ -1,0 +1,95 @@
+"""Append-only, hash-chained audit log (§9).
+
+Rows are chained per *chain key* (the institution that acted, or a shard for public and
+applicant actions), so writers in different institutions never wait for each other.
+``AuditChain`` holds each chain's head; advancing it by compare-and-set serialises the
+writers of one chain and lets the verifier notice a removed tail row.
+See docs/decisions/0004-audit-chain-per-institution.md.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditKind(models.IntegerChoices):
+    # Sign-in and sessions 1xx
+    LOGIN_SUCCEEDED = 101, _("登录成功")
+    LOGIN_FAILED = 102, _("登录失败")
+    LOGOUT = 103, _("退出登录")
+    LOGIN_LOCKED = 104, _("账号锁定")
+    OTP_ENROLLED = 105, _("绑定动态口令")
+    OTP_FAILED = 106, _("动态口令错误")
+    PASSWORD_CHANGED = 107, _("修改密码")
+    ACCESS_DENIED = 110, _("拒绝访问")
+    # Staff filing 2xx
+    STAFF_CREATED = 201, _("工作人员备案")
+    STAFF_UPDATED = 202, _("工作人员信息变更")
+    STAFF_DISABLED = 203, _("工作人员停用")
+    STAFF_ENABLED = 204, _("工作人员启用")
+    STAFF_PASSWORD_RESET = 205, _("重置工作人员密码")
+    STAFF_DISABLED_INACTIVE = 206, _("长期未登录停用")
+    SERVICE_TOKEN_CREATED = 210, _("创建接口令牌")
+    SERVICE_TOKEN_REVOKED = 211, _("吊销接口令牌")
+    # Institutions 3xx
+    INSTITUTION_CREATED = 301, _("新增机构")
+    INSTITUTION_UPDATED = 302, _("机构信息变更")
+    # Data access 4xx
+    UNMASKED_VIEW = 401, _("查看完整个人信息")
+    EXPORT = 402, _("导出数据")
+    # Teacher records 5xx
+    TEACHER_IMPORTED = 501, _("导入教师数据")
+    TEACHER_CREATED = 502, _("新增教师")
+    TEACHER_UPDATED = 503, _("修改教师信息")
+    # Campaigns 6xx
+    CAMPAIGN_CREATED = 601, _("创建注册工作")
+    CAMPAIGN_UPDATED = 602, _("修改注册工作")
+
+
+class AuditChain(models.Model):
+    key = models.CharField(max_length=64, primary_key=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = _("审计链")
+        verbose_name_plural = _("审计链")
+
+
+class AuditEvent(models.Model):
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
+        DENIED = "denied", _("拒绝")
+
+    chain_key = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    kind = models.PositiveIntegerField(_("事件"), choices=AuditKind.choices)
+    # Plain ids, no foreign keys: the log outlives what it describes and is never
+    # updated by a cascade.
+    actor_id = models.BigIntegerField(_("操作人"), null=True, blank=True)
+    actor_label = models.CharField(_("操作人姓名"), max_length=128, blank=True)
+    institution_id = models.BigIntegerField(_("机构"), null=True, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象"), max_length=64, blank=True)
+    outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["chain_key", "seq"], name="audit_event_chain_seq")]
+        indexes = [
+            models.Index(fields=["institution_id", "at"]),
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor_id", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain_key}#{self.seq} {self.get_kind_display()}"

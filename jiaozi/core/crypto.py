@@ -1,0 +1,125 @@
+"""Field-level encryption of personal data (GB/T 39786-2021).
+
+Values are encrypted with SM4-GCM (or AES-GCM, by setting) under a named key, so keys
+can rotate: every ciphertext carries the id of the key that made it. Equality lookups
+and uniqueness use a blind index: HMAC-SM3 (or HMAC-SHA256) of the normalised value
+under a separate key.
+
+Stored form: ``<alg>$<key id>$<base64(nonce ‖ ciphertext ‖ tag)>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+NONCE_BYTES = 12
+TAG_BYTES = 16
+ALGORITHMS = {"sm4-gcm": "sm4", "aes-gcm": "aes"}
+
+
+class DecryptionError(ValueError):
+    """The ciphertext was altered, or its key is unknown."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    algorithm: str
+    keys: dict[str, bytes]
+    active: str
+    blind_key: bytes
+
+
+def _b64(value: str, name: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid base64.") from exc
+
+
+@lru_cache(maxsize=4)
+def _keyring(algorithm: str, keys_spec: str, active: str, blind: str) -> KeyRing:
+    if algorithm not in ALGORITHMS:
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_ALGORITHM must be one of {sorted(ALGORITHMS)}.")
+    keys: dict[str, bytes] = {}
+    for item in keys_spec.split(","):
+        key_id, _, value = item.strip().partition(":")
+        key = _b64(value, "FIELD_ENCRYPTION_KEYS")
+        allowed = (16,) if algorithm == "sm4-gcm" else (16, 24, 32)
+        if len(key) not in allowed:
+            raise ImproperlyConfigured(f"Key {key_id} must be {allowed} bytes for {algorithm}.")
+        keys[key_id] = key
+    if active not in keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_ACTIVE_KEY names no key in FIELD_ENCRYPTION_KEYS.")
+    blind_key = _b64(blind, "BLIND_INDEX_KEY")
+    if len(blind_key) < 16:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY must be at least 16 bytes.")
+    return KeyRing(algorithm, keys, active, blind_key)
+
+
+def keyring() -> KeyRing:
+    return _keyring(
+        settings.FIELD_ENCRYPTION_ALGORITHM,
+        settings.FIELD_ENCRYPTION_KEYS,
+        settings.FIELD_ENCRYPTION_ACTIVE_KEY,
+        settings.BLIND_INDEX_KEY,
+    )
+
+
+def _cipher(algorithm: str, key: bytes, mode: modes.GCM) -> Cipher:
+    if algorithm == "sm4-gcm":
+        return Cipher(algorithms.SM4(key), mode)
+    return Cipher(algorithms.AES(key), mode)
+
+
+def encrypt(plaintext: str, *, context: str = "") -> str:
+    """Encrypt ``plaintext``; ``context`` (e.g. the column name) is bound as associated
+    data, so a ciphertext copied into another column fails to decrypt."""
+    ring = keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = _cipher(ring.algorithm, ring.keys[ring.active], modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(context.encode())
+    body = encryptor.update(plaintext.encode()) + encryptor.finalize()
+    blob = base64.b64encode(nonce + body + encryptor.tag).decode("ascii")
+    return f"{ring.algorithm}${ring.active}${blob}"
+
+
+def decrypt(stored: str, *, context: str = "") -> str:
+    try:
+        algorithm, key_id, blob = stored.split("$", 2)
+        raw = base64.b64decode(blob, validate=True)
+    except ValueError as exc:
+        raise DecryptionError("Malformed ciphertext.") from exc
+    ring = keyring()
+    key = ring.keys.get(key_id)
+    if key is None or algorithm not in ALGORITHMS or len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("Unknown key or malformed ciphertext.")
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    decryptor = _cipher(algorithm, key, modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(context.encode())
+    try:
+        return (decryptor.update(body) + decryptor.finalize()).decode()
+    except InvalidTag as exc:
+        raise DecryptionError("Ciphertext failed authentication.") from exc
+
+
+def keyed_hash(data: bytes, key: bytes) -> str:
+    """HMAC-SM3 (or HMAC-SHA256 when AES is chosen), hex."""
+    algorithm = hashes.SM3() if keyring().algorithm == "sm4-gcm" else hashes.SHA256()
+    mac = hmac.HMAC(key, algorithm)
+    mac.update(data)
+    return mac.finalize().hex()
+
+
+def blind_index(value: str, *, context: str = "") -> str:
+    """Deterministic keyed hash of the normalised value, for equality and uniqueness."""
+    normalised = value.strip().upper()
+    return keyed_hash(f"{context}\x00{normalised}".encode(), keyring().blind_key)
