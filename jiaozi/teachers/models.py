@@ -1,0 +1,172 @@
+"""Teacher facts kept by schools (§4, §12): the teacher, the certificates in the
+registry with their registration record, appraisals, training hours and breaks."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiaozi.core.fields import EncryptedField
+from jiaozi.core.models import TimeStampedModel
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class PostType(models.TextChoices):
+    FULL_TIME = "full_time", _("专任教师")
+    DUAL = "dual", _("双肩挑")
+    LAB = "lab", _("实验教学")
+    MENTAL_HEALTH = "mental_health", _("心理健康教育")
+    YOUNG_PIONEERS = "young_pioneers", _("少先队工作")
+    EDU_IT = "edu_it", _("教育信息化运维")
+    OTHER = "other", _("其他")
+
+
+class EmploymentType(models.TextChoices):
+    PUBLIC_ESTABLISHED = "public_established", _("公办在编")
+    PUBLIC_EQUAL_PAY = "public_equal_pay", _("公办聘用同等待遇")
+    PRIVATE_HIRED = "private_hired", _("民办聘用")
+    OTHER = "other", _("其他")
+
+
+class Health(models.TextChoices):
+    FIT = "fit", _("健康")
+    UNFIT = "unfit", _("不适合")
+
+
+class QualificationType(models.TextChoices):
+    """资格种类 with the digit used in certificate numbers (§6)."""
+
+    KINDERGARTEN = "1", _("幼儿园")
+    PRIMARY = "2", _("小学")
+    JUNIOR = "3", _("初级中学")
+    SENIOR = "4", _("高级中学")
+    VOCATIONAL = "5", _("中等职业学校")
+    VOCATIONAL_PRACTICE = "6", _("中职实习指导")
+    HIGHER = "7", _("高等学校")
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("撤销")
+    LOST = "lost", _("丧失")
+
+
+class Conclusion(models.TextChoices):
+    QUALIFIED = "qualified", _("注册合格")
+    DEFERRED = "deferred", _("暂缓注册")
+    UNQUALIFIED = "unqualified", _("注册不合格")
+
+
+class AppraisalGrade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    QUALIFIED = "qualified", _("合格")
+    BASIC = "basic", _("基本合格")
+    FAILED = "failed", _("不合格")
+
+
+class EthicsResult(models.TextChoices):
+    PASSED = "passed", _("合格")
+    FAILED = "failed", _("不合格")
+
+
+class Teacher(TimeStampedModel):
+    resident_id = EncryptedField(_("身份证号"), index="resident_id", unique=True)
+    name = models.CharField(_("姓名"), max_length=64)
+    sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices)
+    phone = EncryptedField(_("手机号"), index="phone", blank=True, default="")
+    school = models.ForeignKey(
+        "orgs.Institution", on_delete=models.PROTECT, related_name="teachers", verbose_name=_("学校")
+    )
+    post_type = models.CharField(_("岗位类别"), max_length=32, choices=PostType.choices)
+    employment_type = models.CharField(_("用工类型"), max_length=32, choices=EmploymentType.choices)
+    health = models.CharField(_("身心健康"), max_length=8, choices=Health.choices, default=Health.FIT)
+    probation_passed_on = models.DateField(_("试用期满考核合格日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("教师")
+        verbose_name_plural = _("教师")
+        indexes = [models.Index(fields=["school", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certificate(TimeStampedModel):
+    """A teacher qualification certificate in the registry, with its registration
+    record (last conclusion and validity)."""
+
+    number = models.CharField(_("证书编号"), max_length=17, unique=True)
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="certificates")
+    qualification_type = models.CharField(_("资格种类"), max_length=1, choices=QualificationType.choices)
+    subject = models.CharField(_("任教学科"), max_length=64, blank=True)
+    status = models.CharField(_("证书状态"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
+    last_conclusion = models.CharField(_("上次注册结论"), max_length=16, choices=Conclusion.choices, blank=True)
+    valid_from = models.DateField(_("注册有效期起"), null=True, blank=True)
+    valid_to = models.DateField(_("注册有效期止"), null=True, blank=True)
+    registered_on = models.DateField(_("注册日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("教师资格证书")
+        verbose_name_plural = _("教师资格证书")
+        indexes = [models.Index(fields=["status", "valid_to"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AnnualAppraisal(models.Model):
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="annual_appraisals")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    grade = models.CharField(_("等次"), max_length=16, choices=AppraisalGrade.choices)
+
+    class Meta:
+        verbose_name = _("年度考核")
+        verbose_name_plural = _("年度考核")
+        constraints = [models.UniqueConstraint(fields=["teacher", "year"], name="teachers_annual_appraisal_year")]
+
+
+class EthicsAppraisal(models.Model):
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="ethics_appraisals")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    result = models.CharField(_("结果"), max_length=16, choices=EthicsResult.choices)
+
+    class Meta:
+        verbose_name = _("师德考核")
+        verbose_name_plural = _("师德考核")
+        constraints = [models.UniqueConstraint(fields=["teacher", "year"], name="teachers_ethics_appraisal_year")]
+
+
+class TrainingRecord(models.Model):
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="training_records")
+    date = models.DateField(_("日期"))
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1)
+    programme = models.CharField(_("项目名称"), max_length=128)
+
+    class Meta:
+        verbose_name = _("培训学时")
+        verbose_name_plural = _("培训学时")
+        indexes = [models.Index(fields=["teacher", "date"])]
+
+
+class TeachingBreak(models.Model):
+    """中止任教: approved study, training, sick or maternity leave do not count against
+    registration; unapproved breaks over 180 days in the cycle do."""
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="teaching_breaks")
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    reason = models.CharField(_("原因"), max_length=128, blank=True)
+    approved = models.BooleanField(_("是否批准"), default=False)
+
+    class Meta:
+        verbose_name = _("中止任教")
+        verbose_name_plural = _("中止任教")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="teachers_break_end_after_start")
+        ]
