@@ -1,3 +1,6 @@
+"""URLs. The staff entrance, its pages and the Django admin live under the
+unguessable STAFF_URL_PREFIX; nothing public links there (§8)."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -7,5 +10,11 @@ staff = settings.STAFF_URL_PREFIX
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(f"{staff}/admin/", admin.site.urls),
+    path(f"{staff}/accounts/", include("jiaozi.accounts.urls")),
+    path(f"{staff}/orgs/", include("jiaozi.orgs.urls")),
+    path(f"{staff}/audit/", include("jiaozi.audit.urls")),
+    path(f"{staff}/teachers/", include("jiaozi.teachers.urls")),
+    path(f"{staff}/registration/", include("jiaozi.registration.urls")),
+    path(f"{staff}/", include("jiaozi.workspace.urls")),
     path("", include("jiaozi.portal.urls")),
 ]
