@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "jiaozi.portal",
     "jiaozi.teachers",
     "jiaozi.registration",
+    "jiaozi.certificates",
+    "jiaozi.notifications",
 ]
 
 MIDDLEWARE = [
