@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from jiaozi.core.errors import NotFound
@@ -36,5 +37,5 @@ def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
     """Fetch one object from an already-scoped queryset, or raise ``NotFound``."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound("记录不存在或不在您的管辖范围内。") from None

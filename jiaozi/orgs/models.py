@@ -27,7 +27,9 @@ class Division(models.Model):
     code = models.CharField(_("区划代码"), max_length=6, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     is_province_direct = models.BooleanField(
         _("省直管县"), default=False, help_text=_("省直管县（市）在认定和注册中按市级行事")
     )
@@ -68,7 +70,11 @@ class Institution(TimeStampedModel):
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="institutions")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("上级机构"),
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
@@ -81,6 +87,11 @@ class Institution(TimeStampedModel):
     phone = models.CharField(_("咨询电话"), max_length=64, blank=True)
     office_hours = models.CharField(_("办公时间"), max_length=128, blank=True)
     public_info_updated_at = models.DateTimeField(null=True, blank=True)
+    # Bureaus only: the three digits a certificate number carries for its certifying
+    # authority (§6), "set by the province" — assigned once when the bureau is loaded.
+    authority_code = models.CharField(_("认定机构代码"), max_length=3, blank=True)
+    # Compare-and-set guard for edits (public info).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["path"]
