@@ -14,7 +14,7 @@ data; the helpers reload it when it is missing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import factory
 from factory.django import DjangoModelFactory
@@ -74,30 +74,36 @@ def school(
     bureau). Its level is the reviewer's level."""
     parent = reviewer or bureau(county)
     ensure_divisions()
-    return InstitutionFactory(
-        code=code,
-        name=name or f"学校{code}",
-        kind=Institution.Kind.SCHOOL,
-        parent=parent,
-        level=parent.level,
-        division=Division.objects.get(code=county),
-        **kw,
+    return cast(
+        Institution,
+        InstitutionFactory(
+            code=code,
+            name=name or f"学校{code}",
+            kind=Institution.Kind.SCHOOL,
+            parent=parent,
+            level=parent.level,
+            division=Division.objects.get(code=county),
+            **kw,
+        ),
     )
 
 
 def department(code: str, division: str = HEFEI, *, name: str | None = None, **kw: Any) -> Institution:
     """A 主管部门 under the bureau of ``division`` (its level and division)."""
     parent = bureau(division)
-    return InstitutionFactory(
-        code=code,
-        name=name or f"主管部门{code}",
-        kind=Institution.Kind.DEPARTMENT,
-        parent=parent,
-        level=parent.level,
-        division=parent.division,
-        ownership="",
-        stage="",
-        **kw,
+    return cast(
+        Institution,
+        InstitutionFactory(
+            code=code,
+            name=name or f"主管部门{code}",
+            kind=Institution.Kind.DEPARTMENT,
+            parent=parent,
+            level=parent.level,
+            division=parent.division,
+            ownership="",
+            stage="",
+            **kw,
+        ),
     )
 
 
@@ -106,14 +112,17 @@ def confirmation_point(
 ) -> Institution:
     """A 确认点 under the bureau of ``division``."""
     parent = bureau(division)
-    return InstitutionFactory(
-        code=code,
-        name=name or f"确认点{code}",
-        kind=Institution.Kind.CONFIRMATION_POINT,
-        parent=parent,
-        level=parent.level,
-        division=parent.division,
-        ownership="",
-        stage="",
-        **kw,
+    return cast(
+        Institution,
+        InstitutionFactory(
+            code=code,
+            name=name or f"确认点{code}",
+            kind=Institution.Kind.CONFIRMATION_POINT,
+            parent=parent,
+            level=parent.level,
+            division=parent.division,
+            ownership="",
+            stage="",
+            **kw,
+        ),
     )

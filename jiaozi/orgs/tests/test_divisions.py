@@ -44,7 +44,8 @@ def test_migration_creates_one_bureau_per_division() -> None:
     assert Institution.objects.get(code="340100").name == "合肥市教育局"
     assert Institution.objects.get(code="340103").name == "庐阳区教育局"
     codes = list(bureaus.values_list("authority_code", flat=True))
-    assert len(set(codes)) == len(codes) and all(len(c) == 3 and c.isdigit() for c in codes)
+    assert len(set(codes)) == len(codes)
+    assert all(len(c) == 3 and c.isdigit() for c in codes)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def _write_province(tmp_path: Path, **overrides: object) -> Path:
         "990102,乙县,county,990100\n",
         encoding="utf-8",
     )
-    config = {
+    config: dict[str, object] = {
         "key": "toy",
         "code": "990000",
         "name": "测试省",

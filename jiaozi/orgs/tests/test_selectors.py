@@ -63,7 +63,8 @@ def test_anqing_does_not_see_susong(make_staff: MakeStaff, tree: dict[str, Insti
     user = make_staff(bureau("340800"))
     seen = visible_codes(user)
     assert "340827" in seen
-    assert "340826" not in seen and "3408260001" not in seen
+    assert "340826" not in seen
+    assert "3408260001" not in seen
     with pytest.raises(NotFound):
         selectors.institution_get_visible_to(user=user, pk=bureau("340826").pk)
 
@@ -106,12 +107,9 @@ def test_search_filters(make_staff: MakeStaff, tree: dict[str, Institution]) -> 
     codes = lambda **kw: set(selectors.institution_search(qs, **kw).values_list("code", flat=True))  # noqa: E731
     assert codes(kind="school", division="340100") == {"3401030001", "3401020001", "3401000001"}
     assert codes(kind="school", level="city") == {"3401000001"}
-    assert codes(kind="bureau", division="340800") == {
-        c
-        for c in Institution.objects.filter(kind="bureau", code__startswith="3408").values_list(
-            "code", flat=True
-        )
-    }
+    assert codes(kind="bureau", division="340800") == set(
+        Institution.objects.filter(kind="bureau", code__startswith="3408").values_list("code", flat=True)
+    )
     assert codes(q="宿松") == {"340826"}
     assert codes(q="3401030") == {"3401030001"}
 
