@@ -1,8 +1,6 @@
 """API for institutions (§2, §13): the jurisdiction-scoped directory and the public
 info (注册机构联系方式) each registration institution keeps."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -93,7 +91,9 @@ def institution_detail(request: HttpRequest, institution_id: ObjectId) -> Any:
     response={200: InstitutionOut, **problems(403, 404, 409)},
     summary="维护机构公示信息",
 )
-def institution_public_info_update(request: HttpRequest, institution_id: ObjectId, payload: PublicInfoIn) -> Any:
+def institution_public_info_update(
+    request: HttpRequest, institution_id: ObjectId, payload: PublicInfoIn
+) -> Any:
     user = current_user(request)
     current = selectors.institution_get_visible_to(user=user, pk=institution_id)
     return services.institution_update_public_info(

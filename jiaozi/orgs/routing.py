@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from jiaozi.core.errors import ValidationFailed
 
 from .models import Institution, Level
@@ -37,7 +39,7 @@ def _reviewer_of(school: Institution) -> Institution:
     reviewer = school.parent
     if reviewer is None or reviewer.kind not in REVIEWER_KINDS:
         raise ValidationFailed(
-            "该学校未设置审核机构（教育行政部门或主管部门）。", code="no_reviewing_institution"
+            _("该学校未设置审核机构（教育行政部门或主管部门）。"), code="no_reviewing_institution"
         )
     return reviewer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from jiaozi.core.errors import NotFound
 
@@ -99,7 +100,7 @@ def school_get_by_code(code: str, *, user: Any = None) -> Institution:
     try:
         return queryset.get(code=code.strip())
     except Institution.DoesNotExist:
-        raise NotFound("学校不存在或不在您的管辖范围内。", code="school_not_found") from None
+        raise NotFound(_("学校不存在或不在您的管辖范围内。"), code="school_not_found") from None
 
 
 def bureau_for_division(code: str) -> Institution:
@@ -107,4 +108,4 @@ def bureau_for_division(code: str) -> Institution:
     try:
         return Institution.objects.select_related("division").get(kind=Institution.Kind.BUREAU, code=code)
     except Institution.DoesNotExist:
-        raise NotFound("该行政区划没有教育行政部门。", code="bureau_not_found") from None
+        raise NotFound(_("该行政区划没有教育行政部门。"), code="bureau_not_found") from None

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
@@ -46,10 +47,10 @@ def _placement(
     - school: under a bureau or a department (the institution that reviews it), at that
       reviewer's level, located in the reviewer's division or below it."""
     if kind not in Kind.values:
-        raise ValidationFailed("机构类型无效。", code="invalid_kind")
+        raise ValidationFailed(_("机构类型无效。"), code="invalid_kind")
     if kind == Kind.BUREAU:
         if division is None or division.code != code:
-            raise ValidationFailed("教育行政部门的机构代码须与其行政区划代码一致。", code="bureau_code")
+            raise ValidationFailed(_("教育行政部门的机构代码须与其行政区划代码一致。"), code="bureau_code")
         province = division
         while province.parent is not None:
             province = province.parent
@@ -60,24 +61,24 @@ def _placement(
         if (parent.code if parent else None) != expected_parent or (
             parent is not None and parent.kind != Kind.BUREAU
         ):
-            raise ValidationFailed("上级机构应为上级行政区划的教育行政部门。", code="bureau_parent")
+            raise ValidationFailed(_("上级机构应为上级行政区划的教育行政部门。"), code="bureau_parent")
         return division.level, division
 
     if parent is None:
-        raise ValidationFailed("请选择上级机构。", code="parent_required")
+        raise ValidationFailed(_("请选择上级机构。"), code="parent_required")
     if kind in (Kind.DEPARTMENT, Kind.CONFIRMATION_POINT):
         if parent.kind != Kind.BUREAU:
-            raise ValidationFailed("主管部门和确认点须设在教育行政部门之下。", code="parent_kind")
+            raise ValidationFailed(_("主管部门和确认点须设在教育行政部门之下。"), code="parent_kind")
         if division is not None and division.code != parent.division_id:
-            raise ValidationFailed("主管部门和确认点的行政区划须与上级教育行政部门一致。", code="division")
+            raise ValidationFailed(_("主管部门和确认点的行政区划须与上级教育行政部门一致。"), code="division")
         return parent.level, parent.division
 
     # School.
     if parent.kind not in (Kind.BUREAU, Kind.DEPARTMENT):
-        raise ValidationFailed("学校的上级机构须为审核它的教育行政部门或主管部门。", code="parent_kind")
+        raise ValidationFailed(_("学校的上级机构须为审核它的教育行政部门或主管部门。"), code="parent_kind")
     division = division or parent.division
     if not _division_within(division, parent.division_id):
-        raise ValidationFailed("学校所在行政区划须在审核机构的辖区之内。", code="division")
+        raise ValidationFailed(_("学校所在行政区划须在审核机构的辖区之内。"), code="division")
     return parent.level, division
 
 
@@ -107,32 +108,35 @@ def institution_create(
     if actor is not None:
         # Only the system creates roots (bureaus come from the division data).
         if parent is None:
-            raise PermissionDenied("您无权新增机构。")
+            raise PermissionDenied(_("您无权新增机构。"))
         own = getattr(actor, "institution", None)
         if own is None or not parent.path.startswith(own.path):
-            raise NotFound("上级机构不存在或不在您的管辖范围内。")
+            raise NotFound(_("上级机构不存在或不在您的管辖范围内。"))
         if not can_create_institution(actor=actor, parent=parent):
-            raise PermissionDenied("您无权新增机构。")
+            raise PermissionDenied(_("您无权新增机构。"))
     if not CODE_PATTERN.match(code):
-        raise ValidationFailed("机构代码应为2至32位字母或数字。", code="invalid_code")
+        raise ValidationFailed(_("机构代码应为2至32位字母或数字。"), code="invalid_code")
     if not name or len(name) > Institution._meta.get_field("name").max_length:  # type: ignore[operator]
-        raise ValidationFailed("请填写机构名称（不超过128字）。", code="invalid_name")
+        raise ValidationFailed(_("请填写机构名称（不超过128字）。"), code="invalid_name")
     if parent is not None and not parent.is_active:
-        raise ValidationFailed("上级机构已停用。", code="parent_inactive")
+        raise ValidationFailed(_("上级机构已停用。"), code="parent_inactive")
 
     derived_level, division = _placement(parent=parent, kind=kind, division=division, code=code)
     if level is not None and level != derived_level:
-        raise ValidationFailed(f"该位置的机构层级应为{Level(derived_level).label}。", code="level_mismatch")
+        raise ValidationFailed(
+            _("该位置的机构层级应为%(level)s。") % {"level": Level(derived_level).label},
+            code="level_mismatch",
+        )
     if kind == Kind.SCHOOL:
         if ownership not in Institution.Ownership.values or stage not in Institution.Stage.values:
-            raise ValidationFailed("请选择学校的办学性质和学段。", code="school_fields")
+            raise ValidationFailed(_("请选择学校的办学性质和学段。"), code="school_fields")
     elif ownership or stage:
-        raise ValidationFailed("只有学校有办学性质和学段。", code="school_fields")
+        raise ValidationFailed(_("只有学校有办学性质和学段。"), code="school_fields")
     path = Institution.path_for(code, parent)
     if len(path) > PATH_MAX:
-        raise ValidationFailed("机构层级过深。", code="too_deep")
+        raise ValidationFailed(_("机构层级过深。"), code="too_deep")
     if phone and not PHONE_PATTERN.match(phone):
-        raise ValidationFailed("咨询电话格式不正确。", code="invalid_phone")
+        raise ValidationFailed(_("咨询电话格式不正确。"), code="invalid_phone")
 
     institution = Institution(
         code=code,
@@ -153,7 +157,7 @@ def institution_create(
         with transaction.atomic():
             institution.save(force_insert=True)
     except IntegrityError:
-        raise Conflict("机构代码已存在。", code="duplicate_code") from None
+        raise Conflict(_("机构代码已存在。"), code="duplicate_code") from None
     audit_record(
         kind=AuditKind.INSTITUTION_CREATED,
         actor=actor,
@@ -181,17 +185,17 @@ def institution_update_public_info(
     PermissionDenied; a stale ``version``, Conflict."""
     institution = institution_get_visible_to(user=actor, pk=pk)
     if not can_edit_public_info(actor=actor, institution=institution):
-        raise PermissionDenied("只有本机构的管理员可以维护公示信息。")
+        raise PermissionDenied(_("只有本机构的管理员可以维护公示信息。"))
     values = {"address": address.strip(), "phone": phone.strip(), "office_hours": office_hours.strip()}
     errors: dict[str, str] = {}
     if not values["address"] or len(values["address"]) > 255:
-        errors["address"] = "请填写地址（不超过255字）。"
+        errors["address"] = _("请填写地址（不超过255字）。")
     if not PHONE_PATTERN.match(values["phone"]):
-        errors["phone"] = "咨询电话格式不正确，例如 0551-62831234。"
+        errors["phone"] = _("咨询电话格式不正确，例如 0551-62831234。")
     if not values["office_hours"] or len(values["office_hours"]) > 128:
-        errors["office_hours"] = "请填写办公时间（不超过128字）。"
+        errors["office_hours"] = _("请填写办公时间（不超过128字）。")
     if errors:
-        raise ValidationFailed("公示信息填写有误。", code="invalid_public_info", fields=errors)
+        raise ValidationFailed(_("公示信息填写有误。"), code="invalid_public_info", fields=errors)
 
     changed = [f for f in PUBLIC_INFO_FIELDS if getattr(institution, f) != values[f]]
     now = clock.now()
@@ -199,7 +203,7 @@ def institution_update_public_info(
         **values, public_info_updated_at=now, updated_at=now, version=models.F("version") + 1
     )
     if updated != 1:
-        raise Conflict("公示信息已被他人修改，请刷新后重试。", code="stale_version")
+        raise Conflict(_("公示信息已被他人修改，请刷新后重试。"), code="stale_version")
     audit_record(
         kind=AuditKind.INSTITUTION_UPDATED,
         actor=actor,
