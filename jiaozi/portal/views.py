@@ -1,6 +1,127 @@
-from django.http import HttpRequest, HttpResponse
+"""Public pages (§8): no sign-in, nothing personal, and never a link to the staff
+entrance. Also robots.txt, the health check and the error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from jiaozi.workspace.tables import paginate
+
+from . import selectors
+from .forms import DirectoryFilterForm
+
+logger = logging.getLogger(__name__)
+
+# URL names of the public pages robots.txt allows; a name that does not resolve (a page
+# not built yet) is left out.
+PUBLIC_URL_NAMES = (
+    "portal:announcements",
+    "portal:directory",
+    "portal:notices",
+    "certificates:verify",
+    "portal:verify",
+)
 
 
+def _maybe_reverse(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    return render(request, "portal/home.html", {"portal_active": "home"})
+
+
+@require_GET
+def announcements(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/announcements.html", {"portal_active": "announcements"})
+
+
+@require_GET
+def notices(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/notices.html", {"portal_active": "notices"})
+
+
+@require_GET
+def verify(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/verify.html", {"portal_active": "verify"})
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET or None)
+    city = keyword = ""
+    if form.is_valid():
+        city = form.cleaned_data["city"]
+        keyword = form.cleaned_data["keyword"].strip()
+    page_obj = paginate(request, selectors.directory_list(city=city, keyword=keyword), per_page=24)
+    return render(
+        request,
+        "portal/directory.html",
+        {"portal_active": "directory", "form": form, "page_obj": page_obj, "filtered": bool(city or keyword)},
+    )
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Allow the public pages, disallow everything else. Listing only what is allowed
+    keeps the staff prefix out of this file (the notice forbids disclosing it)."""
+    lines = ["User-agent: *", "Allow: /$"]
+    for name in PUBLIC_URL_NAMES:
+        url = _maybe_reverse(name)
+        if url and f"Allow: {url}" not in lines:
+            lines.append(f"Allow: {url}")
+    lines.append("Disallow: /")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For the load balancer: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("health check: database unavailable")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+# --- Error pages (config/urls.py handler404/403/500) -------------------------------
+
+
+def _error_layout(request: HttpRequest) -> str:
+    """Signed-in staff keep their workspace around the error; everyone else gets the
+    public layout (without the staff navigation)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and getattr(user, "kind", "") == "staff":
+        return "workspace/base.html"
+    return "base.html"
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"layout": _error_layout(request)}, status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"layout": _error_layout(request)}, status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: the failure may be the database or a context processor.
+    context: dict[str, Any] = {}
+    return HttpResponse(loader.get_template("500.html").render(context), status=500)

@@ -1,0 +1,118 @@
+"""What the dashboard shows each role. Task cards say honestly what is not open yet;
+the issues that build each workflow replace a placeholder with real counts (read through
+their selectors, scoped to the user's jurisdiction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jiaozi.accounts.roles import Role
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    title: str | Promise
+    text: str | Promise
+    status: str  # for includes/status_badge.html
+    status_label: str | Promise
+    icon: str = "calendar"
+    url: str = ""
+    action_label: str | Promise = ""
+
+
+_NOT_OPEN = ("scheduled", _("尚未开放"))
+
+_REGISTRATION_TEXT: dict[str, Promise] = {
+    Role.SCHOOL_REVIEWER: _("注册工作开放后，本校教师提交的定期注册申请将在这里等待学校审查。"),
+    Role.REGISTRATION_REVIEWER: _("注册工作开放后，管辖学校报送的申请将在这里等待审核并作出注册结论。"),
+    Role.CITY_RECHECKER: _("注册工作开放后，各县（区）审核通过的申请将在这里等待市级复核。"),
+    Role.PROVINCE_REVIEWER: _("注册工作开放后，各市复核通过的申请将在这里等待省级终审备案。"),
+    Role.INSTITUTION_ADMIN: _("注册工作开放后，本机构的注册进度将在这里汇总显示。"),
+    Role.PROVINCE_ADMIN: _("全省定期注册工作批次和时间安排由省级管理员设置。"),
+}
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+def tasks_for(user: Any) -> list[TaskCard]:
+    role = getattr(user, "role", "")
+    cards: list[TaskCard] = []
+    if role in _REGISTRATION_TEXT:
+        cards.append(
+            TaskCard(
+                _("定期注册工作尚未开放"),
+                _REGISTRATION_TEXT[role],
+                *_NOT_OPEN,
+                icon="calendar",
+                url=_url("registration:campaign_list"),
+                action_label=_("查看注册工作"),
+            )
+        )
+    if role == Role.CONFIRMATION_USER:
+        cards.append(
+            TaskCard(
+                _("认定现场确认尚未开放"),
+                _("认定工作开放后，本确认点需要确认的申请将在这里列出。"),
+                *_NOT_OPEN,
+                icon="check",
+            )
+        )
+    if role == Role.CERTIFYING_OFFICER:
+        cards.append(
+            TaskCard(
+                _("教师资格认定工作尚未开放"),
+                _("认定工作开放后，待审核的认定申请和待发证书将在这里列出。"),
+                *_NOT_OPEN,
+                icon="certificate",
+            )
+        )
+    if role in {Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN}:
+        institution = getattr(user, "institution", None)
+        published = bool(
+            institution and institution.address and institution.phone and institution.office_hours
+        )
+        cards.append(
+            TaskCard(
+                _("机构公开信息已填写") if published else _("机构公开信息尚未填写完整"),
+                _("地址、咨询电话和办公时间会显示在公众网站的“注册机构联系方式”中。"),
+                "done" if published else "pending",
+                _("已公开") if published else _("待填写"),
+                icon="info",
+                url=_url("orgs:public_info"),
+                action_label=_("维护公开信息"),
+            )
+        )
+    if role == Role.SECURITY_ADMIN:
+        cards.append(
+            TaskCard(
+                _("安全策略设置尚未开放"),
+                _("密码策略、会话时长等安全设置将在这里集中管理。"),
+                *_NOT_OPEN,
+                icon="shield",
+                url=_url("accounts:staff_list"),
+                action_label=_("查看人员账号"),
+            )
+        )
+    if role == Role.AUDIT_ADMIN:
+        url = _url("audit:event_list")
+        cards.append(
+            TaskCard(
+                _("审计日志"),
+                _("查阅登录、审核、导出和账号变更等操作记录（只读）。"),
+                *(("active", _("可查阅")) if url else _NOT_OPEN),
+                icon="journal",
+                url=url,
+                action_label=_("查阅审计日志"),
+            )
+        )
+    return cards
