@@ -5,11 +5,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from jiaozi.workspace.admin_gate import gated_admin_urls
+
 staff = settings.STAFF_URL_PREFIX
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path(f"{staff}/admin/", admin.site.urls),
+    path(f"{staff}/admin/", gated_admin_urls(admin.site.urls)),
     path(f"{staff}/accounts/", include("jiaozi.accounts.urls")),
     path(f"{staff}/orgs/", include("jiaozi.orgs.urls")),
     path(f"{staff}/audit/", include("jiaozi.audit.urls")),
@@ -20,3 +22,8 @@ urlpatterns = [
     path("verify/", include("jiaozi.certificates.urls")),
     path("", include("jiaozi.portal.urls")),
 ]
+
+# Chinese error pages; signed-in staff keep their workspace around them.
+handler404 = "jiaozi.portal.views.page_not_found"
+handler403 = "jiaozi.portal.views.permission_denied"
+handler500 = "jiaozi.portal.views.server_error"
