@@ -1,23 +1,162 @@
-"""Writing the audit log. Call inside the transaction of the change being recorded."""
+"""Writing the audit log. Call inside the transaction of the change being recorded,
+as late as possible in it: the chain head stays locked until that transaction ends.
+
+Each row carries ``prev_hash`` (its predecessor's hash in the same chain) and ``hash``,
+an HMAC-SM3 under AUDIT_CHAIN_KEY of a canonical encoding of every column but the id.
+See docs/decisions/0004-audit-chain-per-institution.md.
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import ipaddress
 import json
 import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import F
+from django.utils.ipv6 import clean_ipv6_address
 
-from jiaozi.core import clock, crypto
+from jiaozi.core import clock
+from jiaozi.core.errors import Conflict, ValidationFailed
+from jiaozi.core.masking import mask_name
 from jiaozi.core.middleware import current
 
+from . import guard
 from .models import AuditChain, AuditEvent, AuditKind
 
 PUBLIC_SHARDS = 16
 GENESIS = "0" * 64
+OUTCOMES = frozenset(AuditEvent.Outcome.values)
+_LABEL_MAX = AuditEvent._meta.get_field("actor_label").max_length or 128
+_OBJECT_TYPE_MAX = AuditEvent._meta.get_field("object_type").max_length or 64
+_OBJECT_ID_MAX = AuditEvent._meta.get_field("object_id").max_length or 64
+BULK_BATCH = 2000
+
+
+class ChainHeadMoved(RuntimeError):
+    """The chain head changed under a writer that holds its lock: a bug or tampering."""
+
+
+# --- Hashing -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _chain_key_bytes(encoded: str) -> bytes:
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY is not valid base64.") from exc
+    if len(key) < 16:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 16 bytes.")
+    return key
+
+
+def canonical_ip(ip: str | None) -> str | None:
+    """The form the database gives back, so the hash survives the round trip
+    (PostgreSQL's inet and Django both compress IPv6). Not an address → None."""
+    if not ip:
+        return None
+    try:
+        if ":" in ip:
+            return clean_ipv6_address(ip)
+        return str(ipaddress.IPv4Address(ip))
+    except (ValueError, ipaddress.AddressValueError):
+        return None
+
+
+def _json_safe(value: Any) -> Any:
+    """Details as the JSON column gives them back. Floats become strings because
+    PostgreSQL's jsonb may print them differently (1e20 → 100000000000000000000)."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def normalise_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not details:
+        return {}
+    return _json_safe(json.loads(json.dumps(dict(details), cls=DjangoJSONEncoder)))
+
+
+def canonical(
+    *,
+    chain_key: str,
+    seq: int,
+    kind: int,
+    actor_id: int | None,
+    actor_label: str,
+    institution_id: int | None,
+    object_type: str,
+    object_id: str,
+    outcome: str,
+    ip: str | None,
+    at: dt.datetime,
+    details: Any,
+    prev_hash: str,
+) -> bytes:
+    """The bytes that are hashed: every column but ``id`` and ``hash``."""
+    payload = [
+        chain_key,
+        seq,
+        int(kind),
+        actor_id,
+        actor_label,
+        institution_id,
+        object_type,
+        object_id,
+        outcome,
+        canonical_ip(ip),
+        at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        details,
+        prev_hash,
+    ]
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def hash_bytes(data: bytes) -> str:
+    """HMAC-SM3 under AUDIT_CHAIN_KEY, hex. Always SM3, whatever algorithm the field
+    encryption uses: switching that must not invalidate the existing chain."""
+    mac = hmac.HMAC(_chain_key_bytes(settings.AUDIT_CHAIN_KEY), hashes.SM3())
+    mac.update(data)
+    return mac.finalize().hex()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hash_bytes(
+        canonical(
+            chain_key=event.chain_key,
+            seq=event.seq,
+            kind=event.kind,
+            actor_id=event.actor_id,
+            actor_label=event.actor_label,
+            institution_id=event.institution_id,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            outcome=event.outcome,
+            ip=event.ip,
+            at=event.at,
+            details=event.details,
+            prev_hash=event.prev_hash,
+        )
+    )
+
+
+# --- Chains --------------------------------------------------------------------
 
 
 def chain_key_for(*, institution_id: int | None, actor_id: int | None) -> str:
@@ -28,40 +167,97 @@ def chain_key_for(*, institution_id: int | None, actor_id: int | None) -> str:
     return f"pub:{shard:02d}"
 
 
-def canonical(event: AuditEvent) -> bytes:
-    at = event.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    payload = [
-        event.chain_key,
-        event.seq,
-        int(event.kind),
-        event.actor_id,
-        event.actor_label,
-        event.institution_id,
-        event.object_type,
-        event.object_id,
-        event.outcome,
-        event.ip,
-        at,
-        event.details,
-        event.prev_hash,
-    ]
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+def _reserve(key: str, count: int) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers of chain ``key``: (first seq, prev hash).
+
+    The increment takes the head's row lock, which the caller's transaction keeps until
+    it ends: writers of one chain queue here, writers of other chains do not. Under
+    READ COMMITTED the read that follows sees our reservation and the hash its
+    predecessor committed, so no retry loop is needed (on SQLite the write lock is
+    database-wide anyway)."""
+    heads = AuditChain.objects.filter(key=key)
+    if not heads.update(last_seq=F("last_seq") + count):
+        AuditChain.objects.get_or_create(key=key)  # a concurrent creator may win; fine
+        heads.update(last_seq=F("last_seq") + count)
+    last_seq, last_hash = heads.values_list("last_seq", "last_hash").get()
+    return last_seq - count + 1, last_hash or GENESIS
 
 
-def compute_hash(event: AuditEvent) -> str:
-    key = base64.b64decode(settings.AUDIT_CHAIN_KEY)
-    return crypto.keyed_hash(canonical(event), key)
+def _publish(key: str, last_seq: int, last_hash: str) -> None:
+    """Compare-and-set the head's hash: exactly one row, at the seq we reserved."""
+    if AuditChain.objects.filter(key=key, last_seq=last_seq).update(last_hash=last_hash) != 1:
+        raise ChainHeadMoved(f"Audit chain {key} moved while locked.")
 
 
-def _advance(key: str) -> tuple[int, str]:
-    """Take the next sequence number of chain ``key`` by compare-and-set on its head."""
-    AuditChain.objects.get_or_create(key=key)
-    while True:
-        head = AuditChain.objects.values_list("last_seq", "last_hash").get(key=key)
-        seq, prev = head[0] + 1, head[1] or GENESIS
-        # The hash is written after the row; the placeholder is never committed.
-        if AuditChain.objects.filter(key=key, last_seq=head[0]).update(last_seq=seq):
-            return seq, prev
+# --- Writing -------------------------------------------------------------------
+
+
+def _actor_label(actor: Any) -> str:
+    """Staff are named in full (accountability); applicants masked, since their
+    usernames may be phone numbers."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ""
+    real_name = getattr(actor, "real_name", "") or ""
+    if getattr(actor, "kind", None) == "staff":
+        label = f"{real_name}（{actor.get_username()}）" if real_name else actor.get_username()
+    else:
+        label = mask_name(real_name)
+    return label[:_LABEL_MAX]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    """One row of ``audit_record_many``; unset fields take the batch's values."""
+
+    obj: Any = None
+    object_type: str = ""
+    object_id: str | int = ""
+    details: Mapping[str, Any] | None = None
+    institution_id: int | None = None
+    kind: AuditKind | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Common:
+    actor_id: int | None
+    actor_label: str
+    ip: str | None
+    at: dt.datetime
+
+
+def _common(actor: Any, ip: str | None) -> _Common:
+    ctx = current()
+    actor_id = getattr(actor, "pk", None) if actor is not None else (ctx.user_id if ctx else None)
+    return _Common(
+        actor_id=actor_id,
+        actor_label=_actor_label(actor),
+        ip=canonical_ip(ip if ip is not None else (ctx.ip if ctx else None)),
+        at=clock.now(),
+    )
+
+
+def _object_ref(obj: Any, object_type: str, object_id: str | int) -> tuple[str, str]:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id if object_id not in ("", None) else obj.pk
+    object_id = "" if object_id is None else object_id
+    return str(object_type)[:_OBJECT_TYPE_MAX], str(object_id)[:_OBJECT_ID_MAX]
+
+
+def _check_outcome(outcome: str) -> str:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Unknown audit outcome {outcome!r}.")
+    return str(outcome)
+
+
+def _chain(events: list[AuditEvent], first_seq: int, prev: str) -> str:
+    """Number and hash ``events`` in order after ``prev``; returns the last hash."""
+    for offset, event in enumerate(events):
+        event.seq = first_seq + offset
+        event.prev_hash = prev
+        event.hash = prev = compute_hash(event)
+    return prev
 
 
 def audit_record(
@@ -79,39 +275,183 @@ def audit_record(
     """Append one row to the audit log, in the caller's transaction.
 
     ``institution_id`` defaults to the actor's institution; ``obj`` fills object type and
-    id. Details must hold no personal data in clear (mask it first)."""
+    id. Actor and IP default to the current request's. Details must hold no personal
+    data in clear (mask it first)."""
     if not transaction.get_connection().in_atomic_block:
         with transaction.atomic():
             return audit_record(
-                kind=kind, actor=actor, institution_id=institution_id, obj=obj,
-                object_type=object_type, object_id=object_id, outcome=outcome,
-                details=details, ip=ip,
+                kind=kind,
+                actor=actor,
+                institution_id=institution_id,
+                obj=obj,
+                object_type=object_type,
+                object_id=object_id,
+                outcome=outcome,
+                details=details,
+                ip=ip,
             )
-    ctx = current()
-    actor_id = getattr(actor, "pk", None) if actor is not None else (ctx.user_id if ctx else None)
+    common = _common(actor, ip)
     if institution_id is None and actor is not None:
         institution_id = getattr(actor, "institution_id", None)
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
-    key = chain_key_for(institution_id=institution_id, actor_id=actor_id)
-    seq, prev = _advance(key)
+    object_type, object_id = _object_ref(obj, object_type, object_id)
+    key = chain_key_for(institution_id=institution_id, actor_id=common.actor_id)
     event = AuditEvent(
         chain_key=key,
-        seq=seq,
-        kind=kind,
-        actor_id=actor_id,
-        actor_label=getattr(actor, "real_name", "") if actor is not None else "",
+        kind=int(kind),
+        actor_id=common.actor_id,
+        actor_label=common.actor_label,
         institution_id=institution_id,
         object_type=object_type,
-        object_id=str(object_id),
-        outcome=outcome,
-        ip=ip if ip is not None else (ctx.ip if ctx else None),
-        at=clock.now(),
-        details=details or {},
-        prev_hash=prev,
+        object_id=object_id,
+        outcome=_check_outcome(outcome),
+        ip=common.ip,
+        at=common.at,
+        details=normalise_details(details),
     )
-    event.hash = compute_hash(event)
+    first_seq, prev = _reserve(key, 1)
+    last_hash = _chain([event], first_seq, prev)
     event.save(force_insert=True)
-    AuditChain.objects.filter(key=key, last_seq=seq).update(last_hash=event.hash)
+    _publish(key, first_seq, last_hash)
     return event
+
+
+def audit_record_many(
+    *,
+    kind: AuditKind,
+    items: Iterable[AuditItem | models.Model],
+    actor: Any = None,
+    institution_id: int | None = None,
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    details: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+    batch_size: int = BULK_BATCH,
+) -> list[AuditEvent]:
+    """Append one row per item (a model instance or an ``AuditItem``) in one go: each
+    chain involved is advanced once and its rows are inserted with ``bulk_create``.
+
+    Batch values (kind, institution, outcome, details) apply to every row; an
+    ``AuditItem`` may override them, its details merged over the batch's. Chains are
+    locked in key order, so two batches never deadlock each other."""
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return audit_record_many(
+                kind=kind,
+                items=items,
+                actor=actor,
+                institution_id=institution_id,
+                outcome=outcome,
+                details=details,
+                ip=ip,
+                batch_size=batch_size,
+            )
+    common = _common(actor, ip)
+    if institution_id is None and actor is not None:
+        institution_id = getattr(actor, "institution_id", None)
+    base_details = normalise_details(details)
+    by_chain: dict[str, list[AuditEvent]] = defaultdict(list)
+    for raw in items:
+        item = raw if isinstance(raw, AuditItem) else AuditItem(obj=raw)
+        row_institution = item.institution_id if item.institution_id is not None else institution_id
+        object_type, object_id = _object_ref(item.obj, item.object_type, item.object_id)
+        key = chain_key_for(institution_id=row_institution, actor_id=common.actor_id)
+        by_chain[key].append(
+            AuditEvent(
+                chain_key=key,
+                kind=int(item.kind if item.kind is not None else kind),
+                actor_id=common.actor_id,
+                actor_label=common.actor_label,
+                institution_id=row_institution,
+                object_type=object_type,
+                object_id=object_id,
+                outcome=_check_outcome(item.outcome or outcome),
+                ip=common.ip,
+                at=common.at,
+                details={**base_details, **normalise_details(item.details)} if item.details else base_details,
+            )
+        )
+    written: list[AuditEvent] = []
+    for key in sorted(by_chain):
+        events = by_chain[key]
+        first_seq, prev = _reserve(key, len(events))
+        last_hash = _chain(events, first_seq, prev)
+        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        _publish(key, first_seq + len(events) - 1, last_hash)
+        written.extend(events)
+    return written
+
+
+# --- Retention -------------------------------------------------------------------
+
+
+def retention_days() -> int:
+    """AUDIT_RETENTION_DAYS, never below the statutory six months."""
+    return max(int(getattr(settings, "AUDIT_RETENTION_DAYS", guard.FLOOR_DAYS)), guard.FLOOR_DAYS)
+
+
+@dataclass(frozen=True)
+class ChainPruned:
+    chain: str
+    from_seq: int
+    to_seq: int
+
+    @property
+    def rows(self) -> int:
+        return self.to_seq - self.from_seq + 1
+
+
+def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPruned]:
+    """Delete audit rows older than ``before``, chain by chain, oldest first.
+
+    Refuses a boundary younger than the retention period. Each chain loses a prefix
+    only — up to its first row at or after ``before`` — after that prefix has been
+    verified, and its head records the last pruned row (seq and hash) so the chain
+    still verifies. Each chain is one transaction that also writes an AUDIT_PRUNED row."""
+    from .verify import verify_prefix
+
+    oldest_allowed = clock.now() - dt.timedelta(days=retention_days())
+    if before > oldest_allowed:
+        raise ValidationFailed(
+            f"审计记录至少保留 {retention_days()} 天：只能清理 {oldest_allowed:%Y-%m-%d %H:%M} 之前的记录。",
+            code="audit_retention",
+        )
+    pruned: list[ChainPruned] = []
+    for key in AuditChain.objects.order_by("key").values_list("key", flat=True):
+        with transaction.atomic():
+            # Locks the head on PostgreSQL; SQLite's write lock is database-wide already.
+            head = AuditChain.objects.select_for_update().get(key=key)
+            first_young = (
+                AuditEvent.objects.filter(chain_key=key, seq__gt=head.pruned_seq, at__gte=before)
+                .order_by("seq")
+                .values_list("seq", flat=True)
+                .first()
+            )
+            upto = head.last_seq if first_young is None else min(first_young - 1, head.last_seq)
+            if upto <= head.pruned_seq:
+                continue
+            problem, boundary_hash = verify_prefix(head, upto_seq=upto)
+            if problem:
+                raise Conflict(f"审计链校验失败，未清理：{problem}", code="audit_chain_broken")
+            done = ChainPruned(chain=key, from_seq=head.pruned_seq + 1, to_seq=upto)
+            pruned.append(done)
+            if dry_run:
+                continue
+            with guard.prune_gate(before=before):
+                AuditEvent.objects.filter(chain_key=key, seq__gt=head.pruned_seq, seq__lte=upto).delete()
+                moved = AuditChain.objects.filter(key=key, pruned_seq=head.pruned_seq).update(
+                    pruned_seq=upto, pruned_hash=boundary_hash, pruned_at=clock.now()
+                )
+                if moved != 1:
+                    raise ChainHeadMoved(f"Audit chain {key} moved while locked.")
+            audit_record(
+                kind=AuditKind.AUDIT_PRUNED,
+                institution_id=int(key.removeprefix("inst:")) if key.startswith("inst:") else None,
+                object_type="audit.auditchain",
+                object_id=key,
+                details={
+                    "before": before.isoformat(),
+                    "from_seq": done.from_seq,
+                    "to_seq": done.to_seq,
+                    "rows": done.rows,
+                },
+            )
+    return pruned
