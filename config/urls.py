@@ -5,12 +5,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from config.api import api
 from jiaozi.workspace.admin_gate import gated_admin_urls
 
 staff = settings.STAFF_URL_PREFIX
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
     path(f"{staff}/admin/", gated_admin_urls(admin.site.urls)),
     path(f"{staff}/accounts/", include("jiaozi.accounts.urls")),
     path(f"{staff}/orgs/", include("jiaozi.orgs.urls")),

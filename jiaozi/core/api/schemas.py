@@ -1,0 +1,61 @@
+"""Input types and pagination shared by every router.
+
+Bounds are part of the schema, so clients (and schemathesis) see them and the database
+never receives what it cannot hold: ids fit a signed 64-bit integer, offsets stay
+reasonable, and text carries no control characters (PostgreSQL refuses NUL bytes)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Path, Schema
+from ninja.pagination import PaginationBase
+from pydantic import StringConstraints
+
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 1_000_000
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+# Printable text: no C0 control characters and no DEL (tabs and newlines included, so
+# a line break cannot be smuggled into a one-line field or a log line).
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="记录编号")]
+
+
+def text(*, max_length: int, min_length: int = 0, pattern: str = SINGLE_LINE_PATTERN) -> Any:
+    """A single-line string, surrounding whitespace stripped, within the given length."""
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
+        ),
+    ]
+
+
+class Page(PaginationBase):
+    """``?limit=&offset=`` → ``{"count", "limit", "offset", "items"}``."""
+
+    class Input(Schema):
+        limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+    class Output(Schema):
+        count: int
+        limit: int
+        offset: int
+        items: list[Any]
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Input, request: HttpRequest, **params: Any
+    ) -> Any:
+        offset, limit = pagination.offset, pagination.limit
+        return {
+            "count": self._items_count(queryset),
+            "limit": limit,
+            "offset": offset,
+            "items": queryset[offset : offset + limit],
+        }
