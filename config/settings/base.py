@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "ninja",  # Swagger UI templates and static files, served locally (no CDN)
     "bootstrap",
     "jiaozi.core",
     "jiaozi.audit",
