@@ -60,6 +60,13 @@ format: setup ## Format the code with ruff
 typecheck: setup ## mypy with django-stubs
 	$(BIN)/mypy config jiaozi
 
+messages: setup ## Extract the UI strings into jiaozi/locale/en/…/django.po and compile the .mo (gettext)
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  echo "Installing gettext (apt-get)…"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	$(PY) manage.py makemessages -l en --no-location --ignore='var/*' --ignore='e2e/*' --ignore='bench/*'
+	$(PY) manage.py compilemessages -l en --ignore='.venv/*'
+
 migrations-check: setup ## Fail when a model change has no migration
 	$(PY) manage.py makemigrations --check --dry-run
 
@@ -73,4 +80,4 @@ lock: setup ## Re-resolve the lock files from requirements/*.in
 clean: ## Remove the virtualenv, the demo database and caches
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache e2e/screenshots
 
-.PHONY: help setup browser migrate demo run test unit e2e lint format typecheck migrations-check bench lock clean
+.PHONY: help setup browser migrate demo run test unit e2e lint format typecheck migrations-check messages bench lock clean

@@ -1,0 +1,165 @@
+"""Browser journeys: Debian's Chromium driven by Playwright (sync API) against
+pytest-django's live server.
+
+- Never downloads a browser: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 and an explicit
+  executable (CHROMIUM, default /usr/bin/chromium; `make browser` installs it).
+- Every test in e2e/ is marked ``e2e`` (``make unit`` leaves them out).
+- ``shot(page, name)`` saves a full-page screenshot to e2e/screenshots/<test>/<n>-<name>.png;
+  the ``visit`` helper navigates and screenshots in one step, so every page a journey
+  visits is captured for review.
+- ``demo`` loads the demo (``seed_demo --teachers 20``) into the live server's database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+DEMO_PASSWORD = "Jiaozi@2024"
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+E2E_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _new_page(browser: Any, viewport: dict[str, int], **kwargs: Any) -> Any:
+    context = browser.new_context(viewport=viewport, locale="zh-CN", **kwargs)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop page in a fresh context (no cookies). Console errors (a CSP violation,
+    a missing static file) fail the test."""
+    page = _new_page(browser, DESKTOP)
+    errors = _collect_console_errors(page)
+    yield page
+    page.context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    page = _new_page(browser, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    errors = _collect_console_errors(page)
+    yield page
+    page.context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def _collect_console_errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _expected(msg.text) else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+def _expected(text: str) -> bool:
+    # 404/403 pages are visited on purpose; Chromium logs their status as a console error.
+    return bool(re.search(r"status of (403|404)", text))
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+    folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def take(page: Any, name: str) -> Path:
+        counter["n"] += 1
+        path = folder / f"{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def visit(live_server: Any, shot: Callable[[Any, str], Path]) -> Callable[..., Any]:
+    """``visit(page, "/path", "name")`` → the response, after a full-page screenshot."""
+
+    def go(page: Any, path: str, name: str) -> Any:
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        shot(page, name)
+        return response
+
+    return go
+
+
+@pytest.fixture
+def demo(transactional_db: None, live_server: Any) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", teachers=20)
+
+
+@pytest.fixture
+def staff_prefix() -> str:
+    from django.conf import settings
+
+    return settings.STAFF_URL_PREFIX
+
+
+@pytest.fixture
+def sign_in(live_server: Any, staff_prefix: str, shot: Callable[[Any, str], Path]) -> Callable[[Any, str], None]:
+    """Signs a demo persona in at the staff entrance: password, then the TOTP code."""
+
+    def go(page: Any, username: str) -> None:
+        from django.urls import reverse
+
+        from jiaozi.accounts.models import User
+        from jiaozi.accounts.services import demo_totp_code
+
+        page.goto(live_server.url + reverse("accounts:login"))
+        shot(page, f"login-{username}")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_load_state("load")
+        if page.locator("input[name=otp_token], input[name=code], input[name=token]").count():
+            shot(page, f"otp-{username}")
+            user = User.objects.get(username=username)
+            field = page.locator("input[name=otp_token], input[name=code], input[name=token]").first
+            field.fill(demo_totp_code(user=user))
+            page.locator("form button[type=submit]").first.click()
+            page.wait_for_load_state("load")
+
+    return go
