@@ -57,6 +57,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     filed_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("最近确认时间"), null=True, blank=True)
+    # Set when a disabled account is enabled again, so the inactivity job counts the
+    # unused period from then rather than disabling it again the same night.
+    reactivated_at = models.DateTimeField(_("重新启用时间"), null=True, blank=True)
 
     is_active = models.BooleanField(_("启用"), default=True)
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)

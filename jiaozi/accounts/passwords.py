@@ -1,6 +1,6 @@
 """Password rules of MLPS 2.0 (GB/T 22239-2019 8.1.4.1): at least 8 characters, three
 of four character classes, no username or ID number inside, 64 characters accepted.
-See docs/decisions/0005-password-policy.md for the deviation from ASVS."""
+See docs/decisions/0010-password-policy-mlps-over-asvs.md for the deviation from ASVS."""
 
 from __future__ import annotations
 

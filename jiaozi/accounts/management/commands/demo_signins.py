@@ -1,0 +1,66 @@
+"""Print the demo personas: username, role, institution, password, how to get the code.
+Only in DEMO_MODE: the demo's password is public, a real deployment has none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from jiaozi.accounts.mfa import DEMO_DEVICE_NAME
+from jiaozi.accounts.models import User
+from jiaozi.accounts.roles import RANK
+
+DEMO_PASSWORD = "Jiaozi@2024"  # noqa: S105  (the demo's published password)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
+class Command(BaseCommand):
+    help = "列出演示环境的登录账号（仅 DEMO_MODE）。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="http://127.0.0.1:8000", help="演示站点地址")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError("demo_signins 仅在演示环境（DEMO_MODE=1）可用。")
+        translation.activate(settings.LANGUAGE_CODE)
+        demo_users = TOTPDevice.objects.filter(name=DEMO_DEVICE_NAME, confirmed=True).values("user_id")
+        staff = list(
+            User.objects.filter(kind=User.Kind.STAFF, is_active=True, pk__in=demo_users).select_related(
+                "institution"
+            )
+        )
+        staff.sort(key=lambda u: (u.institution.path if u.institution else "", -RANK.get(u.role, 0), u.username))
+        applicants = list(User.objects.filter(kind=User.Kind.APPLICANT, username="teacher_demo"))
+        if not staff and not applicants:
+            self.stdout.write("没有演示账号。请先运行：python manage.py seed_demo")
+            return
+
+        rows = [(u.username, str(u.get_role_display()), u.institution.name if u.institution else "—") for u in staff]
+        rows += [(u.username, str(User.Kind.APPLICANT.label), "—") for u in applicants]
+        headers = ("用户名", "角色", "机构")
+        widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
+        line = "  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))
+        self.stdout.write("")
+        self.stdout.write(f"工作人员入口：{options['host'].rstrip('/')}{reverse('accounts:login')}")
+        self.stdout.write(f"统一密码：{DEMO_PASSWORD}")
+        self.stdout.write("动态口令: python manage.py demo_totp <用户名>（登录页也会显示当前口令）")
+        self.stdout.write("")
+        self.stdout.write(line)
+        self.stdout.write("  ".join("-" * w for w in widths))
+        for row in rows:
+            self.stdout.write("  ".join(_pad(v, w) for v, w in zip(row, widths, strict=True)))
+        self.stdout.write("")

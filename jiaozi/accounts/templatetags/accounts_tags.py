@@ -1,0 +1,15 @@
+"""Template helpers of the account pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from jiaozi.core.masking import mask_phone as _mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def mask_phone(value: str | None) -> str:
+    """13812345678 → 138****5678: lists and details never show a phone in full."""
+    return _mask_phone(value)

@@ -1,0 +1,47 @@
+"""Factories of accounts. Institutions come from the orgs helpers (the divisions and
+bureaus of Anhui are loaded by the orgs data migration).
+
+    StaffFactory(role=Role.INSTITUTION_ADMIN, institution=bureau(LUYANG))
+    UserFactory()   # an applicant
+"""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory, Password
+
+from jiaozi.core import clock
+from jiaozi.orgs.tests.factories import LUYANG, bureau
+
+from ..models import User
+from ..roles import Role
+
+PASSWORD = "Jiaozi@2024"
+
+
+class UserFactory(DjangoModelFactory):
+    """An applicant account."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n:04d}")
+    kind = User.Kind.APPLICANT
+    real_name = factory.Sequence(lambda n: f"用户{n}")
+    password = Password(PASSWORD)
+    password_changed_at = factory.LazyFunction(clock.now)
+    date_joined = factory.LazyFunction(clock.now)
+
+
+class StaffFactory(UserFactory):
+    """A filed staff account; an institution admin of the 庐阳区 bureau by default."""
+
+    username = factory.Sequence(lambda n: f"staff{n:04d}")
+    kind = User.Kind.STAFF
+    role = Role.INSTITUTION_ADMIN
+    institution = factory.LazyFunction(lambda: bureau(LUYANG))
+    post = "科员"
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    filed_at = factory.LazyFunction(clock.now)
+    confirmed_at = factory.LazyFunction(clock.now)
