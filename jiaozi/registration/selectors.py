@@ -25,6 +25,7 @@ from jiaozi.teachers.models import (
 
 from . import rules
 from .facts import CHUNK_SIZE, PrecheckRow, evaluate_teachers, iter_precheck, teacher_rows
+from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from .models import Campaign
 from .rules import CycleContext, Due, Precheck
 
@@ -156,6 +157,18 @@ class PrecheckItem:
     @property
     def reasons(self) -> tuple[str, ...]:
         return self.result.reasons
+
+    @property
+    def due_label(self) -> str:
+        return str(DUE_LABELS.get(self.due, self.due))
+
+    @property
+    def suggestion_label(self) -> str:
+        return str(SUGGESTION_LABELS.get(self.suggestion, self.suggestion))
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return reason_labels(self.reasons)
 
 
 def precheck_certificates_visible_to(

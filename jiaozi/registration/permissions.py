@@ -1,0 +1,57 @@
+"""Who may do what with campaigns and the pre-check: small predicates, tested alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiaozi.accounts.roles import Role
+
+from .selectors import province_code_of
+
+# Everyone who takes part in periodic registration may read the campaigns and windows.
+CAMPAIGN_VIEW_ROLES: frozenset[str] = frozenset(
+    {
+        Role.SCHOOL_REVIEWER,
+        Role.REGISTRATION_REVIEWER,
+        Role.CITY_RECHECKER,
+        Role.PROVINCE_REVIEWER,
+        Role.INSTITUTION_ADMIN,
+        Role.PROVINCE_ADMIN,
+    }
+)
+CAMPAIGN_MANAGE_ROLES: frozenset[str] = frozenset({Role.PROVINCE_ADMIN})
+# School, county and city staff (and the province reviewer) see who is due; the
+# institution admin for the registration plan's expected numbers (§2).
+PRECHECK_ROLES: frozenset[str] = frozenset(
+    {
+        Role.SCHOOL_REVIEWER,
+        Role.REGISTRATION_REVIEWER,
+        Role.CITY_RECHECKER,
+        Role.PROVINCE_REVIEWER,
+        Role.INSTITUTION_ADMIN,
+    }
+)
+
+
+def _is_active_staff(actor: Any) -> bool:
+    return (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and actor.is_active
+        and getattr(actor, "kind", None) == "staff"
+        and getattr(actor, "institution", None) is not None
+    )
+
+
+def can_manage_campaigns(*, actor: Any, province_code: str) -> bool:
+    """A province admin of the province bureau of ``province_code``."""
+    return (
+        _is_active_staff(actor)
+        and actor.role in CAMPAIGN_MANAGE_ROLES
+        and actor.institution.level == "province"
+        and province_code_of(actor.institution) == province_code
+    )
+
+
+def can_view_precheck(*, actor: Any) -> bool:
+    return _is_active_staff(actor) and actor.role in PRECHECK_ROLES
