@@ -61,9 +61,11 @@ class InstitutionFilters(Schema):
 class PublicInfoIn(Schema):
     """Fields left out keep their current value; ``version`` is the one last read."""
 
-    address: text(max_length=255) | None = None  # type: ignore[valid-type]
-    phone: text(max_length=64) | None = Field(None, description="例如 0551-62831234")  # type: ignore[valid-type]
-    office_hours: text(max_length=128) | None = None  # type: ignore[valid-type]
+    address: text(min_length=1, max_length=255) | None = None  # type: ignore[valid-type]
+    phone: text(min_length=6, max_length=64, pattern=services.PHONE_PATTERN.pattern) | None = Field(  # type: ignore[valid-type]
+        None, description="例如 0551-62831234"
+    )
+    office_hours: text(min_length=1, max_length=128) | None = None  # type: ignore[valid-type]
     version: int = Field(ge=1, le=2**31 - 1, description="读取时的 version，防止覆盖他人的修改")
 
 
