@@ -7,7 +7,9 @@ import re
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: `\d` would also accept full-width and other Unicode digits, which int()
+# reads happily — the same person could then be filed twice under different blind indexes.
+_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def check_char(first17: str) -> str:
