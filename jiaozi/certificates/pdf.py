@@ -79,8 +79,8 @@ ETHICS_RESULT_TEXT = {"passed": "合格", "failed": "不合格"}
 CYCLE_YEARS = 5
 # Opinions longer than this would not fit their box; the workflow's forms cap reasons
 # at the same length, so nothing is ever cut off on paper.
-OPINION_MAX_CHARS = 200
-BREAKS_MAX_LINES = 4
+OPINION_MAX_CHARS = 120
+BREAKS_MAX_LINES = 3
 
 FORM_TITLE = "教师资格定期注册申请表"
 FONT_CID = "STSong-Light"
@@ -331,6 +331,14 @@ SEAL_RED = Color(0.84, 0.07, 0.09)
 SEAL_RADIUS = 46.0
 QR_SIZE = 78.0
 QR_MASK = 2
+TABLE_TOP = PAGE_HEIGHT - 105.0
+CONCLUSION_ROW = 44.0
+AUTHORITY_ROW = 52.0
+CONCLUSION_HEIGHT = CONCLUSION_ROW + AUTHORITY_ROW
+# Below the table: a gap, the QR code and the bottom margin.
+BOTTOM_RESERVED = 14.0 + QR_SIZE + 20.0
+OPINION_SIZES = (10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
+OPINION_MIN_HEIGHT = 56.0
 # Column widths of the four personal-data rows (label, value, label, value, label, value).
 GRID = (LABEL_WIDTH, 112.0, 60.0, 80.0, 60.0, TABLE_WIDTH - LABEL_WIDTH - 112.0 - 60.0 - 80.0 - 60.0)
 
@@ -420,7 +428,7 @@ def render_registration_form(data: RegistrationFormData) -> bytes:
     canvas.setCreator("Jiaozi 教资")
     page = _Page(canvas, font)
     _draw_heading(page, data)
-    page.y = PAGE_HEIGHT - 112.0
+    page.y = TABLE_TOP
     table_top = page.y
     _draw_personal_rows(page, data)
     _draw_cycle_rows(page, data)
@@ -445,14 +453,14 @@ def _draw_heading(page: _Page, data: RegistrationFormData) -> None:
     # A CID font has no bold face: fill and stroke the glyphs for the title's weight.
     title.setTextRenderMode(2)
     width = _width(FORM_TITLE, page.font, 20)
-    title.setTextOrigin((PAGE_WIDTH - width) / 2, PAGE_HEIGHT - 70.0)
+    title.setTextOrigin((PAGE_WIDTH - width) / 2, PAGE_HEIGHT - 66.0)
     title.textOut(FORM_TITLE)
     # The render mode is text state and outlives the text object: reset it.
     title.setTextRenderMode(0)
     c.setLineWidth(0.5)
     c.drawText(title)
-    page.string(LEFT, PAGE_HEIGHT - 100.0, "（依据《中小学教师资格定期注册暂行办法》）", SMALL_SIZE)
-    page.string(RIGHT, PAGE_HEIGHT - 100.0, f"编号：{data.form_number}", NOTE_SIZE, "right")
+    page.string(LEFT, PAGE_HEIGHT - 96.0, "（依据《中小学教师资格定期注册暂行办法》）", SMALL_SIZE)
+    page.string(RIGHT, PAGE_HEIGHT - 96.0, f"编号：{data.form_number}", NOTE_SIZE, "right")
 
 
 def _draw_personal_rows(page: _Page, data: RegistrationFormData) -> None:
@@ -534,19 +542,30 @@ OPINION_LABELS = (
 
 
 def _draw_opinions(page: _Page, data: RegistrationFormData) -> None:
+    """The four opinions, in the largest type size at which they all fit above the
+    conclusion rows and the footer; OPINION_MAX_CHARS guarantees the smallest does."""
     value_width = TABLE_WIDTH - LABEL_WIDTH
-    leading = BODY_SIZE * 1.35
-    for attribute, label in OPINION_LABELS:
-        opinion: ReviewOpinion | None = getattr(data, attribute)
-        # A chain without a city level (省直管县, province-level reviewers) says so.
-        text = opinion.opinion if opinion is not None else "（本级无需审核）"
-        lines = wrap_text(text, page.font, BODY_SIZE, value_width - 2 * PAD)
-        height = max(60.0, len(lines) * leading + 2 * PAD + 20.0)
+    available = page.y - CONCLUSION_HEIGHT - BOTTOM_RESERVED
+    layout: list[tuple[str, ReviewOpinion | None, list[str], float]] = []
+    size = OPINION_SIZES[0]
+    for size in OPINION_SIZES:
+        layout = []
+        for attribute, label in OPINION_LABELS:
+            opinion: ReviewOpinion | None = getattr(data, attribute)
+            # A chain without a city level (省直管县, province-level reviewers) says so.
+            text = opinion.opinion if opinion is not None else "（本级无需审核）"
+            lines = wrap_text(text, page.font, size, value_width - 2 * PAD)
+            height = max(OPINION_MIN_HEIGHT, len(lines) * size * 1.35 + 2 * PAD + 20.0)
+            layout.append((label, opinion, lines, height))
+        if sum(row[3] for row in layout) <= available:
+            break
+    leading = size * 1.35
+    for label, opinion, lines, height in layout:
         page.cell(LEFT, page.y, LABEL_WIDTH, height, label)
         page.rect(LEFT + LABEL_WIDTH, page.y - height, value_width, height)
-        baseline = page.y - PAD - BODY_SIZE
+        baseline = page.y - PAD - size
         for line in lines:
-            page.string(LEFT + LABEL_WIDTH + PAD, baseline, line)
+            page.string(LEFT + LABEL_WIDTH + PAD, baseline, line, size)
             baseline -= leading
         if opinion is not None:
             signature = f"{opinion.institution}（盖章）    {format_date(opinion.date)}"
@@ -564,7 +583,7 @@ def _draw_conclusion(page: _Page, data: RegistrationFormData) -> float:
         validity = f"{format_date(data.valid_from)}至{format_date(data.valid_to)}"
     else:
         validity = "——"
-    height = 44.0
+    height = CONCLUSION_ROW
     x = LEFT
     for width, text, size in (
         (LABEL_WIDTH, "注册结论", BODY_SIZE),
@@ -575,7 +594,7 @@ def _draw_conclusion(page: _Page, data: RegistrationFormData) -> float:
         page.cell(x, page.y, width, text=text, height=height, size=size)
         x += width
     page.y -= height
-    height = 52.0
+    height = AUTHORITY_ROW
     page.row(
         [
             (LABEL_WIDTH, "注册机构"),
@@ -638,7 +657,7 @@ def qr_matrix(url: str) -> list[tuple[int, ...]]:
     costs more than the rest of the page, and every mask is valid (ISO/IEC 18004);
     see docs/decisions/0071-stamped-pdf-rendering.md."""
     code = segno.make(url, error="m", micro=False, mask=QR_MASK)
-    return list(code.matrix_iter(scale=1, border=0))
+    return [tuple(row) for row in code.matrix_iter(scale=1, border=0)]
 
 
 @lru_cache(maxsize=256)

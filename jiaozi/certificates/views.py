@@ -1,0 +1,82 @@
+"""Public verification pages (§7, §8): by QR token and by certificate number + name.
+
+Both are rate-limited per client address (and the lookup also per certificate
+number, so a name cannot be guessed from many addresses); both answer with masked
+data only and are never cached or indexed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jiaozi.core.errors import NotFound
+from jiaozi.core.middleware import client_ip
+from jiaozi.core.ratelimit import RateLimited, ratelimit
+
+from .forms import VerificationLookupForm
+from .selectors import verification_get_by_token, verification_lookup
+
+
+def _limit(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """(hits, seconds) from settings, so operators can tune without a release."""
+    limit, window = getattr(settings, name, default)
+    return int(limit), int(window)
+
+
+def _rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    response = render(
+        request,
+        "certificates/rate_limited.html",
+        {"portal_active": "verify", "retry_after": error.retry_after},
+        status=429,
+    )
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # Masked, but still about a person: keep it out of search engines and shared caches.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_GET
+def verify_token(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        ratelimit(f"verify:token:ip:{client_ip(request)}", *_limit("VERIFY_TOKEN_RATE_LIMIT", (30, 60)))
+    except RateLimited as error:
+        return _rate_limited(request, error)
+    try:
+        result = verification_get_by_token(token=token)
+    except NotFound as error:
+        raise Http404 from error
+    return _private(
+        render(request, "certificates/verify_token.html", {"result": result, "portal_active": "verify"})
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_lookup(request: HttpRequest) -> HttpResponse:
+    form = VerificationLookupForm(request.POST or None)
+    context: dict[str, object] = {"form": form, "portal_active": "verify", "searched": False}
+    if request.method == "POST":
+        try:
+            # Counted before validation: malformed guesses cost the same as wrong ones.
+            ratelimit(f"verify:lookup:ip:{client_ip(request)}", *_limit("VERIFY_LOOKUP_RATE_LIMIT", (10, 60)))
+            if form.is_valid():
+                number = form.cleaned_data["certificate_number"]
+                ratelimit(
+                    f"verify:lookup:number:{number}", *_limit("VERIFY_LOOKUP_NUMBER_RATE_LIMIT", (20, 3600))
+                )
+                context["result"] = verification_lookup(
+                    certificate_number=number, name=form.cleaned_data["name"]
+                )
+                context["searched"] = True
+        except RateLimited as error:
+            return _rate_limited(request, error)
+    return _private(render(request, "certificates/verify_lookup.html", context))
