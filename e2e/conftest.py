@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,10 @@ def phone_page(browser: Any) -> Iterator[Any]:
 
 def _collect_console_errors(page: Any) -> list[str]:
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _expected(msg.text) else None)
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" and not _expected(msg.text) else None,
+    )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
 
@@ -125,10 +129,19 @@ def visit(live_server: Any, shot: Callable[[Any, str], Path]) -> Callable[..., A
 
 
 @pytest.fixture
-def demo(transactional_db: None, live_server: Any) -> None:
+def divisions(transactional_db: None, live_server: Any) -> None:
+    """Anhui's divisions and bureaus. The data migration loads them, but a transactional
+    test flushes the database after each test, so later tests load them again."""
     from django.core.management import call_command
 
-    call_command("seed_demo", teachers=20)
+    call_command("load_divisions", province="anhui", stdout=StringIO())
+
+
+@pytest.fixture
+def demo(divisions: None) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", teachers=20, stdout=StringIO())
 
 
 @pytest.fixture
@@ -139,7 +152,9 @@ def staff_prefix() -> str:
 
 
 @pytest.fixture
-def sign_in(live_server: Any, staff_prefix: str, shot: Callable[[Any, str], Path]) -> Callable[[Any, str], None]:
+def sign_in(
+    live_server: Any, staff_prefix: str, shot: Callable[[Any, str], Path]
+) -> Callable[[Any, str], None]:
     """Signs a demo persona in at the staff entrance: password, then the TOTP code."""
 
     def go(page: Any, username: str) -> None:

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from jiaozi.accounts.decorators import staff_required
 
 from .dashboard import tasks_for
 from .nav import quick_links
 
 
-# TODO(accounts): switch to jiaozi.accounts.decorators.staff_required() when it lands.
-@login_required
+@staff_required()
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if getattr(user, "kind", None) != "staff":
-        raise Http404
     return render(
         request,
         "workspace/home.html",

@@ -145,7 +145,7 @@ def jz_widget(bound_field: forms.BoundField) -> SafeString:
         described.append(f"{bound_field.auto_id}_helptext")
     if described:
         attrs["aria-describedby"] = " ".join(described)
-    attrs["class"] = " ".join(c for c in classes if c)
+    attrs["class"] = " ".join(dict.fromkeys(c for c in " ".join(classes).split() if c))
     return bound_field.as_widget(attrs=attrs)
 
 

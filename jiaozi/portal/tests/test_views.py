@@ -1,0 +1,223 @@
+"""Public pages, robots.txt, the health check, error pages, security headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.db import DatabaseError
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from jiaozi.orgs.models import Institution
+from jiaozi.orgs.tests.factories import HEFEI, LUYANG, WUHU, bureau
+from jiaozi.portal import views
+
+PUBLIC_PAGES = ["portal:home", "portal:announcements", "portal:directory", "portal:notices", "portal:verify"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_page_is_open_to_anonymous_and_never_names_the_staff_prefix(client: Client, name: str) -> None:
+    response = client.get(reverse(name))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "教师资格" in body
+    assert settings.STAFF_URL_PREFIX not in body
+
+
+@pytest.mark.django_db
+def test_public_page_refuses_post(client: Client) -> None:
+    assert client.post(reverse("portal:home")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_robots_allows_public_pages_and_hides_the_staff_prefix(client: Client) -> None:
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Allow: /$" in lines
+    assert f"Allow: {reverse('portal:directory')}" in lines
+    assert lines[-1] == "Disallow: /"
+    assert settings.STAFF_URL_PREFIX not in response.content.decode()
+    assert "admin" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client: Client) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_fails(client: Client) -> None:
+    with mock.patch.object(views.connection, "cursor", side_effect=DatabaseError("down")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert json.loads(response.content)["status"] == "error"
+
+
+@pytest.mark.django_db
+def test_directory_shows_published_contact_details(client: Client) -> None:
+    luyang = bureau(LUYANG)
+    luyang.address = "合肥市庐阳区濉溪路1号"
+    luyang.phone = "0551-65661234"
+    luyang.office_hours = "工作日 8:30-17:30"
+    luyang.save()
+
+    response = client.get(reverse("portal:directory"), {"city": HEFEI})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "合肥市庐阳区濉溪路1号" in body
+    assert "0551-65661234" in body
+    assert "工作日 8:30-17:30" in body
+
+
+@pytest.mark.django_db
+def test_directory_filters_by_city_and_leaves_out_schools(client: Client) -> None:
+    wuhu = bureau(WUHU)
+    luyang = bureau(LUYANG)
+    Institution.objects.create(
+        code="3401030001",
+        name="合肥市第一中学",
+        kind=Institution.Kind.SCHOOL,
+        level=luyang.level,
+        division=luyang.division,
+        parent=luyang,
+        ownership="public",
+        stage="senior",
+    )
+
+    page = client.get(reverse("portal:directory"), {"city": HEFEI}).context["page_obj"]
+    names = [institution.name for institution in page.paginator.object_list]
+
+    assert luyang.name in names
+    assert wuhu.name not in names
+    assert "合肥市第一中学" not in names
+
+
+@pytest.mark.django_db
+def test_directory_ignores_an_unknown_city(client: Client) -> None:
+    response = client.get(reverse("portal:directory"), {"city": "999999"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["page_obj"].paginator.count > 0
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_chinese_404_without_traceback(client: Client) -> None:
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "页面不存在" in body
+    assert "Traceback" not in body
+
+
+def test_server_error_page_needs_no_database() -> None:
+    # No django_db mark: any query here would raise.
+    response = views.server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    assert "系统繁忙" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_security_headers_on_public_pages(client: Client) -> None:
+    response = client.get(reverse("portal:home"))
+
+    csp = response["Content-Security-Policy"]
+    assert "object-src 'none'" in csp
+    assert "base-uri 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_pages_carry_no_inline_script_or_style(client: Client) -> None:
+    body = client.get(reverse("portal:home")).content.decode()
+
+    assert "<script>" not in body
+    assert 'style="' not in body
+    assert "<style" not in body
+    assert '"includeIndicatorStyles":false' in body
+
+
+@pytest.mark.django_db
+def test_language_switch_serves_english_and_back(client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/directory/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/directory/"
+
+    english = client.get(reverse("portal:home")).content.decode()
+    assert "Teacher Qualification Management Information System" in english
+    assert '<html lang="en">' in english
+
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    chinese = client.get(reverse("portal:home")).content.decode()
+    assert "教师资格管理信息系统" in chinese
+    assert '<html lang="zh-CN">' in chinese
+
+
+@pytest.mark.django_db
+def test_language_switch_refuses_a_foreign_next(client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "https://evil.example/"})
+
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def _admin_url() -> str:
+    return f"/{settings.STAFF_URL_PREFIX}/admin/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["", "login/", "accounts/user/"])
+def test_admin_answers_404_to_the_anonymous_public(client: Client, path: str) -> None:
+    assert client.get(_admin_url() + path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_admin_answers_404_to_staff_who_are_not_superusers(client: Client, **_: Any) -> None:
+    from jiaozi.accounts.roles import Role
+    from jiaozi.accounts.testing import sign_in
+    from jiaozi.accounts.tests.factories import StaffFactory
+
+    admin = StaffFactory(role=Role.PROVINCE_ADMIN, institution=bureau("340000"), is_staff=True)
+    sign_in(client, admin)
+
+    assert client.get(_admin_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_admin_opens_for_a_verified_superuser_only(client: Client) -> None:
+    from jiaozi.accounts.models import User
+    from jiaozi.accounts.testing import sign_in
+
+    root = User.objects.create_superuser(
+        "root", "Str0ng!Passw0rd", real_name="系统管理员", institution=bureau("340000")
+    )
+
+    sign_in(client, root, verified=False)
+    assert client.get(_admin_url()).status_code in {302, 404}  # the session policy may ask for the code first
+
+    sign_in(client, root)
+    assert client.get(_admin_url()).status_code == 200
