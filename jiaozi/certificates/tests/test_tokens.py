@@ -20,7 +20,7 @@ from jiaozi.core.errors import NotFound, ValidationFailed
 from jiaozi.orgs.tests.factories import LUYANG, bureau
 from jiaozi.teachers.models import Certificate, CertificateStatus, Conclusion
 
-from .factories import CertificateFactory, TeacherFactory, VerificationTokenFactory
+from .factories import make_certificate, make_teacher, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def issue(certificate: Certificate, **kw: Any) -> VerificationToken:
 
 
 def test_issued_tokens_are_long_url_safe_random_and_unique() -> None:
-    certificate = CertificateFactory(teacher=TeacherFactory(name="张三"))
+    certificate = make_certificate(teacher=make_teacher(name="张三"))
     tokens = [issue(certificate).token for _ in range(50)]
     assert len(set(tokens)) == 50
     for token in tokens:
@@ -51,7 +51,7 @@ def test_issued_tokens_are_long_url_safe_random_and_unique() -> None:
 
 
 def test_the_token_keeps_a_masked_snapshot_of_the_form() -> None:
-    certificate = CertificateFactory(teacher=TeacherFactory(name="欧阳娜娜"))
+    certificate = make_certificate(teacher=make_teacher(name="欧阳娜娜"))
     row = issue(certificate)
     assert row.holder_name_masked == "欧***"
     assert row.certificate_number == certificate.number
@@ -72,14 +72,14 @@ def test_the_token_keeps_a_masked_snapshot_of_the_form() -> None:
     ],
 )
 def test_inconsistent_conclusions_are_refused(kw: dict[str, Any]) -> None:
-    certificate = CertificateFactory()
+    certificate = make_certificate()
     with pytest.raises(ValidationFailed):
         issue(certificate, **kw)
     assert not VerificationToken.objects.exists()
 
 
 def test_a_deferred_token_has_no_validity() -> None:
-    row = issue(CertificateFactory(), conclusion=Conclusion.DEFERRED, valid_from=None, valid_to=None)
+    row = issue(make_certificate(), conclusion=Conclusion.DEFERRED, valid_from=None, valid_to=None)
     assert row.conclusion == Conclusion.DEFERRED
 
 
@@ -92,7 +92,7 @@ def test_the_verification_url_is_absolute_on_the_public_site() -> None:
 
 
 def test_a_current_token_confirms_the_form(django_assert_num_queries: Any) -> None:
-    row = issue(CertificateFactory(teacher=TeacherFactory(name="张三")))
+    row = issue(make_certificate(teacher=make_teacher(name="张三")))
     with django_assert_num_queries(2):
         result = verification_get_by_token(token=row.token)
     assert result.state == State.CURRENT
@@ -105,13 +105,13 @@ def test_a_current_token_confirms_the_form(django_assert_num_queries: Any) -> No
 
 @pytest.mark.parametrize("token", ["x" * 43, "short", "a" * 43 + "!", ""])
 def test_unknown_or_malformed_tokens_are_not_found(token: str) -> None:
-    VerificationTokenFactory()
+    make_token()
     with pytest.raises(NotFound):
         verification_get_by_token(token=token)
 
 
 def test_a_later_form_supersedes_an_earlier_one() -> None:
-    certificate = CertificateFactory()
+    certificate = make_certificate()
     with clock.travel(dt.datetime(2019, 9, 1, 10, tzinfo=TZ)):
         old = issue(certificate, valid_from=dt.date(2019, 9, 1), valid_to=dt.date(2024, 8, 31))
     new = issue(certificate)
@@ -124,7 +124,7 @@ def test_a_later_form_supersedes_an_earlier_one() -> None:
 
 
 def test_revoked_tokens_and_invalid_certificates_say_so() -> None:
-    certificate = CertificateFactory()
+    certificate = make_certificate()
     row = issue(certificate)
     Certificate.objects.filter(pk=certificate.pk).update(status=CertificateStatus.REVOKED)
     assert verification_get_by_token(token=row.token).state == State.CERTIFICATE_INVALID
@@ -137,7 +137,7 @@ def test_revoked_tokens_and_invalid_certificates_say_so() -> None:
 
 
 def test_revoking_needs_a_reason() -> None:
-    certificate = CertificateFactory()
+    certificate = make_certificate()
     issue(certificate)
     with pytest.raises(ValidationFailed):
         verification_tokens_revoke(certificate=certificate, reason="  ")
@@ -145,7 +145,7 @@ def test_revoking_needs_a_reason() -> None:
 
 
 def test_an_ended_validity_is_reported_as_expired() -> None:
-    row = issue(CertificateFactory())
+    row = issue(make_certificate())
     with clock.travel(dt.datetime(2029, 9, 1, 9, tzinfo=TZ)):
         assert verification_get_by_token(token=row.token).state == State.EXPIRED
     with clock.travel(dt.datetime(2029, 8, 31, 9, tzinfo=TZ)):
@@ -156,7 +156,7 @@ def test_an_ended_validity_is_reported_as_expired() -> None:
 
 
 def test_lookup_with_the_right_number_and_name_answers_masked(django_assert_num_queries: Any) -> None:
-    certificate = CertificateFactory(teacher=TeacherFactory(name="王小明"))
+    certificate = make_certificate(teacher=make_teacher(name="王小明"))
     issue(certificate)
     with django_assert_num_queries(2):
         result = verification_lookup(certificate_number=certificate.number, name=" 王 小明 ")
@@ -179,7 +179,7 @@ def test_lookup_with_the_right_number_and_name_answers_masked(django_assert_num_
     ],
 )
 def test_lookup_with_a_wrong_field_answers_nothing(number: str, name: str) -> None:
-    certificate = CertificateFactory(teacher=TeacherFactory(name="王小明"))
+    certificate = make_certificate(teacher=make_teacher(name="王小明"))
     assert (
         verification_lookup(certificate_number=certificate.number if number == "same" else number, name=name)
         is None
@@ -187,8 +187,8 @@ def test_lookup_with_a_wrong_field_answers_nothing(number: str, name: str) -> No
 
 
 def test_lookup_of_a_never_registered_certificate() -> None:
-    certificate = CertificateFactory(
-        teacher=TeacherFactory(name="李四"),
+    certificate = make_certificate(
+        teacher=make_teacher(name="李四"),
         last_conclusion="",
         valid_from=None,
         valid_to=None,
@@ -202,7 +202,7 @@ def test_lookup_of_a_never_registered_certificate() -> None:
 
 
 def test_lookup_of_a_lost_certificate() -> None:
-    certificate = CertificateFactory(teacher=TeacherFactory(name="李四"), status=CertificateStatus.LOST)
+    certificate = make_certificate(teacher=make_teacher(name="李四"), status=CertificateStatus.LOST)
     result = verification_lookup(certificate_number=certificate.number, name="李四")
     assert result is not None
     assert result.state == State.CERTIFICATE_INVALID

@@ -12,15 +12,15 @@ from django.urls import reverse
 from jiaozi.certificates.models import VerificationToken
 from jiaozi.teachers.models import Conclusion
 
-from .factories import CertificateFactory, TeacherFactory, VerificationTokenFactory
+from .factories import make_certificate, make_teacher, make_token
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def token() -> VerificationToken:
-    certificate = CertificateFactory(teacher=TeacherFactory(name="张三丰"))
-    return VerificationTokenFactory(certificate=certificate, holder_name_masked="张**")
+    certificate = make_certificate(teacher=make_teacher(name="张三丰"))
+    return make_token(certificate=certificate, holder_name_masked="张**")
 
 
 def test_the_token_page_confirms_the_form_with_the_name_masked(
@@ -131,8 +131,8 @@ def test_a_malformed_number_is_a_form_error_not_a_lookup(client: Client, token: 
 
 
 def test_a_deferred_registration_is_reported_in_words(client: Client) -> None:
-    certificate = CertificateFactory(
-        teacher=TeacherFactory(name="李四"),
+    certificate = make_certificate(
+        teacher=make_teacher(name="李四"),
         last_conclusion=Conclusion.DEFERRED,
         valid_from=None,
         valid_to=None,
@@ -168,13 +168,13 @@ def test_lookup_is_rate_limited_per_certificate_number_across_addresses(
         assert client.post(url, data, REMOTE_ADDR=f"10.0.1.{n}").status_code == 200
     data = {"certificate_number": token.certificate_number, "name": "张三丰"}
     assert client.post(url, data, REMOTE_ADDR="10.0.1.9").status_code == 429
-    other = CertificateFactory(teacher=TeacherFactory(name="赵六"))
+    other = make_certificate(teacher=make_teacher(name="赵六"))
     data = {"certificate_number": other.number, "name": "赵六"}
     assert client.post(url, data, REMOTE_ADDR="10.0.1.9").status_code == 200
 
 
 def test_dates_on_the_page_are_the_snapshot_not_the_registry(client: Client) -> None:
-    certificate = CertificateFactory(valid_to=dt.date(2034, 8, 31))
-    row = VerificationTokenFactory(certificate=certificate, valid_to=dt.date(2029, 8, 31))
+    certificate = make_certificate(valid_to=dt.date(2034, 8, 31))
+    row = make_token(certificate=certificate, valid_to=dt.date(2029, 8, 31))
     body = client.get(reverse("certificates:verify_token", kwargs={"token": row.token})).content.decode()
     assert "2029-08-31" in body
