@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.orgs.models import Institution
@@ -20,6 +21,8 @@ from .services import PHONE_RE, USERNAME_RE
 # Above this many institutions the picker becomes a code box: a province has thousands
 # of schools, too many for a drop-down.
 INSTITUTION_SELECT_LIMIT = 500
+
+StrOrPromise = str | Promise
 
 
 class BootstrapMixin:
@@ -43,7 +46,9 @@ class LoginForm(BootstrapMixin, forms.Form):
     username = forms.CharField(
         label=_("用户名"),
         max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
+        ),
     )
     password = forms.CharField(
         label=_("密码"),
@@ -119,7 +124,7 @@ class PasswordChangeForm(BootstrapMixin, forms.Form):
         return data
 
 
-def _institution_widget(queryset: QuerySet[Institution], *, blank_label: str) -> forms.Widget:
+def _institution_widget(queryset: QuerySet[Institution], *, blank_label: StrOrPromise) -> forms.Widget:
     """A drop-down of the visible institutions, or a code box when there are too many.
     The field itself takes a code, so a code outside the list still reaches the
     service, which answers 403 (SECURITY 6) rather than a vague "invalid choice"."""
@@ -129,14 +134,15 @@ def _institution_widget(queryset: QuerySet[Institution], *, blank_label: str) ->
     return forms.Select(choices=[("", blank_label)] + [(code, f"{name}（{code}）") for code, name in rows])
 
 
-def role_choices_for(actor: Any) -> list[tuple[str, str]]:
+def role_choices_for(actor: Any) -> list[tuple[str, StrOrPromise]]:
     """Roles the actor could file somewhere; the institution narrows it further."""
     if getattr(actor, "role", None) not in FILER_ROLES:
         return []
     return [
         (value, label)
         for value, label in Role.choices
-        if RANK[value] <= RANK[actor.role] and (value not in PROVINCE_ONLY_ROLES or actor.role == Role.PROVINCE_ADMIN)
+        if RANK[value] <= RANK[actor.role]
+        and (value not in PROVINCE_ONLY_ROLES or actor.role == Role.PROVINCE_ADMIN)
     ]
 
 
@@ -153,7 +159,9 @@ class StaffFieldsMixin:
 class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
     real_name = forms.CharField(label=_("真实姓名"), max_length=64)
     phone = forms.CharField(
-        label=_("手机号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+        label=_("手机号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     post = forms.CharField(label=_("职务"), max_length=64, help_text=_("如：教务处干事、人事科科长"))
     username = forms.CharField(
@@ -176,7 +184,9 @@ class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         if not USERNAME_RE.match(username):
-            raise forms.ValidationError(_("用户名须以字母开头，由3至32位字母、数字、下划线、点或连字符组成。"))
+            raise forms.ValidationError(
+                _("用户名须以字母开头，由3至32位字母、数字、下划线、点或连字符组成。")
+            )
         return username
 
 
@@ -204,7 +214,10 @@ class StaffUpdateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
 
 class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
-        label=_("停用原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("如：调离、退休、离岗。")
+        label=_("停用原因"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：调离、退休、离岗。"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -213,9 +226,7 @@ class ReasonForm(BootstrapMixin, forms.Form):
 
 
 class ResetPasswordForm(BootstrapMixin, forms.Form):
-    reset_otp = forms.BooleanField(
-        label=_("同时重置动态口令（用于更换或遗失手机）"), required=False
-    )
+    reset_otp = forms.BooleanField(label=_("同时重置动态口令（用于更换或遗失手机）"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -48,7 +48,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Staff only.
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     institution = models.ForeignKey(
-        "orgs.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        "orgs.Institution",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
         verbose_name=_("所属机构"),
     )
     post = models.CharField(_("职务"), max_length=64, blank=True)

@@ -36,9 +36,15 @@ class NoIdentityInPasswordValidator:
         if user is None:
             return
         lowered = password.lower()
-        for value in (getattr(user, "username", ""), getattr(user, "resident_id", None), getattr(user, "phone", "")):
+        for value in (
+            getattr(user, "username", ""),
+            getattr(user, "resident_id", None),
+            getattr(user, "phone", ""),
+        ):
             if value and len(value) >= 4 and str(value).lower() in lowered:
-                raise ValidationError(_("密码不得包含用户名、身份证号或手机号。"), code="password_contains_identity")
+                raise ValidationError(
+                    _("密码不得包含用户名、身份证号或手机号。"), code="password_contains_identity"
+                )
 
     def get_help_text(self) -> str:
         return _("密码不得包含用户名、身份证号或手机号。")
@@ -50,7 +56,9 @@ class MaximumLengthValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) > self.max_length:
-            raise ValidationError(_("密码最长%(n)d个字符。") % {"n": self.max_length}, code="password_too_long")
+            raise ValidationError(
+                _("密码最长%(n)d个字符。") % {"n": self.max_length}, code="password_too_long"
+            )
 
     def get_help_text(self) -> str:
         return _("密码最长%(n)d个字符。") % {"n": self.max_length}

@@ -49,7 +49,9 @@ REVIEW_ROLES = frozenset(
 # (institution kind, institution level or None for any level) that may hold each role.
 HOLDERS: dict[str, frozenset[tuple[str, str | None]]] = {
     Role.SCHOOL_REVIEWER: frozenset({("school", None)}),
-    Role.REGISTRATION_REVIEWER: frozenset({("bureau", "county"), ("bureau", "city"), ("bureau", "province"), ("department", None)}),
+    Role.REGISTRATION_REVIEWER: frozenset(
+        {("bureau", "county"), ("bureau", "city"), ("bureau", "province"), ("department", None)}
+    ),
     Role.CITY_RECHECKER: frozenset({("bureau", "city")}),
     Role.PROVINCE_REVIEWER: frozenset({("bureau", "province")}),
     Role.CONFIRMATION_USER: frozenset({("confirmation_point", None)}),

@@ -291,7 +291,7 @@ def staff_disable_inactive(*, days: int | None = None) -> list[int]:
         User.objects.filter(kind=User.Kind.STAFF, is_active=True)
         .annotate(
             last_activity=Greatest(
-                Coalesce("last_login", "date_joined"), Coalesce("reactivated_at", "date_joined")
+                Coalesce("last_login", "date_joined"), Coalesce("reactivated_at", "last_login", "date_joined")
             )
         )
         .filter(last_activity__lt=cutoff)
@@ -360,7 +360,9 @@ def password_expired(user: User) -> bool:
 def totp_enrol_start(*, user: User) -> TOTPDevice:
     """The pending (unconfirmed) device of a first sign-in; the same one until confirmed,
     so reloading the page keeps the QR code the user may already have scanned."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=mfa.DEVICE_NAME).order_by("pk").first()
+    device = (
+        TOTPDevice.objects.filter(user=user, confirmed=False, name=mfa.DEVICE_NAME).order_by("pk").first()
+    )
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=mfa.DEVICE_NAME, confirmed=False)
     return device

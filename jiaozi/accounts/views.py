@@ -511,4 +511,3 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _staff_action(request, pk, action)
-

@@ -1,9 +1,9 @@
 """Fixtures of the accounts tests: a small institution tree and staff on it.
 
-    province (340000) ─┬─ hefei (340100) ─┬─ luyang (340103) ─┬─ ly_school (3401030001)
-                       │                  │                   └─ ly_point (确认点)
-                       │                  └─ yaohai (340102) ──── yh_school (3401020001)
-                       └─ wuhu (340200)
+province (340000) ─┬─ hefei (340100) ─┬─ luyang (340103) ─┬─ ly_school (3401030001)
+                   │                  │                   └─ ly_point (确认点)
+                   │                  └─ yaohai (340102) ──── yh_school (3401020001)
+                   └─ wuhu (340200)
 """
 
 from __future__ import annotations
@@ -18,9 +18,18 @@ from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.testing import sign_in
 from jiaozi.orgs.models import Institution
-from jiaozi.orgs.tests.factories import HEFEI, LUYANG, PROVINCE, WUHU, YAOHAI, bureau, confirmation_point, school
+from jiaozi.orgs.tests.factories import (
+    HEFEI,
+    LUYANG,
+    PROVINCE,
+    WUHU,
+    YAOHAI,
+    bureau,
+    confirmation_point,
+    school,
+)
 
-from .factories import StaffFactory
+from .factories import make_staff
 
 
 @pytest.fixture
@@ -65,32 +74,32 @@ def ly_point(db: Any) -> Institution:
 
 @pytest.fixture
 def prov_admin(province: Institution) -> User:
-    return StaffFactory(username="prov_admin", role=Role.PROVINCE_ADMIN, institution=province)
+    return make_staff(username="prov_admin", role=Role.PROVINCE_ADMIN, institution=province)
 
 
 @pytest.fixture
 def hf_admin(hefei: Institution) -> User:
-    return StaffFactory(username="hf_admin", role=Role.INSTITUTION_ADMIN, institution=hefei)
+    return make_staff(username="hf_admin", role=Role.INSTITUTION_ADMIN, institution=hefei)
 
 
 @pytest.fixture
 def ly_admin(luyang: Institution) -> User:
-    return StaffFactory(username="ly_admin", role=Role.INSTITUTION_ADMIN, institution=luyang)
+    return make_staff(username="ly_admin", role=Role.INSTITUTION_ADMIN, institution=luyang)
 
 
 @pytest.fixture
 def yh_admin(yaohai: Institution) -> User:
-    return StaffFactory(username="yh_admin", role=Role.INSTITUTION_ADMIN, institution=yaohai)
+    return make_staff(username="yh_admin", role=Role.INSTITUTION_ADMIN, institution=yaohai)
 
 
 @pytest.fixture
 def ly_reviewer(luyang: Institution) -> User:
-    return StaffFactory(username="ly_reviewer", role=Role.REGISTRATION_REVIEWER, institution=luyang)
+    return make_staff(username="ly_reviewer", role=Role.REGISTRATION_REVIEWER, institution=luyang)
 
 
 @pytest.fixture
 def yh_reviewer(yaohai: Institution) -> User:
-    return StaffFactory(username="yh_reviewer", role=Role.REGISTRATION_REVIEWER, institution=yaohai)
+    return make_staff(username="yh_reviewer", role=Role.REGISTRATION_REVIEWER, institution=yaohai)
 
 
 @pytest.fixture

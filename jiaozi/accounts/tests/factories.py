@@ -7,6 +7,8 @@ bureaus of Anhui are loaded by the orgs data migration).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import factory
 from factory.django import DjangoModelFactory, Password
 
@@ -19,7 +21,7 @@ from ..roles import Role
 PASSWORD = "Jiaozi@2024"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     """An applicant account."""
 
     class Meta:
@@ -45,3 +47,12 @@ class StaffFactory(UserFactory):
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     filed_at = factory.LazyFunction(clock.now)
     confirmed_at = factory.LazyFunction(clock.now)
+
+
+def make_staff(**kwargs: Any) -> User:
+    """``StaffFactory(**kwargs)``, typed."""
+    return cast(User, StaffFactory(**kwargs))
+
+
+def make_applicant(**kwargs: Any) -> User:
+    return cast(User, UserFactory(**kwargs))

@@ -28,7 +28,7 @@ LUYANG_LOOKALIKE = inst("/340000/340100/3401039/", kind="school")
 _ids = iter(range(1, 10_000))
 
 
-def staff(role: str, institution: SimpleNamespace, **kw: object) -> SimpleNamespace:
+def staff(role: str, institution: SimpleNamespace | None, **kw: object) -> SimpleNamespace:
     fields = {
         "pk": next(_ids),
         "is_authenticated": True,
@@ -88,10 +88,17 @@ LY_REVIEWER = staff(Role.REGISTRATION_REVIEWER, LUYANG)
         (LY_REVIEWER, LUYANG, Role.REGISTRATION_REVIEWER, False),
         # unknown role, inactive institution
         (LY_ADMIN, LUYANG, "superuser", False),
-        (LY_ADMIN, inst("/340000/340100/340103/3401030002/", kind="school", active=False), Role.SCHOOL_REVIEWER, False),
+        (
+            LY_ADMIN,
+            inst("/340000/340100/340103/3401030002/", kind="school", active=False),
+            Role.SCHOOL_REVIEWER,
+            False,
+        ),
     ],
 )
-def test_can_file_staff(actor: SimpleNamespace, institution: SimpleNamespace, role: str, allowed: bool) -> None:
+def test_can_file_staff(
+    actor: SimpleNamespace, institution: SimpleNamespace, role: str, allowed: bool
+) -> None:
     assert can_file_staff(actor=actor, institution=institution, role=role) is allowed
 
 
@@ -132,6 +139,9 @@ def test_can_view_staff() -> None:
 
 
 def test_fileable_roles_at_a_school_and_a_bureau() -> None:
-    assert fileable_roles(actor=LY_ADMIN, institution=LY_SCHOOL) == [Role.SCHOOL_REVIEWER, Role.INSTITUTION_ADMIN]
+    assert fileable_roles(actor=LY_ADMIN, institution=LY_SCHOOL) == [
+        Role.SCHOOL_REVIEWER,
+        Role.INSTITUTION_ADMIN,
+    ]
     assert Role.SECURITY_ADMIN in fileable_roles(actor=PROV_ADMIN, institution=PROVINCE)
     assert Role.SECURITY_ADMIN not in fileable_roles(actor=HF_ADMIN, institution=HEFEI)

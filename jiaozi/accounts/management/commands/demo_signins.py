@@ -43,13 +43,18 @@ class Command(BaseCommand):
                 "institution"
             )
         )
-        staff.sort(key=lambda u: (u.institution.path if u.institution else "", -RANK.get(u.role, 0), u.username))
+        staff.sort(
+            key=lambda u: (u.institution.path if u.institution else "", -RANK.get(u.role, 0), u.username)
+        )
         applicants = list(User.objects.filter(kind=User.Kind.APPLICANT, username="teacher_demo"))
         if not staff and not applicants:
             self.stdout.write("没有演示账号。请先运行：python manage.py seed_demo")
             return
 
-        rows = [(u.username, str(u.get_role_display()), u.institution.name if u.institution else "—") for u in staff]
+        rows = [
+            (u.username, str(u.get_role_display()), u.institution.name if u.institution else "—")
+            for u in staff
+        ]
         rows += [(u.username, str(User.Kind.APPLICANT.label), "—") for u in applicants]
         headers = ("用户名", "角色", "机构")
         widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]

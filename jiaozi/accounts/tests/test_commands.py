@@ -1,0 +1,89 @@
+"""demo_signins, demo_totp, disable_inactive_staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from jiaozi.accounts import mfa, services
+from jiaozi.accounts.models import User
+from jiaozi.accounts.roles import Role
+from jiaozi.audit.models import AuditEvent, AuditKind
+from jiaozi.core import clock
+from jiaozi.orgs.models import Institution
+
+from .factories import make_applicant, make_staff
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_signins_lists_demo_personas(ly_admin: User, ly_reviewer: User, prov_admin: User) -> None:
+    for user in (ly_admin, prov_admin):
+        services.demo_totp_enroll(user=user)
+    make_applicant(username="teacher_demo")
+    out = run("demo_signins")
+    assert "Jiaozi@2024" in out
+    assert "动态口令: python manage.py demo_totp <用户名>" in out
+    assert "ly_admin" in out
+    assert "prov_admin" in out
+    assert "teacher_demo" in out
+    assert "ly_reviewer" not in out  # no demo device: not a demo persona
+    assert out.index("prov_admin") < out.index("ly_admin")  # province first
+    assert "庐阳区教育局" in out
+    assert "机构管理员" in out
+
+
+def test_demo_commands_refuse_outside_demo_mode(ly_admin: User, settings: Any) -> None:
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError):
+        run("demo_signins")
+    with pytest.raises(CommandError):
+        run("demo_totp", "ly_admin")
+
+
+def test_demo_totp_prints_a_working_code(ly_admin: User) -> None:
+    services.demo_totp_enroll(user=ly_admin)
+    code = run("demo_totp", "ly_admin").strip()
+    assert len(code) == 6
+    assert code.isdigit()
+    device = TOTPDevice.objects.get(user=ly_admin)
+    assert mfa.is_demo_device(device)
+    assert mfa.verify(device, code) is mfa.VerifyResult.OK
+    # The next call gives the next usable code, not the spent one.
+    device.refresh_from_db()
+    again = run("demo_totp", "ly_admin").strip()
+    assert again != code
+    assert mfa.verify(device, again) is mfa.VerifyResult.OK
+
+
+def test_demo_totp_for_a_user_without_a_demo_device(ly_admin: User) -> None:
+    with pytest.raises(CommandError):
+        run("demo_totp", "ly_admin")
+    with pytest.raises(CommandError):
+        run("demo_totp", "nobody")
+
+
+def test_demo_keys_are_deterministic(ly_admin: User) -> None:
+    services.demo_totp_enroll(user=ly_admin)
+    services.demo_totp_enroll(user=ly_admin)  # idempotent
+    device = TOTPDevice.objects.get(user=ly_admin)
+    assert device.key == mfa.demo_key("ly_admin") != mfa.demo_key("yh_admin")
+
+
+def test_disable_inactive_staff_command(luyang: Institution) -> None:
+    old = make_staff(
+        role=Role.REGISTRATION_REVIEWER, institution=luyang, last_login=clock.now() - timedelta(days=200)
+    )
+    out = run("disable_inactive_staff")
+    assert "已停用 1 个" in out
+    assert not User.objects.get(pk=old.pk).is_active
+    assert AuditEvent.objects.filter(kind=AuditKind.STAFF_DISABLED_INACTIVE, object_id=str(old.pk)).exists()
