@@ -167,14 +167,16 @@ def sign_in(
         shot(page, f"login-{username}")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
-        page.locator("form button[type=submit]").first.click()
+        page.locator("main form button[type=submit]").first.click()
         page.wait_for_load_state("load")
+        shot(page, f"after-password-{username}")
         if page.locator("input[name=otp_token], input[name=code], input[name=token]").count():
             shot(page, f"otp-{username}")
             user = User.objects.get(username=username)
             field = page.locator("input[name=otp_token], input[name=code], input[name=token]").first
             field.fill(demo_totp_code(user=user))
-            page.locator("form button[type=submit]").first.click()
+            page.locator("main form button[type=submit]").first.click()
             page.wait_for_load_state("load")
+            shot(page, f"after-otp-{username}")
 
     return go

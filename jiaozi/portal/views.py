@@ -28,7 +28,6 @@ PUBLIC_URL_NAMES = (
     "portal:directory",
     "portal:notices",
     "certificates:verify",
-    "portal:verify",
 )
 
 
@@ -52,11 +51,6 @@ def announcements(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notices(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/notices.html", {"portal_active": "notices"})
-
-
-@require_GET
-def verify(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/verify.html", {"portal_active": "verify"})
 
 
 @require_GET

@@ -16,7 +16,13 @@ from jiaozi.orgs.models import Institution
 from jiaozi.orgs.tests.factories import HEFEI, LUYANG, WUHU, bureau
 from jiaozi.portal import views
 
-PUBLIC_PAGES = ["portal:home", "portal:announcements", "portal:directory", "portal:notices", "portal:verify"]
+PUBLIC_PAGES = [
+    "portal:home",
+    "portal:announcements",
+    "portal:directory",
+    "portal:notices",
+    "certificates:verify",
+]
 
 
 @pytest.mark.django_db
