@@ -455,3 +455,18 @@ def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPrun
                 },
             )
     return pruned
+
+
+# --- Events about the log itself ----------------------------------------------------
+
+
+def audit_log_viewed_event(
+    *, actor: Any, event: AuditEvent | None = None, filters: Mapping[str, Any] | None = None
+) -> AuditEvent:
+    """Reading the log is itself recorded (who watched, what they looked for)."""
+    return audit_record(
+        kind=AuditKind.AUDIT_LOG_VIEWED,
+        actor=actor,
+        obj=event,
+        details={"filters": dict(filters)} if filters is not None else None,
+    )
