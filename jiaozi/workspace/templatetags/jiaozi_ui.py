@@ -6,6 +6,7 @@
 - ``{{ form.field|jz_widget }}`` — the widget with Bootstrap classes and ARIA error links.
 - ``{% sort_state "name" as s %}`` — ``s.url`` (toggles ascending/descending, keeps filters,
   drops ``page``), ``s.direction`` ("asc", "desc" or ""), ``s.aria`` for ``aria-sort``.
+- ``{% filters_active form as n %}`` — how many filters of a GET form are in use.
 - ``{% site_organizer %}`` — the 主办单位 shown in footers (setting ``SITE_ORGANIZER``).
 """
 
@@ -147,6 +148,23 @@ def jz_widget(bound_field: forms.BoundField) -> SafeString:
         attrs["aria-describedby"] = " ".join(described)
     attrs["class"] = " ".join(dict.fromkeys(c for c in " ".join(classes).split() if c))
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def filters_active(form: forms.Form) -> int:
+    """How many of the form's visible fields carry a value in the request (0 when unbound)."""
+    if not form.is_bound:
+        return 0
+    count = 0
+    for field in form.visible_fields():
+        value = (
+            form.data.getlist(field.html_name)
+            if hasattr(form.data, "getlist")
+            else form.data.get(field.html_name)
+        )
+        if any(str(v).strip() for v in (value if isinstance(value, list) else [value]) if v is not None):
+            count += 1
+    return count
 
 
 @register.filter
