@@ -37,7 +37,7 @@ class EventFilterForm(forms.Form):
         # Built here, not at import: other apps append kinds to AuditKind.
         kind = self.fields["kind"]
         assert isinstance(kind, forms.TypedChoiceField)
-        kind.choices = [("", _("全部")), *AuditKind.choices]
+        kind.choices = [("", _("全部")), *sorted(AuditKind.choices)]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -131,10 +131,11 @@ def _parse_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
 
 
 def audit_event_page_visible_to(
-    *, user: Any, query: EventQuery, cursor: str = "", newer: bool = False, per_page: int = PER_PAGE
+    *, user: Any, query: EventQuery, cursor: str = "", newer: bool = False, per_page: int | None = None
 ) -> EventPage:
     """One page, newest first. ``cursor`` is the position of the row next to the page
     (from ``EventPage.older``/``newer``); ``newer`` pages towards the present."""
+    per_page = per_page or PER_PAGE
     events = audit_event_list_visible_to(user=user, query=query)
     position = _parse_cursor(cursor) if cursor else None
     if position is not None and newer:
