@@ -99,6 +99,10 @@ def _replay(record: IdempotencyRecord, request_fingerprint: str) -> HttpResponse
     return response
 
 
+def _lookup(user: Any, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+
+
 def _run_once(
     run: Callable[..., HttpResponseBase],
     request: HttpRequest,
@@ -110,7 +114,7 @@ def _run_once(
 ) -> HttpResponseBase:
     with transaction.atomic():
         now = clock.now()
-        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        record = _lookup(user, key)
         if record is not None:
             if record.expires_at > now:
                 return _replay(record, fp)

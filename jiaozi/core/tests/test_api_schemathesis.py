@@ -6,12 +6,14 @@ generated valid and invalid data: no 5xx, every status, content type, header and
 as documented, invalid input refused with 4xx. Without credentials every operation
 answers 401 problem+json. Deterministic (derandomized), no network."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -42,9 +44,9 @@ NEGATIVE_CHECKS = [*POSITIVE_CHECKS, negative_data_rejection]
 EXAMPLES = 20
 
 
-def _settings() -> Callable[[Any], Any]:
+def _settings(examples: int = EXAMPLES) -> Callable[[Any], Any]:
     return settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         derandomize=True,
         database=None,
         deadline=None,
@@ -54,8 +56,17 @@ def _settings() -> Callable[[Any], Any]:
 
 
 @pytest.fixture
-def app() -> Any:
-    return get_wsgi_application()
+def app() -> Iterator[Any]:
+    """The real WSGI application. Like Django's test client, keep the per-request
+    connection cleanup off: it would close the connection holding the test's
+    transaction (PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -131,7 +142,7 @@ def test_every_operation_conforms_with_auth_invalid_data(api_schema: Any, token:
 def test_every_operation_is_401_without_auth(app: Any, api_schema: Any) -> None:
     for operation in _operations(api_schema):
 
-        @_settings()
+        @_settings(examples=10)
         @given(case=operation.as_strategy())
         def run(case: Any) -> None:
             headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
