@@ -1,4 +1,5 @@
-"""A complete, realistic RegistrationFormData for tests and the benchmark."""
+"""A complete, realistic RegistrationFormData: for tests, the benchmark (bench/pdf.py)
+and anyone who wants to look at the form without running a registration."""
 
 from __future__ import annotations
 

@@ -17,9 +17,8 @@ import reportlab
 
 from jiaozi.certificates import pdf
 from jiaozi.certificates.pdf import BreakPeriod, ReviewOpinion, render_registration_form, wrap_text
+from jiaozi.certificates.samples import SAMPLE, form_data
 from jiaozi.teachers import models as teachers
-
-from .pdfdata import SAMPLE, form_data
 
 
 def run(*command: str, data: bytes | None = None) -> str:
