@@ -50,7 +50,7 @@ def test_reviewer_sees_its_institution_role_and_honest_placeholders(client: Clie
     assert "李审核" in body
     assert luyang.name in body
     assert "注册审核员" in body
-    assert "定期注册工作尚未开放" in body
+    assert "待办事项" in body
     assert reverse("accounts:staff_list") not in body  # an admin's entry
 
 
