@@ -13,9 +13,27 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiaozi.accounts.mfa import DEMO_DEVICE_NAME
 from jiaozi.accounts.models import User
-from jiaozi.accounts.roles import RANK
+from jiaozi.accounts.roles import Role
 
 DEMO_PASSWORD = "Jiaozi@2024"  # noqa: S105  (the demo's published password)
+# Within one institution: the admins first, then the reviewing roles down the chain.
+ROLE_ORDER = {
+    role: n
+    for n, role in enumerate(
+        [
+            Role.PROVINCE_ADMIN,
+            Role.SECURITY_ADMIN,
+            Role.AUDIT_ADMIN,
+            Role.INSTITUTION_ADMIN,
+            Role.PROVINCE_REVIEWER,
+            Role.CITY_RECHECKER,
+            Role.REGISTRATION_REVIEWER,
+            Role.SCHOOL_REVIEWER,
+            Role.CONFIRMATION_USER,
+            Role.CERTIFYING_OFFICER,
+        ]
+    )
+}
 
 
 def _width(text: str) -> int:
@@ -44,7 +62,11 @@ class Command(BaseCommand):
             )
         )
         staff.sort(
-            key=lambda u: (u.institution.path if u.institution else "", -RANK.get(u.role, 0), u.username)
+            key=lambda u: (
+                u.institution.path if u.institution else "",
+                ROLE_ORDER.get(u.role, 99),
+                u.username,
+            )
         )
         applicants = list(User.objects.filter(kind=User.Kind.APPLICANT, username="teacher_demo"))
         if not staff and not applicants:
@@ -58,7 +80,7 @@ class Command(BaseCommand):
         rows += [(u.username, str(User.Kind.APPLICANT.label), "—") for u in applicants]
         headers = ("用户名", "角色", "机构")
         widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
-        line = "  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))
+        line = "  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()
         self.stdout.write("")
         self.stdout.write(f"工作人员入口：{options['host'].rstrip('/')}{reverse('accounts:login')}")
         self.stdout.write(f"统一密码：{DEMO_PASSWORD}")
@@ -67,5 +89,5 @@ class Command(BaseCommand):
         self.stdout.write(line)
         self.stdout.write("  ".join("-" * w for w in widths))
         for row in rows:
-            self.stdout.write("  ".join(_pad(v, w) for v, w in zip(row, widths, strict=True)))
+            self.stdout.write("  ".join(_pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
         self.stdout.write("")
