@@ -10,6 +10,7 @@ a completion batch renders them. Reports forms per second against the target.
 
 from __future__ import annotations
 
+import os
 import platform
 import random
 import secrets
@@ -27,6 +28,8 @@ if str(ROOT) not in sys.path:
 TITLE = "Stamped registration form PDFs (certificates.pdf)"
 TARGET_PER_SECOND = 50.0
 DEFAULT_FORMS = 500
+# Rendering touches no database: one backend is enough.
+BACKENDS = ("sqlite",)
 WARM_UP = 20
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘欧阳"
@@ -113,6 +116,7 @@ def measure(count: int = DEFAULT_FORMS) -> dict[str, Any]:
         "reportlab": reportlab_version,
         "c_accelerator": bool(rl_accel._c_funcs),
         "python": platform.python_version(),
+        "load_average": " / ".join(f"{value:.1f}" for value in os.getloadavg()),
     }
 
 
@@ -123,14 +127,21 @@ def run(ctx: Any = None) -> dict[str, Any]:
     count = int(options.get("forms") or DEFAULT_FORMS)
     figures = measure(count)
     rate = figures["per_second"]
+    wall_rate = figures["per_wall_second"]
     metrics: list[dict[str, Any]] = [
         {
             "what": "forms rendered",
             "value": f"{count:,} in {figures['cpu_seconds']:.2f} s CPU, {figures['seconds']:.2f} s wall (one process)",
         },
         {
-            "what": "throughput",
-            "value": f"{rate:,.1f} PDFs per CPU-second ({figures['per_wall_second']:,.1f} per wall-second)",
+            "what": "throughput (wall clock)",
+            "value": f"{wall_rate:,.1f} PDFs/s, one process",
+            "target": f"≥ {TARGET_PER_SECOND:.0f} PDFs/s per core",
+            "ok": wall_rate >= TARGET_PER_SECOND,
+        },
+        {
+            "what": "throughput (CPU time)",
+            "value": f"{rate:,.1f} PDFs per CPU-second",
             "target": f"≥ {TARGET_PER_SECOND:.0f} PDFs/s per core",
             "ok": rate >= TARGET_PER_SECOND,
         },
@@ -144,7 +155,8 @@ def run(ctx: Any = None) -> dict[str, Any]:
         f"reportlab {figures['reportlab']}, C accelerator (rl_accel) "
         + ("present" if figures["c_accelerator"] else "absent: pure-Python number formatting"),
         "each form: its own name, numbers, opinion and token (new QR code); seal and fonts cached",
-        "per core = per CPU-second of this single-threaded process (the wall clock also counts waiting for a core)",
+        "per core: the CPU-time figure is what one core does; the wall-clock one also counts waiting for a core"
+        f" (load average {figures['load_average']} on {os.cpu_count()} cores during the run)",
     ]
     for metric in metrics:
         target = (
@@ -152,9 +164,9 @@ def run(ctx: Any = None) -> dict[str, Any]:
             if "target" in metric
             else ""
         )
-        print(f"{metric['what']:>16}: {metric['value']}{target}")
+        print(f"{metric['what']:>24}: {metric['value']}{target}")
     for note in notes:
-        print(f"{'note':>16}: {note}")
+        print(f"{'note':>24}: {note}")
     result = {"title": TITLE, "figures": figures, "metrics": metrics, "notes": notes}
     return result
 
