@@ -20,6 +20,7 @@ from ninja.throttling import BaseThrottle
 from ninja.utils import check_csrf
 
 from jiaozi.accounts.models import User
+from jiaozi.accounts.services import password_expired
 from jiaozi.accounts.tokens import service_token_authenticate
 
 from .problems import CsrfFailed, PasswordChangeRequired
@@ -89,8 +90,10 @@ class StaffSessionAuth(APIKeyCookie):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise CsrfFailed()
-        if user.must_change_password:
+        if password_expired(user):
             # An initial or expired password is changed in the browser first (SECURITY 3).
+            # The session middleware already treats such a session as anonymous outside
+            # the staff area; this keeps the rule if that ever changes.
             raise PasswordChangeRequired()
         return _remember(request, "session", user)
 

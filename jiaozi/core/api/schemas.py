@@ -36,12 +36,15 @@ def text(*, max_length: int, min_length: int = 0, pattern: str = SINGLE_LINE_PAT
     ]
 
 
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+
 class Page(PaginationBase):
     """``?limit=&offset=`` → ``{"count", "limit", "offset", "items"}``."""
 
-    class Input(Schema):
-        limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
-        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+    Input = PageParams  # type: ignore[assignment]
 
     class Output(Schema):
         count: int
@@ -50,7 +53,7 @@ class Page(PaginationBase):
         items: list[Any]
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Input, request: HttpRequest, **params: Any
+        self, queryset: QuerySet[Any], pagination: PageParams, request: HttpRequest, **params: Any
     ) -> Any:
         offset, limit = pagination.offset, pagination.limit
         return {

@@ -10,13 +10,15 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from jiaozi.accounts.models import ServiceToken, User
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.tokens import service_token_create, service_token_revoke, token_hash
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core import clock
+from jiaozi.core.api.auth import StaffSessionAuth
+from jiaozi.core.api.problems import PasswordChangeRequired
 from jiaozi.core.api.testing import ApiClient, service_token, session_client, staff_user, token_client
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiaozi.orgs.tests.factories import LUYANG, PROVINCE, bureau
@@ -299,3 +301,15 @@ def test_schema_documents_problems(reviewer: User) -> None:
                 if int(status) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]
     assert set(schema["components"]["securitySchemes"]) == {"ServiceTokenAuth", "StaffSessionAuth"}
+
+
+def test_session_auth_itself_refuses_a_password_to_change(reviewer: User) -> None:
+    """Belt and braces: even if a session reached the API with an initial password."""
+    request = RequestFactory().get("/api/v1/me")
+    reviewer.must_change_password = True
+    reviewer.is_verified = lambda: True  # type: ignore[attr-defined]
+    request.user = reviewer
+    with pytest.raises(PasswordChangeRequired):
+        StaffSessionAuth().authenticate(request, None)
+    reviewer.must_change_password = False
+    assert StaffSessionAuth().authenticate(request, None) == reviewer
