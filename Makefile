@@ -23,11 +23,16 @@ $(VENV)/.installed: requirements/dev.lock
 
 setup: $(VENV)/.installed ## Create .venv and install the locked dependencies (no database work)
 
-browser: ## Install Debian's Chromium for the browser tests when it is missing
-	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium (apt-get)…"; \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+APT_TOOLS := chromium:chromium pdftotext:poppler-utils zbarimg:zbar-tools
+browser: ## Install the Debian tools the tests drive (Chromium, poppler, zbar) when missing
+	@missing=""; for pair in $(APT_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing from Debian's packages:$$missing fonts-noto-cjk"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-noto-cjk >/dev/null; \
+	fi
 
 migrate: setup ## Apply the database migrations
 	@mkdir -p var
