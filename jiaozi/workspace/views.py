@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from jiaozi.accounts.decorators import staff_required
 
@@ -9,6 +10,8 @@ from .dashboard import tasks_for
 from .nav import quick_links
 
 
+# The dashboard names the user and their institution: never kept by a shared browser cache.
+@never_cache
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user

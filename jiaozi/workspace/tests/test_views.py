@@ -80,6 +80,7 @@ def test_shell_has_logout_form_language_switch_and_no_inline_code(client: Client
     assert 'style="' not in body
     assert "<script>" not in body
     assert "object-src 'none'" in response["Content-Security-Policy"]
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
