@@ -19,3 +19,4 @@ api = JiaoziAPI(
 
 api.add_router("", "jiaozi.accounts.api.router")
 api.add_router("", "jiaozi.orgs.api.router")
+api.add_router("", "jiaozi.registration.api.router")
