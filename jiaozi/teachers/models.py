@@ -3,6 +3,8 @@ registry with their registration record, appraisals, training hours and breaks."
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,8 +106,12 @@ class Certificate(TimeStampedModel):
     teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="certificates")
     qualification_type = models.CharField(_("资格种类"), max_length=1, choices=QualificationType.choices)
     subject = models.CharField(_("任教学科"), max_length=64, blank=True)
-    status = models.CharField(_("证书状态"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
-    last_conclusion = models.CharField(_("上次注册结论"), max_length=16, choices=Conclusion.choices, blank=True)
+    status = models.CharField(
+        _("证书状态"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
+    last_conclusion = models.CharField(
+        _("上次注册结论"), max_length=16, choices=Conclusion.choices, blank=True
+    )
     valid_from = models.DateField(_("注册有效期起"), null=True, blank=True)
     valid_to = models.DateField(_("注册有效期止"), null=True, blank=True)
     registered_on = models.DateField(_("注册日期"), null=True, blank=True)
@@ -128,7 +134,12 @@ class AnnualAppraisal(models.Model):
     class Meta:
         verbose_name = _("年度考核")
         verbose_name_plural = _("年度考核")
-        constraints = [models.UniqueConstraint(fields=["teacher", "year"], name="teachers_annual_appraisal_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="teachers_annual_appraisal_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_grade_display()}"
 
 
 class EthicsAppraisal(models.Model):
@@ -139,7 +150,12 @@ class EthicsAppraisal(models.Model):
     class Meta:
         verbose_name = _("师德考核")
         verbose_name_plural = _("师德考核")
-        constraints = [models.UniqueConstraint(fields=["teacher", "year"], name="teachers_ethics_appraisal_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="teachers_ethics_appraisal_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_result_display()}"
 
 
 class TrainingRecord(models.Model):
@@ -152,6 +168,9 @@ class TrainingRecord(models.Model):
         verbose_name = _("培训学时")
         verbose_name_plural = _("培训学时")
         indexes = [models.Index(fields=["teacher", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.programme} {self.hours}"
 
 
 class TeachingBreak(models.Model):
@@ -168,5 +187,72 @@ class TeachingBreak(models.Model):
         verbose_name = _("中止任教")
         verbose_name_plural = _("中止任教")
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="teachers_break_end_after_start")
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="teachers_break_end_after_start"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end}"
+
+
+def _import_upload_to(instance: ImportJob, filename: str) -> str:
+    # A random name: the original name may carry personal data and is kept apart.
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"teacher-imports/{uuid.uuid4().hex}{suffix[:6]}"
+
+
+class ImportJob(TimeStampedModel):
+    """One upload of the import template, run in the background (§12): status and
+    progress for the job page, counts and the error report when done. The uploaded
+    file is deleted when the job finishes; the report holds masked values only."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("正在导入")
+        SUCCEEDED = "succeeded", _("导入成功")
+        REJECTED = "rejected", _("校验未通过，未导入")
+        FAILED = "failed", _("导入出错")
+
+    created_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    institution = models.ForeignKey(
+        "orgs.Institution",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("机构"),
+    )
+    file = models.FileField(_("文件"), upload_to=_import_upload_to, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    counts = models.JSONField(_("导入数量"), default=dict, blank=True)
+    error_total = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    errors_truncated = models.BooleanField(default=False)
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("教师数据导入")
+        verbose_name_plural = _("教师数据导入")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["institution", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.REJECTED, self.Status.FAILED)

@@ -1,0 +1,59 @@
+"""Who may read and keep teacher records: small pure predicates (no queries).
+
+Jurisdiction (which teachers) is the selectors' job; these say which roles act at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiaozi.accounts.roles import Role
+
+from .models import Teacher
+
+# Staff who keep teacher facts or take part in periodic registration (§1) see them.
+VIEW_ROLES = frozenset(
+    {
+        Role.SCHOOL_REVIEWER,
+        Role.REGISTRATION_REVIEWER,
+        Role.CITY_RECHECKER,
+        Role.PROVINCE_REVIEWER,
+        Role.INSTITUTION_ADMIN,
+        Role.PROVINCE_ADMIN,
+    }
+)
+# Staff who load the template: school, county, city and province staff who keep data.
+# Reviewers higher up (city rechecker, province reviewer) check, they do not key in.
+IMPORT_ROLES = frozenset(
+    {Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN}
+)
+# School staff keep their own teachers' records by hand (§1: 学校审查员 "keeps the
+# school's teacher facts").
+EDIT_ROLES = frozenset({Role.SCHOOL_REVIEWER, Role.INSTITUTION_ADMIN})
+
+
+def _is_active_staff(user: Any) -> bool:
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and getattr(user, "kind", None) == "staff"
+        and getattr(user, "institution_id", None) is not None
+    )
+
+
+def can_view_teachers(*, user: Any) -> bool:
+    return _is_active_staff(user) and user.role in VIEW_ROLES
+
+
+def can_import_teachers(*, user: Any) -> bool:
+    return _is_active_staff(user) and user.role in IMPORT_ROLES
+
+
+def can_edit_teachers(*, user: Any) -> bool:
+    """School staff only: the records are the school's."""
+    return _is_active_staff(user) and user.role in EDIT_ROLES and user.institution.kind == "school"
+
+
+def can_edit_teacher(*, user: Any, teacher: Teacher) -> bool:
+    return can_edit_teachers(user=user) and teacher.school_id == user.institution_id

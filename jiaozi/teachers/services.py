@@ -1,0 +1,534 @@
+"""Writes to teacher records: the import of the §12 template (from the command line or
+as a background job) and the school's own edits.
+
+Every edit is compare-and-set on the teacher's ``version`` (adding an appraisal or a
+training record bumps it too, so two people editing one teacher never silently
+overwrite each other) and writes its audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from jiaozi.audit.models import AuditEvent, AuditKind
+from jiaozi.audit.services import audit_record
+from jiaozi.core import clock, idcard
+from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiaozi.core.fields import field_lookup
+
+from .importing import values
+from .importing.errors import RowError
+from .importing.loader import Importer, ImportResult
+from .importing.sources import UnreadableFile, open_source
+from .importing.xlsx import Unsupported
+from .models import (
+    AnnualAppraisal,
+    AppraisalGrade,
+    EmploymentType,
+    EthicsAppraisal,
+    EthicsResult,
+    Health,
+    ImportJob,
+    PostType,
+    Sex,
+    Teacher,
+    TeachingBreak,
+    TrainingRecord,
+)
+from .permissions import can_edit_teacher, can_edit_teachers, can_import_teachers, can_view_teachers
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = getattr(settings, "TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+ERROR_LIMIT = getattr(settings, "TEACHER_IMPORT_MAX_ERRORS", 10_000)
+PROGRESS_SECONDS = 24 * 3600
+UPLOAD_SUFFIXES = (".xlsx", ".zip", ".csv")
+
+
+# --- Import -------------------------------------------------------------------------
+
+
+def _file_error(message: str) -> ImportResult:
+    return ImportResult(
+        ok=False, counts={}, errors=[RowError("", None, "", "", message)], error_total=1, truncated=False
+    )
+
+
+def teacher_import(
+    *,
+    actor: Any,
+    file: str | Path | IO[bytes],
+    name: str = "",
+    progress: Callable[[str, int], None] | None = None,
+    job: ImportJob | None = None,
+) -> ImportResult:
+    """Load one template file (a workbook, a folder or .zip of CSVs, one CSV) whole or
+    not at all. ``actor`` None is the operator at the command line (no jurisdiction
+    limit); a staff user imports within their institution's jurisdiction.
+
+    A loaded file leaves one ``TEACHER_IMPORTED`` audit row with the counts; a refused
+    one leaves a failure row after the rollback (nothing else)."""
+    if actor is not None and not can_import_teachers(user=actor):
+        raise PermissionDenied("您无权导入教师数据。")
+    scope = None if actor is None else actor.institution.path
+
+    def audit(result: ImportResult, outcome: str) -> None:
+        totals = {
+            sheet: {k: v for k, v in c.items() if k != "rows" and v}
+            for sheet, c in result.counts.items()
+            if c["rows"] or c["created"]
+        }
+        audit_record(
+            kind=AuditKind.TEACHER_IMPORTED,
+            actor=actor,
+            object_type="teachers.importjob" if job else "",
+            object_id=job.pk if job else "",
+            outcome=outcome,
+            details={"counts": totals, "errors": result.error_total, "reader": result.reader},
+        )
+
+    def attempt(fast: bool) -> ImportResult:
+        try:
+            source = open_source(file, name=name, fast=fast)
+        except UnreadableFile as exc:
+            return _file_error(str(exc))
+        try:
+            importer = Importer(actor=actor, scope_path=scope, error_limit=ERROR_LIMIT, progress=progress)
+            return importer.run(source, on_success=lambda r: audit(r, AuditEvent.Outcome.SUCCESS))
+        finally:
+            source.close()
+
+    try:
+        result = attempt(fast=True)
+    except Unsupported:
+        # The streaming reader met markup it does not vouch for; openpyxl reads anything
+        # Excel writes. The first attempt was rolled back.
+        logger.info("teacher import: falling back to openpyxl")
+        result = attempt(fast=False)
+    if not result.ok:
+        audit(result, AuditEvent.Outcome.FAILURE)
+    return result
+
+
+def _sniff(upload: UploadedFile) -> None:
+    name = (upload.name or "").lower()
+    if not name.endswith(UPLOAD_SUFFIXES):
+        raise ValidationFailed(
+            "请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）。", code="file_type"
+        )
+    if upload.size is None or upload.size == 0:
+        raise ValidationFailed("文件为空。", code="file_empty")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(
+            f"文件过大（上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB）。", code="file_too_large"
+        )
+    upload.seek(0)
+    head = upload.read(65536)
+    upload.seek(0)
+    # By content, never by name alone: a workbook or .zip starts with a zip header; a
+    # CSV is text without NUL bytes.
+    if name.endswith((".xlsx", ".zip")):
+        if not head.startswith(b"PK\x03\x04"):
+            raise ValidationFailed("文件内容不是有效的 .xlsx 或 .zip 文件。", code="file_content")
+    elif b"\x00" in head or head.startswith(b"PK\x03\x04"):
+        raise ValidationFailed("文件内容不是文本格式的 CSV 文件。", code="file_content")
+
+
+@transaction.atomic
+def import_job_create(*, actor: Any, upload: UploadedFile) -> ImportJob:
+    """Store the upload and queue the import (run at commit, so the worker finds the
+    job; inline when Celery runs eagerly)."""
+    if not can_import_teachers(user=actor):
+        raise PermissionDenied("您无权导入教师数据。")
+    _sniff(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    job = ImportJob(
+        created_by=actor,
+        institution=actor.institution,
+        original_name=Path(upload.name or "upload").name[:255],
+        size=upload.size or 0,
+        sha256=digest.hexdigest(),
+    )
+    job.file.save(job.original_name, upload, save=False)
+    job.save(force_insert=True)
+    from .tasks import import_job_run_task
+
+    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return job
+
+
+def progress_key(job_id: int) -> str:
+    return f"teachers:import-job:{job_id}:progress"
+
+
+@contextlib.contextmanager
+def _local_file(job: ImportJob) -> Iterator[Path]:
+    """A path to the upload: the stored file itself on a file system, else a temporary
+    copy (object storage)."""
+    try:
+        yield Path(job.file.path)
+        return
+    except NotImplementedError:
+        pass
+    suffix = Path(job.original_name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp, job.file.open("rb") as stored:
+        shutil.copyfileobj(stored, tmp)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run a queued job once. Taking it is compare-and-set from pending, so a task
+    delivered twice does the work once. Returns None when another run took it."""
+    job = ImportJob.objects.select_related("created_by__institution").filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.PENDING:
+        return None
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING, version=job.version).update(
+        status=ImportJob.Status.RUNNING, started_at=clock.now(), version=F("version") + 1
+    ):
+        return None
+    job.version += 1
+    key = progress_key(job.pk)
+
+    def progress(sheet: str, rows: int) -> None:
+        cache.set(key, {"sheet": sheet, "rows": rows}, PROGRESS_SECONDS)
+
+    status, message = ImportJob.Status.FAILED, ""
+    result: ImportResult | None = None
+    try:
+        actor = job.created_by
+        if actor is None or not can_import_teachers(user=actor):
+            message = "导入人已无导入权限，未导入。"
+        else:
+            with _local_file(job) as path:
+                result = teacher_import(
+                    actor=actor, file=path, name=job.original_name, progress=progress, job=job
+                )
+            status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.REJECTED
+    except Exception:
+        # The message for users says nothing of the cause: it may quote data.
+        logger.exception("teacher import job %s failed", job.pk)
+        message = "导入过程中出现系统错误，未导入任何数据，请联系系统管理员。"
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        message=message,
+        counts=result.counts if result else {},
+        errors=[e.as_dict() for e in result.errors] if result else [],
+        error_total=result.error_total if result else 0,
+        errors_truncated=result.truncated if result else False,
+        finished_at=clock.now(),
+        version=F("version") + 1,
+    )
+    # The upload holds personal data in clear: it goes as soon as it has been read.
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+    cache.delete(key)
+    job.refresh_from_db()
+    return job
+
+
+# --- The school's own edits ------------------------------------------------------------
+
+
+def _bump(*, teacher: Teacher, version: int) -> None:
+    """Compare-and-set the teacher's version; exactly one row or a conflict."""
+    now = clock.now()
+    if (
+        Teacher.objects.filter(pk=teacher.pk, version=version).update(
+            version=F("version") + 1, updated_at=now
+        )
+        != 1
+    ):
+        raise Conflict("该教师信息已被他人修改，请刷新后重试。", code="stale_version")
+    teacher.version = version + 1
+
+
+def _field(name: str, parse: Callable[[], Any], fields: dict[str, str]) -> Any:
+    try:
+        return parse()
+    except values.CellError as exc:
+        fields[name] = exc.reason
+        return None
+
+
+def _check_choice(name: str, value: str, choices: Any, fields: dict[str, str]) -> None:
+    if value not in choices.values:
+        fields[name] = "请选择有效的选项"
+
+
+def _teacher_facts(
+    *,
+    name: str,
+    sex: str,
+    phone: str,
+    post_type: str,
+    employment_type: str,
+    health: str,
+    probation_passed_on: dt.date | None,
+    fields: dict[str, str],
+) -> dict[str, Any]:
+    clean_name = _field("name", lambda: values.text(name, max_length=64), fields)
+    if clean_name == "":
+        fields["name"] = values.REQUIRED
+    clean_phone = _field("phone", lambda: values.phone(phone), fields)
+    probation = _field(
+        "probation_passed_on", lambda: values.date(probation_passed_on, not_after=clock.today()), fields
+    )
+    _check_choice("sex", sex, Sex, fields)
+    _check_choice("post_type", post_type, PostType, fields)
+    _check_choice("employment_type", employment_type, EmploymentType, fields)
+    _check_choice("health", health, Health, fields)
+    return {
+        "name": clean_name,
+        "sex": sex,
+        "phone": clean_phone,
+        "post_type": post_type,
+        "employment_type": employment_type,
+        "health": health,
+        "probation_passed_on": probation,
+    }
+
+
+@transaction.atomic
+def teacher_create(
+    *,
+    actor: Any,
+    resident_id: str,
+    name: str,
+    sex: str,
+    phone: str = "",
+    post_type: str,
+    employment_type: str,
+    health: str = Health.FIT,
+    probation_passed_on: dt.date | None = None,
+) -> Teacher:
+    """A new teacher at the actor's own school."""
+    if not can_edit_teachers(user=actor):
+        raise PermissionDenied("只有学校工作人员可以新增本校教师。")
+    fields: dict[str, str] = {}
+    rid = _field("resident_id", lambda: values.resident_id(resident_id), fields)
+    facts = _teacher_facts(
+        name=name,
+        sex=sex,
+        phone=phone,
+        post_type=post_type,
+        employment_type=employment_type,
+        health=health,
+        probation_passed_on=probation_passed_on,
+        fields=fields,
+    )
+    if rid and "sex" not in fields and idcard.sex_of(rid) != sex:
+        fields["sex"] = "性别与身份证号不符"
+    if rid and Teacher.objects.filter(**field_lookup(Teacher, "resident_id", rid)).exists():
+        fields["resident_id"] = "该身份证号的教师已登记，如需调入本校请联系上级教育行政部门"
+    if fields:
+        raise ValidationFailed("教师信息填写有误。", code="invalid_teacher", fields=fields)
+    teacher = Teacher(resident_id=rid, school=actor.institution, **facts)
+    try:
+        with transaction.atomic():
+            teacher.save(force_insert=True)
+    except IntegrityError:
+        # Two people entering the same teacher at once: the blind index is unique.
+        raise Conflict("该身份证号的教师已登记。", code="duplicate_teacher") from None
+    audit_record(
+        kind=AuditKind.TEACHER_CREATED, actor=actor, obj=teacher, details={"school": actor.institution.code}
+    )
+    return teacher
+
+
+def _editable(*, actor: Any, pk: int) -> Teacher:
+    from .selectors import teacher_get_visible_to
+
+    teacher = teacher_get_visible_to(user=actor, pk=pk)
+    if not can_edit_teacher(user=actor, teacher=teacher):
+        raise PermissionDenied("只有教师所在学校的工作人员可以修改其信息。")
+    return teacher
+
+
+@transaction.atomic
+def teacher_update(
+    *,
+    actor: Any,
+    pk: int,
+    version: int,
+    name: str,
+    sex: str,
+    phone: str,
+    post_type: str,
+    employment_type: str,
+    health: str,
+    probation_passed_on: dt.date | None,
+) -> Teacher:
+    """Change a teacher's facts. The resident ID is the teacher's identity and is not
+    edited (a wrong one is a new teacher plus a correction request)."""
+    teacher = _editable(actor=actor, pk=pk)
+    fields: dict[str, str] = {}
+    facts = _teacher_facts(
+        name=name,
+        sex=sex,
+        phone=phone,
+        post_type=post_type,
+        employment_type=employment_type,
+        health=health,
+        probation_passed_on=probation_passed_on,
+        fields=fields,
+    )
+    if "sex" not in fields and idcard.sex_of(teacher.resident_id) != sex:
+        fields["sex"] = "性别与身份证号不符"
+    if fields:
+        raise ValidationFailed("教师信息填写有误。", code="invalid_teacher", fields=fields)
+    changed = sorted(k for k, v in facts.items() if getattr(teacher, k) != v)
+    _bump(teacher=teacher, version=version)
+    for key, value in facts.items():
+        setattr(teacher, key, value)
+    # The version was advanced by the compare-and-set; save the facts alone.
+    teacher.save(update_fields=[*facts, "phone_bidx", "updated_at"])
+    audit_record(
+        kind=AuditKind.TEACHER_UPDATED,
+        actor=actor,
+        obj=teacher,
+        details={"section": "facts", "fields": changed},
+    )
+    return teacher
+
+
+@transaction.atomic
+def annual_appraisal_set(
+    *, actor: Any, teacher_id: int, version: int, year: int, grade: str
+) -> AnnualAppraisal:
+    """Record (or correct) the annual appraisal of one year."""
+    teacher = _editable(actor=actor, pk=teacher_id)
+    fields: dict[str, str] = {}
+    clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
+    _check_choice("grade", grade, AppraisalGrade, fields)
+    if fields:
+        raise ValidationFailed("年度考核填写有误。", code="invalid_appraisal", fields=fields)
+    _bump(teacher=teacher, version=version)
+    appraisal, created = AnnualAppraisal.objects.update_or_create(
+        teacher=teacher, year=clean_year, defaults={"grade": grade}
+    )
+    audit_record(
+        kind=AuditKind.TEACHER_UPDATED,
+        actor=actor,
+        obj=teacher,
+        details={"section": "annual_appraisal", "year": clean_year, "grade": grade, "created": created},
+    )
+    return appraisal
+
+
+@transaction.atomic
+def ethics_appraisal_set(
+    *, actor: Any, teacher_id: int, version: int, year: int, result: str
+) -> EthicsAppraisal:
+    """Record (or correct) the ethics appraisal of one year."""
+    teacher = _editable(actor=actor, pk=teacher_id)
+    fields: dict[str, str] = {}
+    clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
+    _check_choice("result", result, EthicsResult, fields)
+    if fields:
+        raise ValidationFailed("师德考核填写有误。", code="invalid_ethics", fields=fields)
+    _bump(teacher=teacher, version=version)
+    appraisal, created = EthicsAppraisal.objects.update_or_create(
+        teacher=teacher, year=clean_year, defaults={"result": result}
+    )
+    audit_record(
+        kind=AuditKind.TEACHER_UPDATED,
+        actor=actor,
+        obj=teacher,
+        details={"section": "ethics_appraisal", "year": clean_year, "result": result, "created": created},
+    )
+    return appraisal
+
+
+@transaction.atomic
+def training_record_add(
+    *, actor: Any, teacher_id: int, version: int, date: dt.date, hours: Decimal, programme: str
+) -> TrainingRecord:
+    """Add training hours. One record per (date, programme), as in the import."""
+    teacher = _editable(actor=actor, pk=teacher_id)
+    fields: dict[str, str] = {}
+    day = _field("date", lambda: values.date(date, required=True, not_after=clock.today()), fields)
+    amount = _field("hours", lambda: values.hours(hours), fields)
+    name = _field("programme", lambda: values.text(programme, max_length=128), fields)
+    if name == "":
+        fields["programme"] = values.REQUIRED
+    if not fields and TrainingRecord.objects.filter(teacher=teacher, date=day, programme=name).exists():
+        fields["programme"] = "该日期的同名培训已登记"
+    if fields:
+        raise ValidationFailed("培训学时填写有误。", code="invalid_training", fields=fields)
+    # The compare-and-set on the teacher serialises writers of this teacher's records,
+    # which keeps (date, programme) unique without a table-wide constraint.
+    _bump(teacher=teacher, version=version)
+    record = TrainingRecord.objects.create(teacher=teacher, date=day, hours=amount, programme=name)
+    audit_record(
+        kind=AuditKind.TEACHER_UPDATED,
+        actor=actor,
+        obj=teacher,
+        details={"section": "training", "date": day.isoformat(), "hours": str(amount)},
+    )
+    return record
+
+
+@transaction.atomic
+def teaching_break_add(
+    *, actor: Any, teacher_id: int, version: int, start: dt.date, end: dt.date, reason: str, approved: bool
+) -> TeachingBreak:
+    """Add a break from teaching (中止任教). One per start date, as in the import."""
+    teacher = _editable(actor=actor, pk=teacher_id)
+    fields: dict[str, str] = {}
+    first = _field("start", lambda: values.date(start, required=True), fields)
+    last = _field("end", lambda: values.date(end, required=True), fields)
+    why = _field("reason", lambda: values.text(reason, max_length=128), fields)
+    if first and last and last < first:
+        fields["end"] = "结束日期不能早于开始日期"
+    if not fields and TeachingBreak.objects.filter(teacher=teacher, start=first).exists():
+        fields["start"] = "该开始日期的中止任教记录已登记"
+    if fields:
+        raise ValidationFailed("中止任教填写有误。", code="invalid_break", fields=fields)
+    _bump(teacher=teacher, version=version)
+    record = TeachingBreak.objects.create(
+        teacher=teacher, start=first, end=last, reason=why, approved=approved
+    )
+    audit_record(
+        kind=AuditKind.TEACHER_UPDATED,
+        actor=actor,
+        obj=teacher,
+        details={
+            "section": "break",
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+            "approved": approved,
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def teacher_reveal_resident_id(*, actor: Any, pk: int) -> str:
+    """The full resident ID of one teacher in scope; every reveal is audited (§9)."""
+    from .selectors import teacher_get_visible_to
+
+    if not can_view_teachers(user=actor):
+        raise PermissionDenied("您无权查看教师信息。")
+    teacher = teacher_get_visible_to(user=actor, pk=pk)
+    audit_record(kind=AuditKind.UNMASKED_VIEW, actor=actor, obj=teacher, details={"field": "resident_id"})
+    return teacher.resident_id
