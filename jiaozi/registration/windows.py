@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiaozi.core import clock
 from jiaozi.core.errors import WindowClosed
@@ -37,8 +38,8 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 def _clock_part(value: dt.datetime) -> str:
     if value.minute:
-        return _("%(hour)d时%(minute)02d分") % {"hour": value.hour, "minute": value.minute}
-    return _("%(hour)d时") % {"hour": value.hour}
+        return pgettext("window", "%(hour)d时%(minute)02d分") % {"hour": value.hour, "minute": value.minute}
+    return pgettext("window", "%(hour)d时") % {"hour": value.hour}
 
 
 def format_window(opens_at: dt.datetime, closes_at: dt.datetime) -> str:
@@ -46,9 +47,11 @@ def format_window(opens_at: dt.datetime, closes_at: dt.datetime) -> str:
 
     A bound at midnight shows the day only; a close at midnight is the end of the day
     before (opens 9月13日 00:00, closes 12月16日 00:00 → '9月13日至12月15日'). The
-    year of the close is left out when it is the year of the opening."""
+    year of the close is left out when it is the year of the opening. The parts carry the
+    message context "window", so their English is this app's, whatever other apps do
+    with the same Chinese date patterns."""
     start, end = _local(opens_at), _local(closes_at)
-    start_text = _("%(year)d年%(month)d月%(day)d日") % {
+    start_text = pgettext("window", "%(year)d年%(month)d月%(day)d日") % {
         "year": start.year,
         "month": start.month,
         "day": start.day,
@@ -62,14 +65,14 @@ def format_window(opens_at: dt.datetime, closes_at: dt.datetime) -> str:
     else:
         end_clock = _clock_part(end)
     if end_day.year == start.year:
-        end_text = _("%(month)d月%(day)d日") % {"month": end_day.month, "day": end_day.day}
+        end_text = pgettext("window", "%(month)d月%(day)d日") % {"month": end_day.month, "day": end_day.day}
     else:
-        end_text = _("%(year)d年%(month)d月%(day)d日") % {
+        end_text = pgettext("window", "%(year)d年%(month)d月%(day)d日") % {
             "year": end_day.year,
             "month": end_day.month,
             "day": end_day.day,
         }
-    return _("%(start)s至%(end)s") % {"start": start_text, "end": end_text + end_clock}
+    return pgettext("window", "%(start)s至%(end)s") % {"start": start_text, "end": end_text + end_clock}
 
 
 def window_label(action: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from jiaozi.core import clock
 from jiaozi.core.errors import WindowClosed
@@ -187,3 +188,9 @@ def test_window_errors_skip_missing_values() -> None:
     bounds: dict[str, dt.datetime | None] = dict(_bounds(anhui_2024()))
     bounds["apply_opens_at"] = None
     assert window_errors(bounds) == []
+
+
+def test_the_message_in_english() -> None:
+    with translation.override("en"), pytest.raises(WindowClosed) as caught:
+        window_check(campaign=anhui_2024(), action="apply", at=at(2024, 12, 16))
+    assert caught.value.message == "Application is open 2024-09-13 to 12-15 17:00; it is not open now."
