@@ -69,7 +69,7 @@ messages: setup ## Extract the UI strings into jiaozi/locale/en/…/django.po an
 	@command -v msgfmt >/dev/null 2>&1 || { \
 	  echo "Installing gettext (apt-get)…"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
-	$(PY) manage.py makemessages -l en --no-location --ignore='var/*' --ignore='e2e/*' --ignore='bench/*'
+	$(PY) manage.py makemessages -l en --no-location --no-fuzzy-matching --ignore='var/*' --ignore='e2e/*' --ignore='bench/*'
 	$(PY) manage.py compilemessages -l en --ignore='.venv/*'
 
 migrations-check: setup ## Fail when a model change has no migration
