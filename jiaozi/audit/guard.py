@@ -219,11 +219,18 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {PERMIT_TABLE}")
 
 
+INSTALLING_MIGRATION = ("audit", "0003_append_only_guard")
+
+
 def ensure_installed(connection: BaseDatabaseWrapper) -> bool:
     """Install the guard when a trigger is missing (SQLite drops a table's triggers
-    when a migration rebuilds the table). True when something was installed."""
-    tables = set(connection.introspection.table_names())
-    if not {EVENT_TABLE, CHAIN_TABLE} <= tables or not trigger_names(connection):
+    when a migration rebuilds the table). Only while the migration that installs it is
+    applied, so migrating backwards really removes it. True when something was installed."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    if not trigger_names(connection):
+        return False
+    if INSTALLING_MIGRATION not in MigrationRecorder(connection).applied_migrations():
         return False
     if not missing_triggers(connection):
         return False
