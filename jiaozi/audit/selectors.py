@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from jiaozi.core.errors import PermissionDenied
 from jiaozi.orgs.jurisdiction import get_visible_or_404
@@ -76,7 +77,7 @@ class EventPage:
 
 def _scoped(user: Any) -> QuerySet[AuditEvent]:
     if not can_read_audit_log(user):
-        raise PermissionDenied("只有审计管理员可以查阅审计日志。")
+        raise PermissionDenied(_("只有审计管理员可以查阅审计日志。"))
     institution = user.institution
     events = AuditEvent.objects.all()
     if institution.parent_id is None:

@@ -25,7 +25,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
+from django.utils.translation import gettext as _
 
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, ValidationFailed
@@ -469,7 +471,8 @@ def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPrun
     oldest_allowed = clock.now() - dt.timedelta(days=retention_days())
     if before > oldest_allowed:
         raise ValidationFailed(
-            f"审计记录至少保留 {retention_days()} 天：只能清理 {oldest_allowed:%Y-%m-%d %H:%M} 之前的记录。",
+            _("审计记录至少保留 %(days)d 天：只能清理 %(limit)s 之前的记录。")
+            % {"days": retention_days(), "limit": f"{timezone.localtime(oldest_allowed):%Y-%m-%d %H:%M}"},
             code="audit_retention",
         )
     pruned: list[ChainPruned] = []
@@ -488,7 +491,9 @@ def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPrun
                 continue
             problem, boundary_hash = verify_prefix(head, upto_seq=upto)
             if problem:
-                raise Conflict(f"审计链校验失败，未清理：{problem}", code="audit_chain_broken")
+                raise Conflict(
+                    _("审计链校验失败，未清理：%(problem)s") % {"problem": problem}, code="audit_chain_broken"
+                )
             done = ChainPruned(chain=key, from_seq=head.pruned_seq + 1, to_seq=upto)
             pruned.append(done)
             if dry_run:
