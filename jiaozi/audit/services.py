@@ -225,7 +225,6 @@ class _Common:
     actor_id: int | None
     actor_label: str
     ip: str | None
-    at: dt.datetime
 
 
 def _common(actor: Any, ip: str | None) -> _Common:
@@ -235,7 +234,6 @@ def _common(actor: Any, ip: str | None) -> _Common:
         actor_id=actor_id,
         actor_label=_actor_label(actor),
         ip=canonical_ip(ip if ip is not None else (ctx.ip if ctx else None)),
-        at=clock.now(),
     )
 
 
@@ -254,8 +252,11 @@ def _check_outcome(outcome: str) -> str:
 
 
 def _chain(events: list[AuditEvent], first_seq: int, prev: str) -> str:
-    """Number and hash ``events`` in order after ``prev``; returns the last hash."""
+    """Date, number and hash ``events`` in order after ``prev``; returns the last hash.
+    Dated here, under the chain's lock, so times never run backwards along a chain."""
+    at = clock.now()
     for offset, event in enumerate(events):
+        event.at = at
         event.seq = first_seq + offset
         event.prev_hash = prev
         event.hash = prev = compute_hash(event)
@@ -307,7 +308,6 @@ def audit_record(
         object_id=object_id,
         outcome=_check_outcome(outcome),
         ip=common.ip,
-        at=common.at,
         details=normalise_details(details),
     )
     first_seq, prev = _reserve(key, 1)
@@ -367,7 +367,6 @@ def audit_record_many(
                 object_id=object_id,
                 outcome=_check_outcome(item.outcome or outcome),
                 ip=common.ip,
-                at=common.at,
                 details={**base_details, **normalise_details(item.details)} if item.details else base_details,
             )
         )
