@@ -19,6 +19,7 @@ import time
 
 import segno
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.oath import TOTP
@@ -69,7 +70,7 @@ def verify(device: TOTPDevice, token: str) -> VerifyResult:
         return VerifyResult.THROTTLED
     token = (token or "").strip().replace(" ", "")
     if not token.isdigit() or len(token) != device.digits:
-        device.throttle_increment(commit=True)
+        _throttle(device)
         return VerifyResult.WRONG
     totp = _totp(device)
     if totp.verify(int(token), device.tolerance, device.last_t + 1):
@@ -86,8 +87,20 @@ def verify(device: TOTPDevice, token: str) -> VerifyResult:
         if spent == 1:
             device.last_t = totp.t()
             return VerifyResult.OK
-    device.throttle_increment(commit=True)
+    _throttle(device)
     return VerifyResult.WRONG
+
+
+def _throttle(device: TOTPDevice) -> None:
+    """Count a failure with an UPDATE of the throttle columns only. django-otp's
+    ``throttle_increment`` saves the whole (possibly stale) row, which would write an old
+    ``last_t`` back over a concurrent success and make its code usable again."""
+    now = timezone.now()
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=F("throttling_failure_count") + 1, throttling_failure_timestamp=now
+    )
+    device.throttling_failure_count += 1
+    device.throttling_failure_timestamp = now
 
 
 def next_code(device: TOTPDevice) -> str:

@@ -181,6 +181,9 @@ def test_verify_spends_a_code_once_even_when_two_requests_race(reviewer: User, d
     second = TOTPDevice.objects.get(pk=device.pk)  # read before the first one was spent
     assert mfa.verify(first, code) is mfa.VerifyResult.OK
     assert mfa.verify(second, code) is mfa.VerifyResult.WRONG
+    # The loser's failure count must not write its stale last_t back over the spent one.
+    assert TOTPDevice.objects.get(pk=device.pk).last_t == first.last_t
+    assert mfa.verify(TOTPDevice.objects.get(pk=device.pk), code) is not mfa.VerifyResult.OK
 
 
 def test_too_many_wrong_codes_end_the_session(client: Client, reviewer: User, device: TOTPDevice) -> None:
@@ -203,8 +206,11 @@ def test_too_many_wrong_codes_end_the_session(client: Client, reviewer: User, de
 def test_wrong_codes_are_throttled(client: Client, reviewer: User, device: TOTPDevice) -> None:
     login(client, "ly_reviewer")
     client.post(reverse("accounts:otp_verify"), {"token": "000000"})
+    # Several failures in a row: the next try must wait 2**5 seconds (no race with a slow run).
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=6)
     response = client.post(reverse("accounts:otp_verify"), {"token": totp_code(device)})
     assert "尝试过于频繁" in response.content.decode()
+    assert not client.session.get("otp_device_id")
 
 
 def test_first_sign_in_enrols_a_device(client: Client, reviewer: User) -> None:
