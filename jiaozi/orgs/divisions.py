@@ -229,3 +229,13 @@ def unload_province(*, division_model: Any, institution_model: Any, config: Prov
         institution_model.objects.filter(kind="bureau", code__in=codes).delete()
     for level in reversed(LEVELS):
         division_model.objects.filter(code__in=[r.code for r in rows if r.level == level]).delete()
+
+
+def ensure_province(key: str = "anhui") -> None:
+    """Load province ``key`` with the real models when its bureau is missing (a test
+    database flushed by ``transactional_db`` loses the migration's data)."""
+    from .models import Division, Institution
+
+    config = province_config(key)
+    if not Institution.objects.filter(kind="bureau", code=config.code).exists():
+        load_province(division_model=Division, institution_model=Institution, config=config)

@@ -19,7 +19,7 @@ from typing import Any, cast
 import factory
 from factory.django import DjangoModelFactory
 
-from jiaozi.orgs.divisions import load_province, province_config
+from jiaozi.orgs.divisions import ensure_province
 from jiaozi.orgs.models import Division, Institution
 
 PROVINCE = "340000"
@@ -34,8 +34,7 @@ GUANGDE = "341882"  # 省直管县
 
 def ensure_divisions() -> None:
     """Reload Anhui when a flushed database lost the migration data."""
-    if not Institution.objects.filter(kind=Institution.Kind.BUREAU, code=PROVINCE).exists():
-        load_province(division_model=Division, institution_model=Institution, config=province_config("anhui"))
+    ensure_province("anhui")
 
 
 def bureau(code: str = PROVINCE) -> Institution:

@@ -1,0 +1,142 @@
+"""Load the demo: institutions, personas and teachers (contract.md, "seed_demo").
+
+Idempotent by *skip if present*: institutions and personas are created only when their
+code / username is missing; teachers are loaded only when the demo schools have none
+(``--reset`` first deletes the demo schools' teachers and their records). Deterministic:
+the same ``--seed`` gives the same people, numbers and records.
+See docs/decisions/0022-seed-demo.md.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from jiaozi.orgs.demo.institutions import demo_school_codes, institutions_ensure
+from jiaozi.orgs.demo.personas import applicant_ensure, personas_ensure
+from jiaozi.orgs.demo.teachers import SEED, SchoolInfo, TeacherGenerator, write_teachers
+from jiaozi.orgs.divisions import ensure_province
+from jiaozi.orgs.models import Division, Institution
+from jiaozi.teachers.models import (
+    AnnualAppraisal,
+    Certificate,
+    EthicsAppraisal,
+    Teacher,
+    TeachingBreak,
+    TrainingRecord,
+)
+
+
+def school_infos(codes: list[str]) -> list[SchoolInfo]:
+    """The demo schools with the certifying-authority codes of where they are."""
+    schools = list(Institution.objects.filter(code__in=codes, kind=Institution.Kind.SCHOOL))
+    divisions = {d.code: d for d in Division.objects.all()}
+    authority = dict(
+        Institution.objects.filter(kind=Institution.Kind.BUREAU).values_list("code", "authority_code")
+    )
+    infos = []
+    for school in schools:
+        county = divisions[school.division_id]
+        # Types 4–6 are certified by the city — or by the 省直管县 itself (§6).
+        city = (
+            county if county.is_province_direct or county.parent_id is None else divisions[county.parent_id]
+        )
+        infos.append(
+            SchoolInfo(
+                code=school.code,
+                stage=school.stage,
+                ownership=school.ownership,
+                county=county.code,
+                county_authority=authority[county.code],
+                city_authority=authority[city.code],
+            )
+        )
+    return infos
+
+
+def region_codes() -> list[str]:
+    return list(Division.objects.filter(level="county").order_by("code").values_list("code", flat=True))
+
+
+class Command(BaseCommand):
+    help = "Load the demo data: institutions, personas (password Jiaozi@2024) and N teachers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--teachers", type=int, default=300, help="number of teachers (default 300)")
+        parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the demo schools' teachers first, then load them again",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=5000, help="teachers per bulk insert (default 5000)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError("seed_demo needs DEMO_MODE=1: the demo personas share a published password.")
+        count: int = options["teachers"]
+        if count < 0 or options["batch_size"] < 1:
+            raise CommandError("--teachers must be ≥ 0 and --batch-size ≥ 1.")
+        started = time.monotonic()
+        ensure_province("anhui")
+
+        created, present = institutions_ensure()
+        self.stdout.write(f"机构：新建 {created}，已存在 {present}")
+        created, present = personas_ensure()
+        self.stdout.write(f"演示账号：新建 {created}，已存在 {present}")
+
+        codes = demo_school_codes()
+        demo_teachers = Teacher.objects.filter(school__code__in=codes)
+        if options["reset"]:
+            self._reset(demo_teachers)
+        infos = school_infos(codes)
+        generator = TeacherGenerator(infos, region_codes=region_codes(), seed=options["seed"])
+        existing = demo_teachers.count()
+        if existing:
+            self.stdout.write(f"教师：已有 {existing} 名演示教师，跳过（--reset 可重新生成）")
+            first_plans = list(generator.plans(1))
+        elif count:
+            school_ids = {i.code: i.pk for i in Institution.objects.filter(code__in=codes)}
+            first_plans = []
+
+            def remember_first(plans: Any) -> Any:
+                for plan in plans:
+                    if not first_plans:
+                        first_plans.append(plan)
+                    yield plan
+
+            load_started = time.monotonic()
+            with transaction.atomic():
+                written = write_teachers(
+                    remember_first(generator.plans(count)),
+                    school_ids=school_ids,
+                    batch_size=options["batch_size"],
+                )
+            self.stdout.write(f"教师：新建 {written} 名（{time.monotonic() - load_started:.1f} 秒）")
+        else:
+            first_plans = []
+
+        if first_plans:
+            persona = first_plans[0]
+            if applicant_ensure(real_name=persona.name, resident_id=persona.resident_id, phone=persona.phone):
+                self.stdout.write("申请人 teacher_demo：已关联演示教师（应参加2024年定期注册）")
+        self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
+
+    def _reset(self, teachers: Any) -> None:
+        try:
+            with transaction.atomic():
+                for model in (AnnualAppraisal, EthicsAppraisal, TrainingRecord, TeachingBreak, Certificate):
+                    model.objects.filter(teacher__in=teachers).delete()  # type: ignore[attr-defined]
+                deleted, _ = teachers.delete()
+        except ProtectedError as exc:
+            raise CommandError(
+                "演示教师已被其他业务数据（如注册申请）引用，无法重置。请删除数据库后重新运行 migrate 与 seed_demo。"
+            ) from exc
+        self.stdout.write(f"教师：已删除演示教师及其记录（{deleted} 行）")
