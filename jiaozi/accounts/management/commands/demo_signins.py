@@ -17,7 +17,7 @@ from jiaozi.accounts.roles import Role
 
 DEMO_PASSWORD = "Jiaozi@2024"  # noqa: S105  (the demo's published password)
 # Within one institution: the admins first, then the reviewing roles down the chain.
-ROLE_ORDER = {
+ROLE_ORDER: dict[str, int] = {
     role: n
     for n, role in enumerate(
         [
