@@ -294,36 +294,31 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def staff_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     institutions = selectors.institution_list_for_staff_pages(user=user)
-    form = StaffFilterForm(request.GET or None, institutions=institutions)
+    form = StaffFilterForm(request.GET, institutions=institutions)
     institution = None
-    staff = User.objects.none()
-    if form.is_bound and not form.is_valid():
-        pass
-    else:
-        data = form.cleaned_data if form.is_bound else {}
-        code = data.get("institution") or ""
+    staff = User.objects.none()  # an invalid filter shows nothing rather than everything
+    if form.is_valid():
+        data = form.cleaned_data
         try:
-            institution = selectors.institution_get_for_staff_pages(user=user, code=code) if code else None
+            if data["institution"]:
+                institution = selectors.institution_get_for_staff_pages(user=user, code=data["institution"])
         except NotFound as exc:
             form.add_error("institution", exc.message)
         else:
             staff = selectors.staff_list_visible_to(
                 user=user,
                 institution=institution,
-                role=data.get("role") or "",
-                active=form.active_value() if form.is_bound else None,
-                search=data.get("q") or "",
+                role=data["role"],
+                active=form.active_value(),
+                search=data["q"],
             )
     page = Paginator(staff, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/staff_list.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
             "can_create": user.role in FILER_ROLES,
             "filter_institution": institution,
             "nav_active": NAV,
