@@ -183,3 +183,10 @@ def test_province_sees_who_has_not_filled(
 def test_reviewer_cannot_see_who_has_not_filled(make_staff: MakeStaff, signed_in: SignedIn) -> None:
     client = signed_in(make_staff(bureau("340000"), Role.PROVINCE_REVIEWER))
     assert client.get(reverse("orgs:public_info_missing")).status_code == 403
+
+
+def test_list_speaks_english_when_asked(make_staff: MakeStaff, signed_in: SignedIn) -> None:
+    client = signed_in(make_staff(bureau("340103")))
+    body = client.get(reverse("orgs:institution_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Institution code" in body
+    assert "Education bureau" in body
