@@ -161,7 +161,7 @@ _ID = Column(
     personal=True,
     text=True,
     hint="18位居民身份证号码，末位X大写",
-    example="340103199001011234",
+    example="340103199001011232",
 )
 
 SHEETS: dict[str, Sheet] = {
@@ -217,7 +217,7 @@ SHEETS: dict[str, Sheet] = {
                     H_CERT_NUMBER,
                     text=True,
                     hint="17位数字：年份4位+省份2位+认定机构3位+资格种类1位+性别1位+流水号6位；无证书留空",
-                    example="20153400034100001",
+                    example="20153400131000001",
                 ),
                 Column(
                     H_QUALIFICATION, QUALIFICATION_TYPE, hint="填写证书编号时必填；须与证书编号第10位一致"

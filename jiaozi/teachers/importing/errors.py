@@ -24,7 +24,13 @@ from .columns import H_ID, H_NAME, H_PHONE
 REPORT_HEADERS = ("工作表", "行号", "列", "值", "错误原因")
 MAX_VALUE_CHARS = 60
 
-_MASKS = {H_ID: mask_resident_id, H_PHONE: mask_phone, H_NAME: mask_name}
+
+def _mask_phone(value: str) -> str:
+    # mask_phone keeps 7 of 11 digits; a short (wrong) number would come out whole.
+    return mask_phone(value) if len(value) >= 11 else value[:3] + "*" * max(len(value) - 3, 1)
+
+
+_MASKS = {H_ID: mask_resident_id, H_PHONE: _mask_phone, H_NAME: mask_name}
 
 
 @dataclass(frozen=True, slots=True)

@@ -337,6 +337,8 @@ class Importer:
                         continue
                     handlers[name](rows)
                     self._report(name, self.counts[name].rows)
+                if not self.errors and not any(c.rows for c in self.counts.values()):
+                    self._error("", None, "", "", "文件中没有可导入的数据行（第1行为表头，数据从第2行开始）")
                 result = self._result(source)
                 if not result.ok:
                     raise _Rollback

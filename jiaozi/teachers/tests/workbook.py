@@ -211,3 +211,53 @@ class TemplateBook:
                 for values in self._sheet_rows(sheet, None):
                     writer.writerow(["" if v is None else v for v in values])
         return folder
+
+
+def as_excel_saves(xlsx: bytes, *, prefix: str = "") -> bytes:
+    """Rewrite an openpyxl workbook (inline strings) the way Excel saves one: strings
+    in a shared table (``xl/sharedStrings.xml``), cells pointing at it. With ``prefix``
+    (e.g. "x") the worksheet elements carry a namespace prefix, as some .NET writers do."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    strings: dict[str, int] = {}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        attrs, text = match.group(1), match.group(2).decode()
+        from html import unescape
+
+        value = unescape(text)
+        index = strings.setdefault(value, len(strings))
+        return b"<c" + attrs + b' t="s"><v>' + str(index).encode() + b"</v></c>"
+
+    out = io.BytesIO()
+    target = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED)
+    inline = re.compile(rb'<c([^>]*?) t="inlineStr"><is><t[^>]*>([^<]*)</t></is></c>')
+    for info in source.infolist():
+        data = source.read(info)
+        if info.filename.startswith("xl/worksheets/sheet"):
+            data = inline.sub(shared, data)
+            if prefix:
+                p = prefix.encode()
+                data = re.sub(rb"<(/?)(worksheet|sheetData|row|c|v|is|t)\b", rb"<\1" + p + rb":\2", data)
+                data = data.replace(
+                    b"<" + p + b":worksheet xmlns=", b"<" + p + b":worksheet xmlns:" + p + b"="
+                )
+        elif info.filename == "xl/_rels/workbook.xml.rels":
+            data = data.replace(
+                b"</Relationships>",
+                b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+            )
+        target.writestr(info, data)
+    table = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    target.writestr(
+        "xl/sharedStrings.xml",
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + table
+        + "</sst>",
+    )
+    target.close()
+    return out.getvalue()
