@@ -209,8 +209,17 @@ def run_one(
 _SECTION = re.compile(r"<!-- bench:(?P<name>[\w-]+) -->\n.*?<!-- /bench:(?P=name) -->\n", re.DOTALL)
 
 
-def render_section(name: str, title: str, by_backend: dict[str, dict[str, Any]], when: str) -> str:
-    lines = [f"<!-- bench:{name} -->", f"## {title}", "", f"Run {when} (`python bench/run.py {name}`).", ""]
+def _redacted(argv: list[str]) -> str:
+    """The command line as run, without a password that a database URL may carry."""
+    return " ".join(
+        ["python bench/run.py", *(re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", a) for a in argv)]
+    )
+
+
+def render_section(
+    name: str, title: str, by_backend: dict[str, dict[str, Any]], when: str, command: str
+) -> str:
+    lines = [f"<!-- bench:{name} -->", f"## {title}", "", f"Run {when}: `{command}`", ""]
     for backend, result in by_backend.items():
         lines.append(f"### {backend}")
         lines.append("")
@@ -263,6 +272,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite runs")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument(
+        "--tag",
+        default="",
+        help="keep this run's results in their own section (e.g. --tag 1m for a large run)",
+    )
     # Child mode (internal).
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -324,7 +338,11 @@ def main(argv: list[str]) -> int:
                 verdict = "" if "ok" not in metric else (" ok" if metric["ok"] else " MISSED")
                 target = f" (target {metric['target']})" if metric.get("target") else ""
                 print(f"   {metric['what']}: {metric['value']}{target}{verdict}", flush=True)
-        sections[name] = render_section(name, title, by_backend, when)
+        key = f"{name}-{args.tag}" if args.tag else name
+        shown = f"{title} — {args.tag}" if args.tag else title
+        sections[key] = render_section(
+            key, shown, by_backend, when, command=" ".join(["python bench/run.py", *argv])
+        )
     write_results(sections, machine(server_url), when)
     print(f"Results written to {RESULTS.relative_to(ROOT)}")
     return 1 if failed else 0
