@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from .models import AppraisalGrade, CertificateStatus, EmploymentType, EthicsResult, Health, PostType, Sex
 from .selectors import NO_CERTIFICATE
 
+ALL = _("全部")
 
-def _blank(choices: list[tuple[str, Any]], label: Any = _("全部")) -> list[tuple[str, Any]]:
-    return [("", label), *choices]
+
+def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", ALL), *choices]
 
 
 class DateInput(forms.DateInput):

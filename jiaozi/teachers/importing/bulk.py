@@ -21,7 +21,9 @@ Adapter = Callable[[Any], Any]
 
 
 def _column(model: type[models.Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)  # type: ignore[union-attr]
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    assert column is not None
+    return connection.ops.quote_name(column)
 
 
 def _table(model: type[models.Model]) -> str:
@@ -113,7 +115,10 @@ def update(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequ
     if not rows:
         return
     assignments = ", ".join(f"{_column(model, f)} = %s" for f in fields)
-    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    pk_field = model._meta.pk
+    assert pk_field is not None
+    assert pk_field.column is not None
+    pk = connection.ops.quote_name(pk_field.column)
     sql = f"UPDATE {_table(model)} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names from _meta
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

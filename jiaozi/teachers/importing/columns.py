@@ -9,6 +9,7 @@ language, so the mapping is explicit here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from jiaozi.orgs.models import Institution
@@ -95,7 +96,7 @@ APPROVED = {"是": True, "否": False}
 class Column:
     header: str
     # Enumeration labels → stored values; None for free values.
-    choices: dict[str, object] | None = None
+    choices: Mapping[str, object] | None = None
     required: bool = False
     # Masked in the error report (§9: personal data never in clear).
     personal: bool = False

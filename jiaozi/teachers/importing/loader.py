@@ -451,7 +451,7 @@ class Importer:
 
     def _resolve_and_write_schools(self, parsed: list[_School]) -> None:
         counts = self.counts[SCHOOLS]
-        divisions = {
+        divisions: dict[str, tuple[str, str | None]] = {
             code: (level, parent)
             for code, level, parent in Division.objects.values_list("code", "level", "parent_id")
         }
@@ -975,14 +975,21 @@ class Importer:
             c = t.cert
             if c is None:
                 continue
-            facts = (c.qualification_type, c.subject, c.status, c.last_conclusion, c.valid_from, c.valid_to)
+            cert_facts = (
+                c.qualification_type,
+                c.subject,
+                c.status,
+                c.last_conclusion,
+                c.valid_from,
+                c.valid_to,
+            )
             stored = certificates.get(c.number)
             if stored is None:
                 cert_inserts.append(
                     (
                         c.number,
                         self.teacher_ids[t.rid],
-                        *facts[:4],
+                        *cert_facts[:4],
                         adapt_cert_date(c.valid_from),
                         adapt_cert_date(c.valid_to),
                         1,
@@ -991,12 +998,12 @@ class Importer:
                     )
                 )
                 cert_counts.created += 1
-            elif facts == stored[3:9]:
+            elif cert_facts == stored[3:9]:
                 cert_counts.unchanged += 1
             else:
                 cert_updates.append(
                     (
-                        *facts[:4],
+                        *cert_facts[:4],
                         adapt_cert_date(c.valid_from),
                         adapt_cert_date(c.valid_to),
                         stored[9] + 1,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from jiaozi.core import idcard
@@ -189,7 +190,7 @@ def hours(value: object) -> Decimal:
     return number.quantize(Decimal("0.1"))
 
 
-def choice(value: object, choices: dict[str, object], *, required: bool) -> object:
+def choice(value: object, choices: Mapping[str, object], *, required: bool) -> object:
     """An enumeration label exactly as the template lists it; "" when blank and allowed."""
     raw = text(value)
     if not raw:

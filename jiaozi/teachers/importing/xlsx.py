@@ -288,9 +288,8 @@ class XlsxWorkbook:
                                 text_re,
                             )
                     elif t:
-                        value = t.decode("utf-8")
-                        if "&" in value:
-                            value = html.unescape(value)
+                        text = t.decode("utf-8")
+                        value = html.unescape(text) if "&" in text else text
                     elif inner:
                         value = _cell_value(
                             kind, style, inner, strings, date_styles, epoch, value_re, text_re

@@ -160,7 +160,7 @@ def test_one_bad_row_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_errors_are_all_collected_not_only_the_first(tmp_path: Path) -> None:
-    book, ids = full_book(2)
+    book, _ids = full_book(2)
     book.sheets[TEACHERS][0]["性别"] = "M"
     book.sheets[ANNUAL][3]["等次"] = "良好"
     book.sheets[BREAKS][0]["是否批准"] = "Y"
@@ -188,7 +188,7 @@ def test_personal_values_are_masked_in_the_report(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_folder_in_every_encoding(tmp_path: Path, encoding: str) -> None:
-    book, ids = full_book(2)
+    book, _ids = full_book(2)
     folder = book.write_csv(tmp_path / "csv", encoding=encoding)
     result = teacher_import(actor=None, file=folder)
     assert result.ok, result.errors
@@ -199,14 +199,14 @@ def test_csv_folder_in_every_encoding(tmp_path: Path, encoding: str) -> None:
 
 
 def test_csv_errors_use_the_rows_a_spreadsheet_shows(tmp_path: Path) -> None:
-    book, ids = full_book(2)
+    book, _ids = full_book(2)
     book.sheets[ANNUAL][6]["年度"] = "二〇二一"
     result = teacher_import(actor=None, file=book.write_csv(tmp_path / "csv", encoding="gb18030"))
     assert [(e.sheet, e.row, e.column) for e in result.errors] == [(ANNUAL, 8, "年度")]
 
 
 def test_zip_of_csv_files_with_gbk_names(tmp_path: Path) -> None:
-    book, ids = full_book(1)
+    book, _ids = full_book(1)
     folder = book.write_csv(tmp_path / "csv")
     archive = tmp_path / "upload.zip"
 
@@ -237,7 +237,7 @@ def test_single_csv_named_after_a_sheet(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("prefix", ["", "x"])
 def test_workbook_saved_by_excel_shared_strings(tmp_path: Path, prefix: str) -> None:
-    book, ids = full_book(2)
+    book, _ids = full_book(2)
     path = tmp_path / "excel.xlsx"
     path.write_bytes(as_excel_saves(book.xlsx(), prefix=prefix))
     result = teacher_import(actor=None, file=path)
@@ -247,7 +247,7 @@ def test_workbook_saved_by_excel_shared_strings(tmp_path: Path, prefix: str) -> 
 
 
 def test_excel_date_cells_are_dates(tmp_path: Path) -> None:
-    book, ids = full_book(1)
+    book, _ids = full_book(1)
     book.sheets[TRAINING][0]["日期"] = dt.datetime(2019, 7, 15)
     book.sheets[TEACHERS][0]["试用期满考核合格日期"] = dt.date(2013, 8, 31)
     result = teacher_import(actor=None, file=book.write_xlsx(tmp_path / "t.xlsx"))
@@ -256,7 +256,7 @@ def test_excel_date_cells_are_dates(tmp_path: Path) -> None:
 
 
 def test_unusual_markup_falls_back_to_openpyxl(tmp_path: Path) -> None:
-    book, ids = full_book(1)
+    book, _ids = full_book(1)
     data = book.xlsx()
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -291,7 +291,7 @@ def test_an_empty_template_is_refused(tmp_path: Path) -> None:
 
 
 def test_columns_may_come_in_any_order_and_extra_columns_are_ignored(tmp_path: Path) -> None:
-    book, ids = full_book(1)
+    book, _ids = full_book(1)
     headers = {ANNUAL: ["备注", "等次", "年度", "身份证号"]}
     result = teacher_import(actor=None, file=book.write_xlsx(tmp_path / "t.xlsx", headers=headers))
     assert result.ok, result.errors
@@ -299,7 +299,7 @@ def test_columns_may_come_in_any_order_and_extra_columns_are_ignored(tmp_path: P
 
 
 def test_blank_rows_between_data_are_skipped(tmp_path: Path) -> None:
-    book, ids = full_book(1)
+    book, _ids = full_book(1)
     wb = book.workbook()
     ws = wb[ANNUAL]
     ws.insert_rows(3, amount=2)

@@ -167,11 +167,11 @@ def test_county_admin_renames_and_moves_a_school(
 
 @pytest.mark.parametrize("role", [Role.CONFIRMATION_USER, Role.SECURITY_ADMIN, Role.CITY_RECHECKER])
 def test_roles_without_import(tmp_path: Path, role: str) -> None:
-    institution = {
+    institution: Institution = {
         Role.CONFIRMATION_USER: lambda: confirmation_point("34010399Q1"),
         Role.SECURITY_ADMIN: lambda: bureau("340000"),
         Role.CITY_RECHECKER: lambda: bureau("340100"),
-    }[role]()
+    }[Role(role)]()
     user = make_staff(role=role, institution=institution)
     book = TemplateBook()
     book.teacher()
