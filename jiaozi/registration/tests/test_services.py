@@ -237,3 +237,31 @@ def test_export_needs_a_purpose_and_a_role(make_staff: MakeStaff, due_teachers: 
             purpose="核对名单数据",
         )
     assert not AuditEvent.objects.filter(kind=AuditKind.EXPORT).exists()
+
+
+def test_export_queries_do_not_grow_with_the_rows(
+    make_staff: MakeStaff, django_assert_max_num_queries: Any
+) -> None:
+    sch = school("3401030001")
+    user = make_staff(bureau(LUYANG), Role.REGISTRATION_REVIEWER)
+
+    def export_rows() -> int:
+        export = services.precheck_export(
+            actor=user, campaign=anhui_2024(), filters=PrecheckFilters(), purpose="核对名单数据"
+        )
+        return b"".join(export.chunks).decode("utf-8").count("\n") - 2
+
+    for _ in range(3):
+        person = teacher(school=sch)
+        clean_periodic(person)
+        certificate(person)
+    # The campaign, the audit row (its chain head is created on first use), the
+    # certificates, the rules (6), the display rows and the resident IDs.
+    with django_assert_max_num_queries(20) as captured:
+        assert export_rows() == 3
+    for _ in range(30):
+        person = teacher(school=sch)
+        clean_periodic(person)
+        certificate(person)
+    with django_assert_max_num_queries(len(captured)):
+        assert export_rows() == 33
