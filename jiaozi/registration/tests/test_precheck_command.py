@@ -116,7 +116,9 @@ def test_empty_database_gives_the_header_only() -> None:
     assert run("--date", "2024-12-31") == "certificate_number,due,suggestion,reasons\n"
 
 
-@pytest.mark.parametrize("value", ["2024-13-01", "2024/12/31", "20241231", "2024-2-1", "", "tomorrow"])
+@pytest.mark.parametrize(
+    "value", ["2024-13-01", "2024/12/31", "20241231", "2024-2-1", "2024-W01-1", "2024-02-30", "", "tomorrow"]
+)
 def test_command_refuses_a_bad_date(value: str) -> None:
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         run("--date", value)

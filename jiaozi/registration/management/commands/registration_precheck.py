@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import sys
 import time
 from decimal import Decimal, InvalidOperation
@@ -23,9 +24,13 @@ from jiaozi.registration.selectors import precheck_context, precheck_stream
 HEADER = ("certificate_number", "due", "suggestion", "reasons")
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _date(value: str) -> dt.date:
     try:
-        if len(value) != 10:
+        # Python's fromisoformat also takes "20241231" and "2024-W01-1": insist on the form.
+        if not _DATE.match(value):
             raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
