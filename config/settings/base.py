@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -263,6 +262,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Site -------------------------------------------------------------------
+# The department running the system (footer 主办单位) and the public address used in
+# QR codes of stamped forms.
+SITE_ORGANIZER = env("SITE_ORGANIZER", "安徽省教育厅")
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Retention, re-confirmation, limits -------------------------------------------
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 183)
+STAFF_RECONFIRM_DAYS = env_int("STAFF_RECONFIRM_DAYS", 365)
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", "1200/m")
+# (hits, seconds) for the public verification pages.
+VERIFY_TOKEN_RATE_LIMIT = (env_int("VERIFY_TOKEN_RATE_HITS", 30), 60)
+VERIFY_LOOKUP_RATE_LIMIT = (env_int("VERIFY_LOOKUP_RATE_HITS", 10), 60)
+VERIFY_LOOKUP_NUMBER_RATE_LIMIT = (env_int("VERIFY_LOOKUP_NUMBER_RATE_HITS", 20), 3600)
+TEACHER_IMPORT_MAX_BYTES = env_int("TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+
+# --- Notifications and documents ------------------------------------------------
+NOTIFICATION_SMS_BACKEND = env("NOTIFICATION_SMS_BACKEND", "jiaozi.notifications.backends.FileSMSBackend")
+NOTIFICATION_EMAIL_BACKEND = env(
+    "NOTIFICATION_EMAIL_BACKEND", "jiaozi.notifications.backends.FileEmailBackend"
+)
+NOTIFICATION_OUTBOX_DIR = env("NOTIFICATION_OUTBOX_DIR", str(BASE_DIR / "var" / "outbox"))
+# A licensed TrueType CJK font to embed in PDFs instead of the standard STSong-Light.
+CERTIFICATE_PDF_FONT_FILE = env("CERTIFICATE_PDF_FONT_FILE", "")
+
+# --- Scheduled jobs (Celery beat in production; `run_due_jobs` by cron otherwise) ----
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # --- Demo ---------------------------------------------------------------------
 DEMO_MODE = env_bool("DEMO_MODE", False)

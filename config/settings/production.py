@@ -24,3 +24,13 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-jiaozi_session"
+
+# One cache for every app server: rate limits, lockouts and throttles must count across
+# processes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_CACHE_URL", "redis://127.0.0.1:6379/2"),
+    }
+}
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
