@@ -124,6 +124,11 @@ def test_command_refuses_a_bad_date(value: str) -> None:
         run("--date", value)
 
 
+def test_command_reports_an_unwritable_file(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("--date", "2024-12-31", "--out", str(tmp_path / "missing" / "x.csv"))
+
+
 def test_command_needs_a_date() -> None:
     with pytest.raises(CommandError):
         run()

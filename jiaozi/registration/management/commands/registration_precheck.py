@@ -74,7 +74,11 @@ class Command(BaseCommand):
         started = time.perf_counter()
         out_path = options["out"]
         if out_path:
-            with open(out_path, "w", encoding="utf-8", newline="") as handle:
+            try:
+                handle = open(out_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            except OSError as exc:
+                raise CommandError(f"Cannot write {out_path}: {exc.strerror}.") from None
+            with handle:
                 rows, teachers = self._write(handle, ctx, options["chunk_size"])
             elapsed = time.perf_counter() - started
             self.stdout.write(
