@@ -177,8 +177,13 @@ def hours(value: object) -> Decimal:
     if isinstance(value, dt.datetime | bool):
         raise CellError("学时应为数字")
     try:
-        # repr of a float is the shortest text that round-trips (12.5, not 12.4999…).
-        number = Decimal(value.strip() if isinstance(value, str) else repr(value))
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, str):
+            number = Decimal(value.strip())
+        else:
+            # repr of a float is the shortest text that round-trips (12.5, not 12.4999…).
+            number = Decimal(repr(value))
     except InvalidOperation:
         raise CellError("学时应为数字") from None
     if not number.is_finite() or number <= 0:
