@@ -5,13 +5,19 @@ and the windows of each step as aware datetimes. Windows are half-open,
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.core.fields import EncryptedField
 from jiaozi.core.models import TimeStampedModel
+from jiaozi.teachers.models import Conclusion
+
+from .workflow import Action, Status
 
 
 class WindowAction(models.TextChoices):
@@ -92,3 +98,174 @@ class Campaign(TimeStampedModel):
         """(opens_at, closes_at) of the window governing ``action``."""
         action = WindowAction(action)
         return getattr(self, f"{action}_opens_at"), getattr(self, f"{action}_closes_at")
+
+
+class Application(TimeStampedModel):
+    """A periodic (or first) registration application for one certificate in one
+    campaign. Its status changes only through workflow.py via services."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registration_applications"
+    )
+    teacher = models.ForeignKey("teachers.Teacher", on_delete=models.PROTECT, related_name="applications")
+    certificate = models.ForeignKey(
+        "teachers.Certificate", on_delete=models.PROTECT, related_name="applications"
+    )
+    # The review chain, fixed at submission (orgs.routing.review_chain).
+    school = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+")
+    registration_authority = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+")
+    city_bureau = models.ForeignKey(
+        "orgs.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    province_bureau = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+")
+    # Path of the registration authority, for jurisdiction prefix matches of the
+    # county and above; school staff match on school.
+    status = models.CharField(_("状态"), max_length=32, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    due = models.CharField(_("注册类型"), max_length=32)
+    suggestion = models.CharField(_("系统建议"), max_length=16, blank=True)
+    suggestion_reasons = models.JSONField(_("建议理由"), default=list, blank=True)
+    conclusion = models.CharField(_("注册结论"), max_length=16, choices=Conclusion.choices, blank=True)
+    conclusion_reason = models.TextField(_("结论说明"), blank=True)
+    override_reason = models.TextField(_("不采纳系统建议的理由"), blank=True)
+    notice = models.ForeignKey(
+        "Notice", null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    facts = models.JSONField(_("申请时的教师信息快照"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    step_deadline = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定期注册申请")
+        verbose_name_plural = _("定期注册申请")
+        constraints = [
+            # A double submit leaves one active application per certificate and campaign.
+            models.UniqueConstraint(
+                fields=["campaign", "certificate"],
+                condition=~models.Q(status="withdrawn"),
+                name="registration_one_active_application",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "school"]),
+            models.Index(fields=["status", "registration_authority"]),
+            models.Index(fields=["status", "city_bureau"]),
+            models.Index(fields=["campaign", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.get_status_display()}"
+
+    @property
+    def has_city_step(self) -> bool:
+        return self.city_bureau_id is not None
+
+
+class ApplicationStep(models.Model):
+    """One transition of an application: the timeline and each level's opinion."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    from_status = models.CharField(max_length=32, choices=Status.choices)
+    to_status = models.CharField(max_length=32, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "orgs.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opinion = models.TextField(_("意见"), blank=True)
+    reason_code = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+def material_upload_to(instance: Material, filename: str) -> str:
+    # Random names, never the uploader's: nothing guessable, nothing personal in paths.
+    return f"registration/materials/{uuid.uuid4().hex}"
+
+
+class Material(models.Model):
+    """An uploaded material (PDF, JPEG or PNG, checked by content). Stored under a
+    random name in MEDIA_ROOT (outside the web root) and served only through a
+    permission check."""
+
+    class Kind(models.TextChoices):
+        APPLICATION_FORM = "application_form", _("定期注册申请表")
+        CERTIFICATE = "certificate", _("教师资格证书")
+        CONTRACT = "contract", _("聘用合同")
+        ETHICS_STATEMENT = "ethics_statement", _("学校师德表现证明")
+        APPRAISALS = "appraisals", _("五年年度考核证明")
+        TRAINING = "training", _("培训学时证明")
+        OTHER = "other", _("其他")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
+    kind = models.CharField(_("材料类型"), max_length=32, choices=Kind.choices)
+    file = models.FileField(upload_to=material_upload_to, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+
+
+class Notice(models.Model):
+    """A public notice (公示) of registration conclusions, published by a registration
+    authority for a batch of applications. The SHA-256 of the published list is kept as
+    proof of what was published."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("公示中")
+        CLOSED = "closed", _("已结束")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="notices")
+    authority = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("标题"), max_length=200)
+    starts_at = models.DateTimeField(_("公示开始"))
+    ends_at = models.DateTimeField(_("公示结束"), db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entries = models.JSONField(_("公示名单"), default=list)  # masked rows as published
+    list_sha256 = models.CharField(max_length=64)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+
+class Objection(models.Model):
+    """异议: real-name or anonymous, with contact. Freezes its application until the
+    registration reviewer resolves it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待处理")
+        UPHELD = "upheld", _("异议成立")
+        DISMISSED = "dismissed", _("异议不成立")
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="objections")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    name = models.CharField(_("姓名"), max_length=64, blank=True)
+    contact = EncryptedField(_("联系方式"), blank=True, default="")
+    content = models.TextField(_("异议内容"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    submitted_at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    resolution = models.TextField(_("处理意见"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
