@@ -185,6 +185,9 @@ class ApplicationStep(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action}"
+
 
 def material_upload_to(instance: Material, filename: str) -> str:
     # Random names, never the uploader's: nothing guessable, nothing personal in paths.
@@ -218,6 +221,9 @@ class Material(models.Model):
     class Meta:
         ordering = ["kind", "uploaded_at"]
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class Notice(models.Model):
     """A public notice (公示) of registration conclusions, published by a registration
@@ -241,6 +247,9 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Objection(models.Model):
@@ -269,3 +278,6 @@ class Objection(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}/{self.application_id} {self.state}"
