@@ -22,6 +22,8 @@ urlpatterns = [
     path(f"{staff}/notifications/", include("jiaozi.notifications.urls")),
     path(f"{staff}/", include("jiaozi.workspace.urls")),
     path("verify/", include("jiaozi.certificates.urls")),
+    path("me/", include("jiaozi.applicants.urls")),
+    path("notices/", include("jiaozi.registration.public_urls")),
     path("", include("jiaozi.portal.urls")),
 ]
 

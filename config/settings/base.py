@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "jiaozi.registration",
     "jiaozi.certificates",
     "jiaozi.notifications",
+    "jiaozi.applicants",
 ]
 
 MIDDLEWARE = [
