@@ -136,9 +136,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 2, "max_size": env_int("DB_POOL_MAX", 16), "timeout": 10}
-    } if env_bool("DB_POOL", False) else {}
+    DATABASES["default"]["OPTIONS"] = (
+        {"pool": {"min_size": 2, "max_size": env_int("DB_POOL_MAX", 16), "timeout": 10}}
+        if env_bool("DB_POOL", False)
+        else {}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication -------------------------------------------
@@ -257,9 +259,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "jiaozi.core.logging.RedactFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

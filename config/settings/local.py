@@ -1,8 +1,8 @@
 """The embedded demo: SQLite, tasks inline, demo personas with documented passwords."""
 
-from .base import *  # noqa: F403
 import datetime as dt
 
+from .base import *  # noqa: F403
 from .base import env, env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
