@@ -75,3 +75,25 @@ def test_console_handler_is_configured_with_the_filter() -> None:
     config: dict[str, Any] = settings.LOGGING
     assert "redact" in config["handlers"]["console"]["filters"]
     assert config["filters"]["redact"]["()"] == "jiaozi.core.logging.RedactFilter"
+
+
+def test_formatter_redacts_tracebacks_but_keeps_their_lines() -> None:
+    import logging as std_logging
+
+    from jiaozi.core.logging import RedactingFormatter
+
+    formatter = RedactingFormatter("%(levelname)s %(message)s")
+    try:
+        raise ValueError("bad id 34010419900101123X for 13812345678")
+    except ValueError:
+        import sys
+
+        record = std_logging.LogRecord(
+            "x", std_logging.ERROR, __file__, 1, "failed\nforged", None, sys.exc_info()
+        )
+    text = formatter.format(record)
+    assert "34010419900101123X" not in text
+    assert "13812345678" not in text
+    assert "340104********123X" in text
+    assert "failed\\nforged" in text  # the message's newline stays encoded
+    assert "Traceback (most recent call last):\n" in text  # the traceback keeps its lines
