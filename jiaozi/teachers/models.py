@@ -127,7 +127,11 @@ class Certificate(TimeStampedModel):
 
 
 class AnnualAppraisal(models.Model):
-    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="annual_appraisals")
+    # No index of its own: the unique (teacher, year) index starts with teacher and
+    # serves every lookup by teacher; a second index would only slow the import.
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="annual_appraisals", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     grade = models.CharField(_("等次"), max_length=16, choices=AppraisalGrade.choices)
 
@@ -143,7 +147,9 @@ class AnnualAppraisal(models.Model):
 
 
 class EthicsAppraisal(models.Model):
-    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="ethics_appraisals")
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="ethics_appraisals", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     result = models.CharField(_("结果"), max_length=16, choices=EthicsResult.choices)
 
@@ -159,7 +165,10 @@ class EthicsAppraisal(models.Model):
 
 
 class TrainingRecord(models.Model):
-    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="training_records")
+    # Served by the (teacher, date) index.
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="training_records", db_index=False
+    )
     date = models.DateField(_("日期"))
     hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1)
     programme = models.CharField(_("项目名称"), max_length=128)

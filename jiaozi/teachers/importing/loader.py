@@ -202,6 +202,7 @@ class _Layout:
     rows: Iterator[tuple[int, list[Any]]]
     pick: Callable[[Sequence[Any]], tuple[Any, ...]]
     width: int
+    in_order: bool = False
 
     def __iter__(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """(row number, cells in the template's column order), blank rows left out."""
@@ -403,7 +404,7 @@ class Importer:
         if broken:
             return None
         indexes = [positions[h] for h in sheet.headers]
-        return _Layout(rows, itemgetter(*indexes), max(indexes) + 1)
+        return _Layout(rows, itemgetter(*indexes), max(indexes) + 1, indexes == list(range(len(indexes))))
 
     # --- 学校 ------------------------------------------------------------------------
     def _schools(self, rows: _Layout) -> None:
@@ -512,8 +513,17 @@ class Importer:
             for s in parsed:
                 self.schools.setdefault(s.code, (PENDING, ""))
             return
+        division_objects = orgs_bridge.divisions_with_ancestors({s.county for s, _r in creates})
         for s, reviewer in creates:
-            school = _school_create(actor=self.actor, school=s, reviewer=reviewer)
+            school = orgs_bridge.school_create(
+                actor=self.actor,
+                parent=reviewer,
+                code=s.code,
+                name=s.name,
+                division=division_objects[s.county],
+                ownership=s.ownership,
+                stage=s.stage,
+            )
             self.schools[s.code] = (school.pk, school.path)
             counts.created += 1
         for s, school, reviewer in updates:
@@ -1047,11 +1057,11 @@ class Importer:
     # --- 年度考核, 师德考核, 培训学时, 中止任教 --------------------------------------------
     def _parse_annual(
         self,
-    ) -> Callable[[int, tuple[Any, ...]], tuple[Any, ...] | None]:
+    ) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
         year_m = Memo(lambda v: values.year(v, today=self.today))
         grade_m = Memo(lambda v: values.choice(v, GRADE, required=True))
 
-        def parse(row_no: int, cells: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        def parse(row_no: int, cells: Sequence[Any]) -> tuple[Any, ...] | None:
             year, grade = year_m[cells[1]], grade_m[cells[2]]
             if type(year) is Bad or type(grade) is Bad:
                 self._cell_errors(ANNUAL, row_no, ((H_YEAR, cells[1], year), (H_GRADE, cells[2], grade)))
@@ -1062,11 +1072,11 @@ class Importer:
 
     def _parse_ethics(
         self,
-    ) -> Callable[[int, tuple[Any, ...]], tuple[Any, ...] | None]:
+    ) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
         year_m = Memo(lambda v: values.year(v, today=self.today))
         result_m = Memo(lambda v: values.choice(v, ETHICS_RESULT, required=True))
 
-        def parse(row_no: int, cells: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        def parse(row_no: int, cells: Sequence[Any]) -> tuple[Any, ...] | None:
             year, result = year_m[cells[1]], result_m[cells[2]]
             if type(year) is Bad or type(result) is Bad:
                 self._cell_errors(ETHICS, row_no, ((H_YEAR, cells[1], year), (H_RESULT, cells[2], result)))
@@ -1077,9 +1087,12 @@ class Importer:
 
     def _parse_training(
         self,
-    ) -> Callable[[int, tuple[Any, ...]], tuple[Any, ...] | None]:
-        date_m = Memo(lambda v: values.date(v, required=True, not_after=self.today))
-        hours_m = Memo(values.hours)
+    ) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
+        # Dates and hours come out adapted for the database: inserted as they are.
+        adapt_date = bulk.adapter_for(TrainingRecord, "date")
+        adapt_hours = bulk.adapter_for(TrainingRecord, "hours")
+        date_m = Memo(lambda v: adapt_date(values.date(v, required=True, not_after=self.today)))
+        hours_m = Memo(lambda v: adapt_hours(values.hours(v)))
 
         def programme(v: Any) -> str:
             text = values.text(v, max_length=128)
@@ -1089,7 +1102,7 @@ class Importer:
 
         programme_m = Memo(programme)
 
-        def parse(row_no: int, cells: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        def parse(row_no: int, cells: Sequence[Any]) -> tuple[Any, ...] | None:
             day, amount, name = date_m[cells[1]], hours_m[cells[2]], programme_m[cells[3]]
             if type(day) is Bad or type(amount) is Bad or type(name) is Bad:
                 self._cell_errors(
@@ -1104,12 +1117,20 @@ class Importer:
 
     def _parse_break(
         self,
-    ) -> Callable[[int, tuple[Any, ...]], tuple[Any, ...] | None]:
-        date_m = Memo(lambda v: values.date(v, required=True))
+    ) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
+        adapt_date = bulk.adapter_for(TeachingBreak, "start")
+
+        def date_pair(v: Any) -> tuple[dt.date, Any]:
+            day = values.date(v, required=True)
+            assert day is not None
+            return day, adapt_date(day)
+
+        # (date, adapted date): the first to compare, the second to write.
+        date_m = Memo(date_pair)
         reason_m = Memo(lambda v: values.text(v, max_length=128))
         approved_m = Memo(lambda v: values.choice(v, APPROVED, required=True))
 
-        def parse(row_no: int, cells: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        def parse(row_no: int, cells: Sequence[Any]) -> tuple[Any, ...] | None:
             start, end, reason, approved = (
                 date_m[cells[1]],
                 date_m[cells[2]],
@@ -1125,10 +1146,10 @@ class Importer:
             if any(type(v) is Bad for _h, _r, v in checked):
                 self._cell_errors(BREAKS, row_no, checked)
                 return None
-            if end < start:
+            if end[0] < start[0]:
                 self._error(BREAKS, row_no, H_END, cells[2], "结束日期不能早于开始日期")
                 return None
-            return (start, end, reason, approved)
+            return (start[1], end[1], reason, approved)
 
         return parse
 
@@ -1141,13 +1162,13 @@ class Importer:
         self,
         spec: _ChildSpec,
         layout: _Layout,
-        make_parser: Callable[[], Callable[[int, tuple[Any, ...]], tuple[Any, ...] | None]],
+        make_parser: Callable[[], Callable[[int, Sequence[Any]], tuple[Any, ...] | None]],
     ) -> None:
         """One of the per-teacher sheets. The hot loop of the import (millions of rows):
         cell parsing is memoised, everything else is a dict lookup or a tuple, and the
         column layout is applied inline rather than through another generator."""
         parse = make_parser()
-        pick, width = layout.pick, layout.width
+        pick, width, in_order = layout.pick, layout.width, layout.in_order
         pad = [None] * width
         rid_memo = self.rid_memo
         nk = len(spec.key_fields)
@@ -1158,7 +1179,8 @@ class Importer:
         for row_no, row in layout.rows:
             if len(row) < width:
                 row = [*row, *pad[len(row) :]]
-            cells = pick(row)
+            # In the template's own column order (the usual case) the row is used as is.
+            cells = row if in_order else pick(row)
             raw_id = cells[0]
             if (raw_id is None or raw_id == "") and _blank(cells):
                 continue
@@ -1205,8 +1227,8 @@ class Importer:
                 self.preexisting.add(pk)
 
     def _adapters(self, spec: _ChildSpec) -> list[tuple[int, bulk.Adapter]]:
-        """Per sheet, made once (their caches of adapted dates last the whole sheet):
-        only dates and decimals need adapting; positions are 1-based (0 is the teacher)."""
+        """Per sheet, made once: the fields that need adapting (dates, decimals), by
+        position in a stored row (teacher id first, then the fields)."""
         found = self._adapter_cache.get(spec.sheet)
         if found is None:
             fields = (*spec.key_fields, *spec.value_fields)
@@ -1232,31 +1254,30 @@ class Importer:
             return
         model = spec.model
         nk = len(spec.key_fields)
+        fields = (*spec.key_fields, *spec.value_fields)
+        # Parsed values are already adapted for the database (see the parsers), so the
+        # stored rows are adapted the same way before comparing.
+        adapters = self._adapters(spec)
         stored: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
         old = {pk for pk, _v in ready if pk in self.preexisting}
         if old:
             for row in model.objects.filter(teacher_id__in=old).values_list(
                 "teacher_id", *spec.key_fields, "pk", *spec.value_fields
             ):
-                stored[row[: nk + 1]] = (row[nk + 1], row[nk + 2 :])
-        fields = (*spec.key_fields, *spec.value_fields)
-        adapt = self._adapters(spec)
-        inserts: list[Any] = []
-        updates: list[Any] = []
+                data = [row[0], *row[1 : nk + 1], *row[nk + 2 :]]
+                for i, adapter in adapters:
+                    data[i] = adapter(data[i])
+                stored[tuple(data[: nk + 1])] = (row[nk + 1], tuple(data[nk + 1 :]))
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
         for pk, parsed in ready:
             found = stored.get((pk, *parsed[:nk])) if stored else None
             if found is None:
-                row = [pk, *parsed]
-                for i, adapter in adapt:
-                    row[i] = adapter(row[i])
-                inserts.append(row)
+                inserts.append((pk, *parsed))
             elif found[1] == parsed[nk:]:
                 counts.unchanged += 1
             else:
-                row = [pk, *parsed]
-                for i, adapter in adapt:
-                    row[i] = adapter(row[i])
-                updates.append((*row[nk + 1 :], found[0]))
+                updates.append((*parsed[nk:], found[0]))
         counts.created += len(inserts)
         counts.updated += len(updates)
         bulk.insert(model, ("teacher", *fields), inserts)
@@ -1270,18 +1291,6 @@ def _ancestors(county: str, divisions: dict[str, tuple[str, str | None]]) -> set
         result.add(code)
         code = divisions.get(code, ("", None))[1]
     return result
-
-
-def _school_create(*, actor: Any, school: _School, reviewer: Institution) -> Institution:
-    return orgs_bridge.school_create(
-        actor=actor,
-        parent=reviewer,
-        code=school.code,
-        name=school.name,
-        division_id=school.county,
-        ownership=school.ownership,
-        stage=school.stage,
-    )
 
 
 def _school_update(*, actor: Any, school: Institution, row: _School, reviewer: Institution) -> bool:

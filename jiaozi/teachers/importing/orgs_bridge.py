@@ -29,8 +29,14 @@ def may_change_schools(*, actor: Any, reviewer: Institution) -> bool:
     return actor is None or can_create_institution(actor=actor, parent=reviewer)
 
 
+def divisions_with_ancestors(codes: set[str]) -> dict[str, Division]:
+    """The divisions with their parents loaded (the placement check walks up the tree:
+    without this, a query per level per school)."""
+    return Division.objects.select_related("parent__parent__parent").in_bulk(codes)
+
+
 def school_create(
-    *, actor: Any, parent: Institution, code: str, name: str, division_id: str, ownership: str, stage: str
+    *, actor: Any, parent: Institution, code: str, name: str, division: Division, ownership: str, stage: str
 ) -> Institution:
     return institution_create(
         actor=actor,
@@ -38,7 +44,7 @@ def school_create(
         code=code,
         name=name,
         kind=Institution.Kind.SCHOOL,
-        division=Division.objects.get(pk=division_id),
+        division=division,
         ownership=ownership,
         stage=stage,
     )
