@@ -111,10 +111,14 @@ def decrypt(stored: str, *, context: str = "") -> str:
         raise DecryptionError("Ciphertext failed authentication.") from exc
 
 
-def keyed_hash(data: bytes, key: bytes) -> str:
-    """HMAC-SM3 (or HMAC-SHA256 when AES is chosen), hex."""
-    algorithm = hashes.SM3() if keyring().algorithm == "sm4-gcm" else hashes.SHA256()
-    mac = hmac.HMAC(key, algorithm)
+HASHES = {"hmac-sm3": hashes.SM3, "hmac-sha256": hashes.SHA256}
+
+
+def keyed_hash(data: bytes, key: bytes, *, algorithm: str = "hmac-sm3") -> str:
+    """HMAC-SM3 (or HMAC-SHA256), hex."""
+    if algorithm not in HASHES:
+        raise ImproperlyConfigured(f"Keyed hash must be one of {sorted(HASHES)}.")
+    mac = hmac.HMAC(key, HASHES[algorithm]())
     mac.update(data)
     return mac.finalize().hex()
 
@@ -122,4 +126,7 @@ def keyed_hash(data: bytes, key: bytes) -> str:
 def blind_index(value: str, *, context: str = "") -> str:
     """Deterministic keyed hash of the normalised value, for equality and uniqueness."""
     normalised = value.strip().upper()
-    return keyed_hash(f"{context}\x00{normalised}".encode(), keyring().blind_key)
+    # Its own setting, not the cipher's: switching the cipher must not silently change
+    # every stored index (and with it lookups and uniqueness).
+    algorithm = getattr(settings, "BLIND_INDEX_ALGORITHM", "hmac-sm3")
+    return keyed_hash(f"{context}\x00{normalised}".encode(), keyring().blind_key, algorithm=algorithm)

@@ -139,3 +139,16 @@ def test_blind_index_is_hmac_sm3_by_default() -> None:
     mac = hmac.HMAC(base64.b64decode(settings.BLIND_INDEX_KEY), hashes.SM3())
     mac.update(f"resident_id\x00{ID}".encode())
     assert crypto.blind_index(ID, context="resident_id") == mac.finalize().hex()
+
+
+def test_blind_index_does_not_follow_the_cipher() -> None:
+    """Switching the cipher must not change stored blind indexes (lookups, uniqueness)."""
+    from django.test import override_settings
+
+    before = crypto.blind_index("34010419900101123X", context="resident_id")
+    with override_settings(
+        FIELD_ENCRYPTION_ALGORITHM="aes-gcm", FIELD_ENCRYPTION_KEYS=AES256, FIELD_ENCRYPTION_ACTIVE_KEY="a1"
+    ):
+        assert crypto.blind_index("34010419900101123X", context="resident_id") == before
+    with override_settings(BLIND_INDEX_ALGORITHM="hmac-sha256"):
+        assert crypto.blind_index("34010419900101123X", context="resident_id") != before
