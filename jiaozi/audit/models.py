@@ -51,6 +51,13 @@ class AuditKind(models.IntegerChoices):
     # Appended by accounts: the second sign-in step, and the periodic re-confirmation.
     OTP_VERIFIED = 108, _("动态口令验证通过")
     STAFF_CONFIRMED = 207, _("确认在岗")
+    # Appended by applicants: self-service accounts 23x, application materials 75x.
+    APPLICANT_SIGNED_UP = 230, _("申请人注册账号")
+    APPLICANT_LINKED = 231, _("申请人关联教师信息")
+    APPLICANT_PASSWORD_RESET = 232, _("申请人找回密码")
+    MATERIAL_UPLOADED = 750, _("上传申请材料")
+    MATERIAL_DELETED = 751, _("删除申请材料")
+    MATERIAL_DOWNLOADED = 752, _("下载申请材料")
 
 
 class AuditChain(models.Model):
