@@ -58,6 +58,11 @@ class AuditKind(models.IntegerChoices):
     MATERIAL_UPLOADED = 750, _("上传申请材料")
     MATERIAL_DELETED = 751, _("删除申请材料")
     MATERIAL_DOWNLOADED = 752, _("下载申请材料")
+    # Appended by notices: public notices (公示) and objections 76x.
+    NOTICE_PUBLISHED = 760, _("发布注册结果公示")
+    NOTICE_CLOSED = 761, _("公示期满结束公示")
+    OBJECTION_SUBMITTED = 762, _("提出公示异议")
+    OBJECTION_RESOLVED = 763, _("处理公示异议")
 
 
 class AuditChain(models.Model):
