@@ -133,6 +133,13 @@ class Application(TimeStampedModel):
         "Notice", null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
     facts = models.JSONField(_("申请时的教师信息快照"), default=dict, blank=True)
+    # What the applicant fills in on the form (application_update_draft), pre-filled
+    # from the records at start; editable only in draft and after a return.
+    phone = EncryptedField(_("联系电话"), blank=True, default="")
+    address = models.CharField(_("通讯地址"), max_length=200, blank=True)
+    post = models.CharField(_("现任岗位（职务）"), max_length=64, blank=True)
+    work_history = models.TextField(_("近五年工作经历"), blank=True)
+    notes = models.TextField(_("个人说明"), blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     step_deadline = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
