@@ -63,6 +63,25 @@ class AuditKind(models.IntegerChoices):
     NOTICE_CLOSED = 761, _("公示期满结束公示")
     OBJECTION_SUBMITTED = 762, _("提出公示异议")
     OBJECTION_RESOLVED = 763, _("处理公示异议")
+    # Appended by the workflow: registration applications 70x–71x, one per action
+    # (registration/transitions.py maps each workflow Action to its kind).
+    APPLICATION_STARTED = 701, _("创建定期注册申请")
+    APPLICATION_DRAFT_UPDATED = 702, _("修改定期注册申请")
+    APPLICATION_SUBMITTED = 703, _("提交定期注册申请")
+    APPLICATION_RESUBMITTED = 704, _("重新提交定期注册申请")
+    APPLICATION_WITHDRAWN = 705, _("撤回定期注册申请")
+    APPLICATION_SCHOOL_APPROVED = 706, _("学校审查通过")
+    APPLICATION_CONCLUDED = 707, _("作出注册结论")
+    APPLICATION_CONCLUSION_REVISED = 708, _("修改注册结论")
+    APPLICATION_NOTICE_PUBLISHED = 709, _("注册结论进入公示")
+    APPLICATION_OBJECTED = 710, _("公示异议暂停办理")
+    APPLICATION_OBJECTION_UPHELD = 711, _("异议成立")
+    APPLICATION_OBJECTION_DISMISSED = 712, _("异议不成立")
+    APPLICATION_NOTICE_ENDED = 713, _("公示期满")
+    APPLICATION_CITY_APPROVED = 714, _("市级复核通过")
+    APPLICATION_PROVINCE_APPROVED = 715, _("省级终审通过并备案")
+    APPLICATION_RETURNED_TO_APPLICANT = 716, _("退回申请人")
+    APPLICATION_RETURNED_DOWN = 717, _("退回下一级")
 
 
 class AuditChain(models.Model):
