@@ -82,6 +82,8 @@ class AuditKind(models.IntegerChoices):
     APPLICATION_PROVINCE_APPROVED = 715, _("省级终审通过并备案")
     APPLICATION_RETURNED_TO_APPLICANT = 716, _("退回申请人")
     APPLICATION_RETURNED_DOWN = 717, _("退回下一级")
+    # Appended by completion: the filed registration written into the certificate 77x.
+    CERTIFICATE_REGISTRATION_RECORDED = 770, _("更新证书注册记录（备案）")
 
 
 class AuditChain(models.Model):
