@@ -288,3 +288,43 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id}/{self.application_id} {self.state}"
+
+
+def registration_form_upload_to(instance: RegistrationForm, filename: str) -> str:
+    # A random name: the file carries the full resident ID, so nothing about the holder
+    # may show in its path.
+    return f"registration/forms/{uuid.uuid4().hex}.pdf"
+
+
+class RegistrationForm(models.Model):
+    """The stamped 《教师资格定期注册申请表》 of a completed application (§5 Completion).
+
+    Created with its verification token in the transaction that files the conclusion;
+    the PDF itself is rendered after commit by a Celery task, which fills ``file``,
+    ``sha256`` and ``size`` once (compare-and-set on an empty ``sha256``). Stored under
+    a random name in MEDIA_ROOT (outside the web root) and served only through
+    ``completion.application_form_pdf``."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="registration_form"
+    )
+    # The token the form's QR code carries; one form, one token.
+    token = models.OneToOneField(
+        "certificates.VerificationToken", on_delete=models.PROTECT, related_name="registration_form"
+    )
+    file = models.FileField(upload_to=registration_form_upload_to, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定期注册申请表")
+        verbose_name_plural = _("定期注册申请表")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.sha256[:12]}"
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256 and self.file)
