@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -105,10 +106,11 @@ staff_session_auth = StaffSessionAuth()
 API_AUTH: list[Any] = [service_token_auth, staff_session_auth]
 
 
-def authenticate_request(request: HttpRequest) -> User | None:
-    """Run the API's authentication outside an operation (docs pages, idempotency).
+def authenticate_request(request: HttpRequest, auths: Sequence[Any] | None = None) -> User | None:
+    """Run the API's authentication outside an operation (docs pages, idempotency);
+    ``auths`` for an operation with its own list (default ``API_AUTH``).
     May raise ``CsrfFailed`` or ``PasswordChangeRequired`` like the operation would."""
-    for auth in API_AUTH:
+    for auth in API_AUTH if auths is None else auths:
         user = auth(request)
         if user is not None:
             return user  # type: ignore[no-any-return]

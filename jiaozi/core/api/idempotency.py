@@ -25,8 +25,8 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Sequence
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -148,14 +148,16 @@ def _run_once(
         return response
 
 
-def _idempotent_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def _idempotent_run(
+    run: Callable[..., HttpResponseBase], auth: Sequence[Any] | None = None
+) -> Callable[..., HttpResponseBase]:
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         key = request.headers.get(HEADER)
         if key is None:
             return run(request, *args, **kwargs)
         try:
-            user = authenticate_request(request)
+            user = authenticate_request(request, auth)
         except HttpError:  # CSRF or password change: the operation answers it
             user = None
         if user is None:
@@ -179,8 +181,8 @@ def _idempotent_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
     return wrapper
 
 
-def _contribute(operation: Operation) -> None:
-    _apply_decorators((_idempotent_run,), operation)
+def _contribute(operation: Operation, auth: Sequence[Any] | None = None) -> None:
+    _apply_decorators((partial(_idempotent_run, auth=auth),), operation)  # type: ignore[arg-type]
     extra = dict(operation.openapi_extra or {})
     extra["parameters"] = [*extra.get("parameters", []), OPENAPI_PARAMETER]
     # JiaoziAPI documents the 422 answer and the replay header from this mark.
@@ -196,6 +198,23 @@ def idempotent(func: F) -> F:
     else:
         contribute_operation_callback(func, _contribute)
     return func
+
+
+def idempotent_with(auth: Sequence[Any]) -> Callable[[F], F]:
+    """``@idempotent`` for an operation declared with its own ``auth=`` list (e.g. one
+    that applicants call with their browser session too): the key belongs to whoever
+    that list authenticates. Pass the same list as the operation's ``auth``."""
+    auth = list(auth)
+
+    def decorate(func: F) -> F:
+        operation = getattr(func, "_ninja_operation", None)
+        if operation is not None:
+            _contribute(operation, auth)
+        else:
+            contribute_operation_callback(func, partial(_contribute, auth=auth))
+        return func
+
+    return decorate
 
 
 def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
