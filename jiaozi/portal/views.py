@@ -27,6 +27,7 @@ PUBLIC_URL_NAMES = (
     "portal:announcements",
     "portal:directory",
     "portal:notices",
+    "notices:list",
     "certificates:verify",
 )
 
@@ -50,7 +51,11 @@ def announcements(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def notices(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/notices.html", {"portal_active": "notices"})
+    # /notices/ is served by the registration app's public notice pages (mounted before
+    # the portal); this name stays for the site header's links.
+    from jiaozi.registration.views_notice import public_list
+
+    return public_list(request)
 
 
 @require_GET

@@ -11,3 +11,27 @@ urlpatterns = [
     path("precheck/", views.precheck, name="precheck"),
     path("precheck/export/", views.precheck_export, name="precheck_export"),
 ]
+
+# Public notice (公示): the registration reviewer's pages (the public ones are in public_urls.py).
+from . import views_notice  # noqa: E402
+
+urlpatterns += [
+    path("notices/", views_notice.notice_list, name="notice_list"),
+    path("notices/publish/", views_notice.notice_publish, name="notice_publish"),
+    path("notices/<int:pk>/", views_notice.notice_detail, name="notice_detail"),
+    path("objections/", views_notice.objection_list, name="objection_list"),
+    path("objections/<int:pk>/", views_notice.objection_resolve, name="objection_resolve"),
+]
+
+# Reviewer queues and decisions (views_review.py).
+from . import views_review  # noqa: E402
+
+urlpatterns += [
+    path("queue/", views_review.queue, name="queue"),
+    path("queue/batch/", views_review.batch_act, name="batch_act"),
+    path("queue/batch/result/", views_review.batch_result, name="batch_result"),
+    path("applications/<int:pk>/", views_review.application_detail, name="application_detail"),
+    path("applications/<int:pk>/act/", views_review.application_act, name="application_act"),
+    path("applications/<int:pk>/unmask/", views_review.application_unmask, name="application_unmask"),
+    path("materials/<int:pk>/", views_review.material, name="material"),
+]

@@ -82,6 +82,21 @@ NAV: tuple[NavEntry, ...] = (
         "check",
         SECTION_TEACHERS,
     ),
+    # Appended by the notice engineer: public notices (公示) and their objections.
+    NavEntry(
+        _("结果公示"),
+        "registration:notice_list",
+        frozenset({Role.REGISTRATION_REVIEWER}),
+        "notice",
+        SECTION_TEACHERS,
+    ),
+    NavEntry(
+        _("公示异议"),
+        "registration:objection_list",
+        frozenset({Role.REGISTRATION_REVIEWER}),
+        "megaphone",
+        SECTION_TEACHERS,
+    ),
     NavEntry(_("机构管理"), "orgs:institution_list", _INSTITUTION_ADMINS, "building", SECTION_ORGS),
     NavEntry(_("机构公开信息"), "orgs:public_info", _INSTITUTION_ADMINS, "info", SECTION_ORGS),
     NavEntry(

@@ -1,0 +1,723 @@
+"""Public notice of registration conclusions (公示, §5, §8) and objections (异议).
+
+Services:
+- ``notice_publish`` — the registration reviewer publishes a batch of its CONCLUDED
+  applications: a ``Notice`` with the masked list as published and the SHA-256 of its
+  canonical form (proof of publication), and each application moved by the workflow
+  (``PUBLISH_NOTICE``), all in one transaction.
+- ``objection_submit`` — anyone, signed in or not, objects to one entry while the
+  notice is open; the first objection freezes the application (``OBJECT``).
+- ``objection_resolve`` — the registration reviewer upholds (``UPHOLD_OBJECTION``: back to
+  CONCLUDED with the revised conclusion, to be noticed again) or dismisses
+  (``DISMISS_OBJECTION``: back to NOTICE, the period goes on).
+- ``notice_close_expired`` — the periodic job: applications still in NOTICE after the
+  end move on (``NOTICE_END``, system actor); notices past their end are closed.
+
+Selectors for the public pages and the reviewer's pages follow. Nothing here assigns a
+status: every status change goes through ``transitions.application_transition``.
+See docs/decisions/0110-notice-proof-of-publication.md and the following records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from jiaozi.accounts.models import User
+from jiaozi.accounts.roles import Role
+from jiaozi.audit.models import AuditKind
+from jiaozi.audit.services import audit_record
+from jiaozi.core import clock
+from jiaozi.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    WindowClosed,
+)
+from jiaozi.core.masking import mask_name, mask_phone, mask_resident_id
+from jiaozi.core.ratelimit import ratelimit
+from jiaozi.orgs.models import Division, Institution, Level
+from jiaozi.teachers.models import Conclusion
+
+from .models import Application, Notice, Objection
+from .workflow import Action, Status
+
+logger = logging.getLogger(__name__)
+
+NOTICE_ROLES: frozenset[str] = frozenset({Role.REGISTRATION_REVIEWER})
+NOTICE_MAX_DAYS = 30
+# One notice is one page of public record and one JSON document; larger batches are
+# published as several notices.
+NOTICE_MAX_ENTRIES = 5000
+# Closed notices stay on the public site this long after their end, then only staff
+# see them (the list is personal data, masked or not: keep it public no longer than
+# the purpose needs).
+NOTICE_PUBLIC_DAYS_AFTER_END = 30
+OBJECTION_CONTENT_MIN = 10
+OBJECTION_CONTENT_MAX = 2000
+OBJECTION_NAME_MAX = 64
+# Batches for the notice-end job: each batch is one call of the workflow's batch
+# transition (its own transactions), so a crash loses at most one batch's progress.
+CLOSE_BATCH = 500
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _limit(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """(hits, seconds) from settings, so operators can tune without a release."""
+    limit, window = getattr(settings, name, default)
+    return int(limit), int(window)
+
+
+# --- Permissions --------------------------------------------------------------------
+
+
+def can_manage_notices(*, actor: Any) -> bool:
+    """A registration reviewer, active staff of an institution: publishes its own
+    authority's notices and resolves their objections."""
+    return (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and actor.is_active
+        and getattr(actor, "kind", None) == User.Kind.STAFF
+        and getattr(actor, "institution_id", None) is not None
+        and actor.role in NOTICE_ROLES
+    )
+
+
+def _require_manager(actor: Any) -> None:
+    if not can_manage_notices(actor=actor):
+        raise PermissionDenied(_("只有注册审核员可以办理公示及异议。"))
+
+
+# --- The published list and its proof ---------------------------------------------
+
+
+def notice_entry(*, no: int, application: Application) -> dict[str, Any]:
+    """One published row: masked name and resident ID, school, conclusion. The
+    application id (not personal) lets an objection name the row."""
+    teacher = application.teacher
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(Conclusion(application.conclusion).label)
+    return {
+        "no": no,
+        "application_id": application.pk,
+        "name": mask_name(teacher.name),
+        "resident_id": mask_resident_id(teacher.resident_id),
+        "school": application.school.name,
+        "conclusion": application.conclusion,
+        "conclusion_label": label,
+    }
+
+
+def _local_iso(value: dt.datetime) -> str:
+    return value.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds")
+
+
+def notice_canonical_bytes(
+    *, title: str, starts_at: dt.datetime, ends_at: dt.datetime, entries: Sequence[dict[str, Any]]
+) -> bytes:
+    """The published document in one canonical encoding: UTF-8 JSON with sorted keys, no
+    spaces, times in the site's zone to the second. Its SHA-256 is the proof kept with
+    the notice; anyone can download these bytes and recompute it."""
+    document = {
+        "title": title,
+        "starts_at": _local_iso(starts_at),
+        "ends_at": _local_iso(ends_at),
+        "entries": list(entries),
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def notice_document_bytes(*, notice: Notice) -> bytes:
+    return notice_canonical_bytes(
+        title=notice.title, starts_at=notice.starts_at, ends_at=notice.ends_at, entries=notice.entries
+    )
+
+
+def notice_list_sha256(*, notice: Notice) -> str:
+    """Recomputed from what is stored; equals ``notice.list_sha256`` unless the stored
+    list was altered after publication."""
+    return hashlib.sha256(notice_document_bytes(notice=notice)).hexdigest()
+
+
+def notice_is_open(notice: Notice, *, now: dt.datetime | None = None) -> bool:
+    """Objections are taken from the start to the end of the period, ``[starts_at,
+    ends_at)``; the job that closes the notice may run a little later, so the time
+    decides, not ``state``."""
+    now = now or clock.now()
+    return notice.state == Notice.State.OPEN and notice.starts_at <= now < notice.ends_at
+
+
+# --- Publish -------------------------------------------------------------------------
+
+
+def _notice_title(*, authority: Institution, year: int, batch: int) -> str:
+    # The title is part of the published record: always in the site's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(authority)s%(year)s年中小学教师资格定期注册结论公示（第%(batch)s批）") % {
+            "authority": authority.name,
+            "year": year,
+            "batch": batch,
+        }
+
+
+def _clean_ids(application_ids: Iterable[Any]) -> list[int]:
+    try:
+        ids = sorted({int(pk) for pk in application_ids})
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("申请编号无效。"), code="invalid_id") from None
+    if not ids:
+        raise ValidationFailed(_("请选择要公示的申请。"), code="empty")
+    if len(ids) > NOTICE_MAX_ENTRIES:
+        raise ValidationFailed(
+            _("一次最多公示 %(max)s 条，请分批发布。") % {"max": NOTICE_MAX_ENTRIES}, code="too_many"
+        )
+    return ids
+
+
+def _clean_days(days: Any, default: int) -> int:
+    if days is None or days == "":
+        return default
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= NOTICE_MAX_DAYS:
+        raise ValidationFailed(
+            _("公示天数应为 1 至 %(max)s 天。") % {"max": NOTICE_MAX_DAYS},
+            code="invalid_days",
+            fields={"days": _("公示天数应为 1 至 %(max)s 天。") % {"max": NOTICE_MAX_DAYS}},
+        )
+    return value
+
+
+def _transition(**kwargs: Any) -> Application:
+    # Imported late: transitions imports notifications, completion and the rest of the
+    # workflow machinery, none of which the public pages need at import time.
+    from .transitions import application_transition
+
+    return application_transition(**kwargs)
+
+
+def notice_publish(*, actor: Any, application_ids: Iterable[Any], days: int | None = None) -> Notice:
+    """Publish the actor's authority's CONCLUDED applications ``application_ids`` for
+    ``days`` (default the campaign's ``notice_days``). All or nothing: one application
+    out of scope, in another stage, or changed meanwhile fails the whole notice, so the
+    published list is exactly the set that moved to NOTICE."""
+    _require_manager(actor)
+    ids = _clean_ids(application_ids)
+    with transaction.atomic():
+        applications = list(
+            Application.objects.filter(pk__in=ids, registration_authority_id=actor.institution_id)
+            .select_related("teacher", "school", "campaign", "registration_authority")
+            .order_by("school__code", "pk")
+        )
+        if len(applications) != len(ids):
+            raise NotFound(_("有申请不存在或不属于本机构。"))
+        not_concluded = [a.pk for a in applications if a.status != Status.CONCLUDED]
+        if not_concluded:
+            raise Conflict(
+                _("只能公示已作出结论的申请（%(ids)s 不在此环节）。")
+                % {"ids": "、".join(str(pk) for pk in not_concluded[:10])},
+                code="wrong_stage",
+                application_ids=not_concluded,
+            )
+        campaigns = {a.campaign_id for a in applications}
+        if len(campaigns) != 1:
+            raise ValidationFailed(_("一次公示只能包含同一项注册工作的申请。"), code="mixed_campaigns")
+        campaign = applications[0].campaign
+        authority = applications[0].registration_authority
+        days = _clean_days(days, campaign.notice_days)
+
+        starts_at = clock.now().replace(microsecond=0)
+        ends_at = starts_at + dt.timedelta(days=days)
+        entries = [notice_entry(no=n, application=a) for n, a in enumerate(applications, start=1)]
+        batch = Notice.objects.filter(campaign=campaign, authority=authority).count() + 1
+        title = _notice_title(authority=authority, year=campaign.year, batch=batch)
+        digest = hashlib.sha256(
+            notice_canonical_bytes(title=title, starts_at=starts_at, ends_at=ends_at, entries=entries)
+        ).hexdigest()
+        notice = Notice.objects.create(
+            campaign=campaign,
+            authority=authority,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            published_by=actor,
+            entries=entries,
+            list_sha256=digest,
+        )
+        for application in applications:
+            try:
+                _transition(
+                    actor=actor,
+                    application_id=application.pk,
+                    action=Action.PUBLISH_NOTICE,
+                    version=application.version,
+                    notice=notice,
+                )
+            except DomainError as exc:
+                # Name the application that stopped the batch; the whole notice rolls back.
+                exc.message = _("申请 %(id)s：%(message)s") % {"id": application.pk, "message": exc.message}
+                exc.args = (exc.message,)
+                raise
+        audit_record(
+            kind=AuditKind.NOTICE_PUBLISHED,
+            actor=actor,
+            institution_id=authority.pk,
+            obj=notice,
+            details={
+                "campaign": campaign.pk,
+                "entries": len(entries),
+                "days": days,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+                "sha256": digest,
+            },
+        )
+    return notice
+
+
+# --- Objections ----------------------------------------------------------------------
+
+
+def _clean_text(value: str | None) -> str:
+    return _CONTROL.sub("", (value or "").replace("\r\n", "\n")).strip()
+
+
+def normalise_contact(value: str | None) -> str:
+    """A mobile, a landline or an e-mail address, spaces removed; raises
+    ``ValidationFailed`` otherwise."""
+    contact = re.sub(r"\s+", "", value or "")
+    if _MOBILE.match(contact) or _LANDLINE.match(contact):
+        return contact
+    if "@" in contact and len(contact) <= 254:
+        try:
+            validate_email(contact)
+        except ValidationError:
+            pass
+        else:
+            return contact.lower()
+    message = _("请填写有效的手机号、固定电话（如 0551-12345678）或电子邮箱。")
+    raise ValidationFailed(message, code="invalid_contact", fields={"contact": message})
+
+
+def mask_contact(value: str | None) -> str:
+    """138****5678 for phones, z***@example.com for e-mail addresses."""
+    if not value:
+        return ""
+    if "@" in value:
+        local, _sep, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return mask_phone(value)
+
+
+def _validate_objection(*, anonymous: bool, name: str, content: str) -> None:
+    fields: dict[str, str] = {}
+    if not anonymous and not name:
+        fields["name"] = _("实名提出异议请填写姓名，或选择匿名。")
+    elif len(name) > OBJECTION_NAME_MAX:
+        fields["name"] = _("姓名过长。")
+    if len(content) < OBJECTION_CONTENT_MIN:
+        fields["content"] = _("请写明异议的具体事实和理由（不少于 %(min)s 字）。") % {
+            "min": OBJECTION_CONTENT_MIN
+        }
+    elif len(content) > OBJECTION_CONTENT_MAX:
+        fields["content"] = _("异议内容不超过 %(max)s 字。") % {"max": OBJECTION_CONTENT_MAX}
+    if fields:
+        raise ValidationFailed(next(iter(fields.values())), code="invalid_objection", fields=fields)
+
+
+def objection_rate_check(*, application_id: Any, ip: str | None) -> None:
+    """Raise ``RateLimited`` when this address, or everybody together for this
+    application, has objected too often. Counted before validation: malformed posts
+    cost the same as good ones."""
+    ratelimit(f"objection:ip:{ip or 'unknown'}", *_limit("OBJECTION_IP_RATE_LIMIT", (5, 3600)))
+    ratelimit(
+        f"objection:application:{application_id}", *_limit("OBJECTION_APPLICATION_RATE_LIMIT", (20, 86400))
+    )
+
+
+def _notify_reviewers(*, application: Application, objection: Objection) -> None:
+    from jiaozi.notifications.services import INBOX, notify_many
+
+    reviewers = User.objects.filter(
+        kind=User.Kind.STAFF,
+        is_active=True,
+        role=Role.REGISTRATION_REVIEWER,
+        institution_id=application.registration_authority_id,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        notify_many(
+            users=list(reviewers),
+            kind="registration.objection_received",
+            title=_("收到公示异议"),
+            body=_("公示名单中的一项申请收到异议，已暂停公示，请及时核查处理。"),
+            link=reverse("registration:objection_resolve", args=[objection.pk]),
+            channels=(INBOX,),
+        )
+
+
+def objection_submit(
+    *,
+    notice_id: Any,
+    application_id: Any,
+    anonymous: bool,
+    name: str,
+    contact: str,
+    content: str,
+    ip: str | None,
+) -> Objection:
+    """File an objection to one entry of an open notice. The first objection moves the
+    application to NOTICE_PAUSED (``OBJECT``); later ones join it. Refused with
+    ``WindowClosed`` (409, ``notice_ended``) outside the period, ``RateLimited`` (429)
+    when hammered."""
+    objection_rate_check(application_id=application_id, ip=ip)
+    name = "" if anonymous else _clean_text(name)
+    content = _clean_text(content)
+    _validate_objection(anonymous=anonymous, name=name, content=content)
+    contact = normalise_contact(contact)
+
+    with transaction.atomic():
+        notice = Notice.objects.filter(pk=notice_id).first() if str(notice_id).isdigit() else None
+        if notice is None:
+            raise NotFound(_("公示不存在。"))
+        now = clock.now()
+        if not notice_is_open(notice, now=now):
+            raise WindowClosed(_("公示期已结束，不再受理异议。"), code="notice_ended")
+        application = (
+            Application.objects.filter(pk=application_id, notice=notice).first()
+            if str(application_id).isdigit()
+            else None
+        )
+        if application is None:
+            raise NotFound(_("公示名单中没有这一项。"))
+        if application.status == Status.NOTICE:
+            try:
+                with transaction.atomic():
+                    _transition(
+                        actor=None,
+                        application_id=application.pk,
+                        action=Action.OBJECT,
+                        version=application.version,
+                    )
+            except Conflict:
+                # Another objection (or the end of the period) got there first.
+                application.refresh_from_db()
+                if application.status != Status.NOTICE_PAUSED or application.notice_id != notice.pk:
+                    raise Conflict(_("该申请已不在公示中，不再受理异议。"), code="not_in_notice") from None
+        elif application.status != Status.NOTICE_PAUSED:
+            raise Conflict(_("该申请已不在公示中，不再受理异议。"), code="not_in_notice")
+        objection = Objection.objects.create(
+            notice=notice,
+            application=application,
+            anonymous=anonymous,
+            name=name,
+            contact=contact,
+            content=content,
+            submitted_at=now,
+            ip=ip or None,
+        )
+        audit_record(
+            kind=AuditKind.OBJECTION_SUBMITTED,
+            actor=None,
+            institution_id=application.registration_authority_id,
+            obj=objection,
+            ip=ip,
+            details={"notice": notice.pk, "application": application.pk, "anonymous": anonymous},
+        )
+        _notify_reviewers(application=application, objection=objection)
+    return objection
+
+
+def objection_resolve(
+    *,
+    actor: Any,
+    objection_id: Any,
+    upheld: bool,
+    resolution: str,
+    conclusion: str = "",
+    version: int,
+) -> Objection:
+    """Decide an objection; ``version`` is the application's, as the reviewer saw it.
+
+    Upheld: the application goes back to CONCLUDED with ``conclusion`` (it must change)
+    and is published again in a later notice. Dismissed: back to NOTICE; if the period
+    is over meanwhile, the next run of the notice-end job moves it on. The decision is
+    about the application, so every other open objection to it is closed with it."""
+    _require_manager(actor)
+    resolution = _clean_text(resolution)
+    if not resolution:
+        message = _("请填写处理意见。")
+        raise ValidationFailed(message, code="reason_required", fields={"resolution": message})
+    if upheld and conclusion not in Conclusion.values:
+        message = _("异议成立时请选择修改后的注册结论。")
+        raise ValidationFailed(message, code="conclusion_required", fields={"conclusion": message})
+
+    with transaction.atomic():
+        objection = objection_get_visible_to(user=actor, pk=objection_id)
+        if objection.state != Objection.State.OPEN:
+            raise Conflict(_("该异议已处理。"), code="already_resolved")
+        application = objection.application
+        if upheld and conclusion == application.conclusion:
+            message = _("异议成立时应修改注册结论；维持原结论请选择“异议不成立”。")
+            raise ValidationFailed(message, code="conclusion_unchanged", fields={"conclusion": message})
+        now = clock.now()
+        state = Objection.State.UPHELD if upheld else Objection.State.DISMISSED
+        if not Objection.objects.filter(pk=objection.pk, state=Objection.State.OPEN).update(
+            state=state, resolution=resolution, resolved_by=actor, resolved_at=now
+        ):
+            raise Conflict(_("该异议已处理。"), code="already_resolved")
+        others = Objection.objects.filter(application=application, state=Objection.State.OPEN).update(
+            state=state, resolution=resolution, resolved_by=actor, resolved_at=now
+        )
+        if upheld:
+            _transition(
+                actor=actor,
+                application_id=application.pk,
+                action=Action.UPHOLD_OBJECTION,
+                version=version,
+                reason=resolution,
+                conclusion=conclusion,
+                override_reason=resolution if conclusion != application.suggestion else "",
+            )
+        else:
+            _transition(
+                actor=actor,
+                application_id=application.pk,
+                action=Action.DISMISS_OBJECTION,
+                version=version,
+                reason=resolution,
+            )
+        audit_record(
+            kind=AuditKind.OBJECTION_RESOLVED,
+            actor=actor,
+            institution_id=application.registration_authority_id,
+            obj=objection,
+            details={
+                "application": application.pk,
+                "notice": objection.notice_id,
+                "upheld": upheld,
+                "conclusion": conclusion if upheld else "",
+                "also_closed": others,
+            },
+        )
+    objection.refresh_from_db()
+    return objection
+
+
+# --- Notice end (the periodic job) --------------------------------------------------
+
+
+def notice_close_expired(*, now: dt.datetime | None = None) -> int:
+    """Move on every application still in NOTICE whose notice has ended (``NOTICE_END``
+    by the system: to CITY_RECHECK, or PROVINCE_REVIEW without a city step), then close
+    the notices past their end. Paused applications wait for their objection; one
+    dismissed after the end moves on at the next run. Returns how many moved.
+
+    Safe to run twice at once: each move is the workflow's compare-and-set on
+    (status, version), each close a compare-and-set on the notice's state — the loser of
+    a race changes nothing and writes no audit row."""
+    from .transitions import BatchItem, application_transition_batch
+
+    now = now or clock.now()
+    due = list(
+        Application.objects.filter(status=Status.NOTICE, notice__ends_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", "version")
+    )
+    moved = 0
+    for start in range(0, len(due), CLOSE_BATCH):
+        chunk = due[start : start + CLOSE_BATCH]
+        result = application_transition_batch(
+            actor=None,
+            action=Action.NOTICE_END,
+            items=[BatchItem(application_id=pk, version=version) for pk, version in chunk],
+        )
+        moved += len(result.succeeded)
+        for pk, code, _message in result.failed:
+            # stale_version / wrong_stage: another run (or an objection) got there first.
+            log = logger.info if code in {"stale_version", "wrong_stage"} else logger.warning
+            log("notice end: application %s not moved (%s)", pk, code)
+
+    for notice_id, authority_id in (
+        Notice.objects.filter(state=Notice.State.OPEN, ends_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", "authority_id")
+    ):
+        with transaction.atomic():
+            if not Notice.objects.filter(pk=notice_id, state=Notice.State.OPEN).update(
+                state=Notice.State.CLOSED, closed_at=now
+            ):
+                continue  # closed by a concurrent run
+            counts = dict(
+                Application.objects.filter(notice_id=notice_id)
+                .values_list("status")
+                .annotate(n=Count("pk"))
+                .values_list("status", "n")
+            )
+            audit_record(
+                kind=AuditKind.NOTICE_CLOSED,
+                actor=None,
+                institution_id=authority_id,
+                object_type="registration.notice",
+                object_id=notice_id,
+                details={"paused": counts.get(Status.NOTICE_PAUSED, 0)},
+            )
+    if moved:
+        logger.info("notice end: %s applications moved on", moved)
+    return moved
+
+
+# --- Selectors: public ---------------------------------------------------------------
+
+
+def _public_notices(now: dt.datetime) -> QuerySet[Notice]:
+    return Notice.objects.filter(
+        starts_at__lte=now, ends_at__gte=now - dt.timedelta(days=NOTICE_PUBLIC_DAYS_AFTER_END)
+    )
+
+
+def notice_list_public(
+    *, city: str = "", county: str = "", now: dt.datetime | None = None
+) -> QuerySet[Notice]:
+    """Notices open now and those ended in the last NOTICE_PUBLIC_DAYS_AFTER_END days,
+    newest first, optionally of the authorities in one city or county."""
+    qs = _public_notices(now or clock.now()).select_related("authority", "authority__division__parent")
+    if county:
+        qs = qs.filter(authority__division__code=county)
+    elif city:
+        qs = qs.filter(Q(authority__division__code=city) | Q(authority__division__parent__code=city))
+    return qs.order_by("-starts_at", "-pk")
+
+
+def notice_get_public(*, pk: Any, now: dt.datetime | None = None) -> Notice:
+    try:
+        return _public_notices(now or clock.now()).select_related("authority").get(pk=pk)
+    except (Notice.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("公示不存在或已过公开期限。")) from None
+
+
+def notice_entry_get(*, notice: Notice, no: Any) -> dict[str, Any]:
+    """The entry numbered ``no`` (1-based, as published)."""
+    try:
+        index = int(no) - 1
+    except (TypeError, ValueError):
+        raise NotFound(_("公示名单中没有这一项。")) from None
+    if not 0 <= index < len(notice.entries):
+        raise NotFound(_("公示名单中没有这一项。"))
+    return dict(notice.entries[index])
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    counties: tuple[tuple[str, str], ...]
+
+
+def notice_regions() -> list[Region]:
+    """Cities with their counties, for the public filter (two queries)."""
+    cities = list(Division.objects.filter(level=Level.CITY).order_by("code").values_list("code", "name"))
+    by_city: dict[str, list[tuple[str, str]]] = {code: [] for code, _name in cities}
+    for code, name, parent in (
+        Division.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", "name", "parent_id")
+    ):
+        if parent in by_city:
+            by_city[parent].append((code, name))
+    return [Region(code, name, tuple(by_city[code])) for code, name in cities]
+
+
+# --- Selectors: the reviewer's pages ------------------------------------------------
+
+
+def notice_list_visible_to(*, user: Any) -> QuerySet[Notice]:
+    """The notices of the user's own authority (registration reviewers)."""
+    if not can_manage_notices(actor=user):
+        return Notice.objects.none()
+    return (
+        Notice.objects.filter(authority_id=user.institution_id)
+        .annotate(open_objections=Count("objections", filter=Q(objections__state=Objection.State.OPEN)))
+        .select_related("published_by")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def notice_get_visible_to(*, user: Any, pk: Any) -> Notice:
+    try:
+        return notice_list_visible_to(user=user).get(pk=pk)
+    except (Notice.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("记录不存在或不在您的管辖范围内。")) from None
+
+
+def applications_publishable_by(*, user: Any) -> QuerySet[Application]:
+    """CONCLUDED applications of the user's authority, waiting to be noticed."""
+    if not can_manage_notices(actor=user):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(status=Status.CONCLUDED, registration_authority_id=user.institution_id)
+        .select_related("teacher", "school", "campaign")
+        .order_by("school__code", "pk")
+    )
+
+
+def objection_list_visible_to(*, user: Any, state: str = "") -> QuerySet[Objection]:
+    """Objections to the user's authority's notices, open ones first."""
+    if not can_manage_notices(actor=user):
+        return Objection.objects.none()
+    qs = Objection.objects.filter(application__registration_authority_id=user.institution_id).select_related(
+        "notice", "application", "application__teacher", "application__school"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-submitted_at", "-pk")
+
+
+def objection_get_visible_to(*, user: Any, pk: Any) -> Objection:
+    """One objection of the user's authority; 404 for missing and out of scope alike."""
+    try:
+        return objection_list_visible_to(user=user).get(pk=pk)
+    except (Objection.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("记录不存在或不在您的管辖范围内。")) from None
+
+
+def objection_entry(*, objection: Objection) -> dict[str, Any] | None:
+    """The published row the objection is about."""
+    for entry in objection.notice.entries:
+        if entry.get("application_id") == objection.application_id:
+            return dict(entry)
+    return None
+
+
+def objection_contact_reveal(*, actor: Any, objection: Objection) -> str:
+    """The objector's contact in clear, for the reviewer who must answer; audited as an
+    unmasked view (§9)."""
+    _require_manager(actor)
+    audit_record(
+        kind=AuditKind.UNMASKED_VIEW,
+        actor=actor,
+        obj=objection,
+        details={"field": "contact", "application": objection.application_id},
+    )
+    return str(objection.contact)

@@ -1,0 +1,585 @@
+"""Pages of the public notice (公示): the public list, a notice with its masked list, the
+downloadable published document and the objection form (no sign-in, mounted at
+/notices/ by public_urls.py); and the registration reviewer's pages to publish notices
+and resolve objections (staff workspace, registration/urls.py).
+
+Views parse input, call one service or selector of ``notices``, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jiaozi.accounts.decorators import forbidden, staff_required
+from jiaozi.core import clock
+from jiaozi.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    WindowClosed,
+)
+from jiaozi.core.masking import mask_resident_id
+from jiaozi.core.middleware import client_ip
+from jiaozi.core.ratelimit import RateLimited
+from jiaozi.teachers.models import Conclusion
+from jiaozi.workspace.tables import Column, paginate
+
+from . import notices
+from .models import Notice, Objection
+
+ENTRIES_PER_PAGE = 100
+NOTICES_PER_PAGE = 20
+
+
+def _add_errors(form: forms.Form, exc: DomainError) -> None:
+    fields = exc.details.get("fields") or {}
+    for field, message in fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not fields:
+        form.add_error(None, exc.message)
+
+
+def _labelled(entries: Any) -> list[dict[str, Any]]:
+    """Published rows with the conclusion's label in the reader's language (the row
+    keeps the label as published, in Chinese, for the proof)."""
+    labels = dict(Conclusion.choices)
+    return [{**e, "label": labels.get(e.get("conclusion"), e.get("conclusion_label", ""))} for e in entries]
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # Masked, but still about people: keep it out of search engines.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _maybe_url(name: str, *args: Any) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+# --- Forms -------------------------------------------------------------------------
+
+
+class NoticeFilterForm(forms.Form):
+    city = forms.ChoiceField(label=gettext_lazy("所在市"), required=False)
+    county = forms.ChoiceField(label=gettext_lazy("县（市、区）"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regions = notices.notice_regions()
+        city = self.fields["city"]
+        county = self.fields["county"]
+        assert isinstance(city, forms.ChoiceField)
+        assert isinstance(county, forms.ChoiceField)
+        city.choices = [("", _("全部"))] + [(r.code, r.name) for r in regions]
+        county.choices = [("", _("全部"))] + [(r.name, list(r.counties)) for r in regions if r.counties]
+        self._county_city = {code: r.code for r in regions for code, _name in r.counties}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        county, city = data.get("county"), data.get("city")
+        if county and city and self._county_city.get(county) != city:
+            # A county of another city: the county wins, the stale city is dropped.
+            data["city"] = ""
+        return data
+
+
+class ObjectionForm(forms.Form):
+    IDENTITY_CHOICES = (("real", gettext_lazy("实名")), ("anonymous", gettext_lazy("匿名")))
+
+    entry = forms.TypedChoiceField(label=gettext_lazy("异议对象"), coerce=int)
+    identity = forms.ChoiceField(
+        label=gettext_lazy("提出方式"),
+        choices=IDENTITY_CHOICES,
+        initial="real",
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("实名提出的异议，注册机构将把核查结果反馈给您；匿名异议同样会被核查。"),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("您的姓名"),
+        required=False,
+        max_length=notices.OBJECTION_NAME_MAX,
+        help_text=gettext_lazy("实名提出时必填。"),
+    )
+    contact = forms.CharField(
+        label=gettext_lazy("联系方式"),
+        max_length=254,
+        help_text=gettext_lazy("手机号、固定电话或电子邮箱，仅供注册机构核实情况时联系您，不会公开。"),
+    )
+    content = forms.CharField(
+        label=gettext_lazy("异议内容"),
+        min_length=notices.OBJECTION_CONTENT_MIN,
+        max_length=notices.OBJECTION_CONTENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("请写明异议的具体事实和理由，可提供线索或证明材料的获取方式。"),
+    )
+
+    def __init__(self, *args: Any, notice: Notice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        entry = self.fields["entry"]
+        assert isinstance(entry, forms.TypedChoiceField)
+        entry.choices = [("", _("请选择"))] + [
+            (e["no"], f"{e['no']}. {e['name']}  {e['resident_id']}  {e['school']}") for e in notice.entries
+        ]
+
+    def clean_contact(self) -> str:
+        try:
+            return notices.normalise_contact(self.cleaned_data.get("contact"))
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("identity") == "real" and not (data.get("name") or "").strip():
+            self.add_error("name", _("实名提出异议请填写姓名，或选择匿名。"))
+        return data
+
+
+class PublishForm(forms.Form):
+    applications = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("公示的申请"),
+        coerce=int,
+        error_messages={
+            "required": gettext_lazy("请至少选择一项申请。"),
+            "invalid_choice": gettext_lazy("申请 %(value)s 已不在待公示状态，请核对后重新选择。"),
+        },
+    )
+    days = forms.IntegerField(
+        label=gettext_lazy("公示天数"),
+        min_value=1,
+        max_value=notices.NOTICE_MAX_DAYS,
+        help_text=gettext_lazy("自发布时起计算，默认为注册工作设定的公示天数。"),
+    )
+
+    def __init__(self, *args: Any, application_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        applications = self.fields["applications"]
+        assert isinstance(applications, forms.TypedMultipleChoiceField)
+        applications.choices = [(pk, str(pk)) for pk in application_ids]
+
+
+class ResolveForm(forms.Form):
+    DECISION_CHOICES = (
+        ("dismissed", gettext_lazy("异议不成立，继续公示")),
+        ("upheld", gettext_lazy("异议成立，修改注册结论后重新公示")),
+    )
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("处理结果"), choices=DECISION_CHOICES, widget=forms.RadioSelect
+    )
+    conclusion = forms.ChoiceField(
+        label=gettext_lazy("修改后的注册结论"),
+        required=False,
+        choices=[("", gettext_lazy("（异议成立时选择）")), *Conclusion.choices],
+    )
+    resolution = forms.CharField(
+        label=gettext_lazy("处理意见"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("写明核查情况和结论依据；实名异议人将据此得到答复。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "upheld" and not data.get("conclusion"):
+            self.add_error("conclusion", _("异议成立时请选择修改后的注册结论。"))
+        return data
+
+
+class ObjectionFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=gettext_lazy("处理状态"),
+        required=False,
+        choices=[("", gettext_lazy("全部")), *Objection.State.choices],
+    )
+
+
+# --- Public pages --------------------------------------------------------------------
+
+
+@require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    form = NoticeFilterForm(request.GET or None)
+    city = county = ""
+    if form.is_valid():
+        city, county = form.cleaned_data["city"], form.cleaned_data["county"]
+    page_obj = paginate(
+        request, notices.notice_list_public(city=city, county=county), per_page=NOTICES_PER_PAGE
+    )
+    now = clock.now()
+    return render(
+        request,
+        "notices/list.html",
+        {
+            "portal_active": "notices",
+            "form": form,
+            "page_obj": page_obj,
+            "rows": [{"notice": n, "is_open": notices.notice_is_open(n, now=now)} for n in page_obj],
+            "filtered": bool(city or county),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notice = notices.notice_get_public(pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    is_open = notices.notice_is_open(notice)
+    page_obj = paginate(request, notice.entries, per_page=ENTRIES_PER_PAGE)
+    return _private(
+        render(
+            request,
+            "notices/detail.html",
+            {
+                "portal_active": "notices",
+                "notice": notice,
+                "is_open": is_open,
+                "page_obj": page_obj,
+                "entries": _labelled(page_obj.object_list),
+                "entry_count": len(notice.entries),
+            },
+        )
+    )
+
+
+@never_cache
+@require_GET
+def public_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published list exactly as hashed: its SHA-256 is the one on the page."""
+    try:
+        notice = notices.notice_get_public(pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(notices.notice_document_bytes(notice=notice), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="notice-{notice.pk}.json"'
+    return _private(response)
+
+
+def _rate_limited(request: HttpRequest, notice: Notice, error: RateLimited) -> HttpResponse:
+    response = render(
+        request,
+        "notices/rate_limited.html",
+        {"portal_active": "notices", "notice": notice, "retry_minutes": -(-error.retry_after // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(error.retry_after)
+    return _private(response)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_object(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notice = notices.notice_get_public(pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    is_open = notices.notice_is_open(notice)
+    initial = {"entry": request.GET.get("entry", ""), "identity": "real"}
+    form = ObjectionForm(request.POST or None, notice=notice, initial=initial)
+    status = 200
+    if request.method == "POST" and is_open:
+        if form.is_valid():
+            entry = notices.notice_entry_get(notice=notice, no=form.cleaned_data["entry"])
+            try:
+                notices.objection_submit(
+                    notice_id=notice.pk,
+                    application_id=entry["application_id"],
+                    anonymous=form.cleaned_data["identity"] == "anonymous",
+                    name=form.cleaned_data["name"],
+                    contact=form.cleaned_data["contact"],
+                    content=form.cleaned_data["content"],
+                    ip=client_ip(request),
+                )
+            except RateLimited as error:
+                return _rate_limited(request, notice, error)
+            except WindowClosed:
+                is_open = False
+                status = 409
+            except (ValidationFailed, Conflict, NotFound) as exc:
+                _add_errors(form, exc)
+                status = 400 if isinstance(exc, ValidationFailed) else 409
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "您的异议已提交。注册机构将在核查后作出处理，实名提出的将通过您留下的联系方式反馈结果。"
+                    ),
+                )
+                return redirect("notices:detail", pk=notice.pk)
+        else:
+            status = 400
+    elif request.method == "POST":
+        status = 409
+    raw = (request.POST if form.is_bound else request.GET).get("entry", "")
+    shown: dict[str, Any] | None = None
+    if raw.isdigit():
+        try:
+            shown = notices.notice_entry_get(notice=notice, no=raw)
+        except NotFound:
+            shown = None
+    return _private(
+        render(
+            request,
+            "notices/object.html",
+            {
+                "portal_active": "notices",
+                "notice": notice,
+                "is_open": is_open,
+                "form": form,
+                "entry": _labelled([shown])[0] if shown else None,
+            },
+            status=status,
+        )
+    )
+
+
+# --- Staff: notices ------------------------------------------------------------------
+
+NOTICE_COLUMNS = [
+    Column(gettext_lazy("公示")),
+    Column(gettext_lazy("公示期")),
+    Column(gettext_lazy("人数"), css="text-end"),
+    Column(gettext_lazy("待处理异议"), css="text-end"),
+    Column(gettext_lazy("状态")),
+]
+STAFF_ROLES = tuple(notices.NOTICE_ROLES)
+
+
+@never_cache
+@staff_required(*STAFF_ROLES)
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    page_obj = paginate(request, notices.notice_list_visible_to(user=request.user), per_page=NOTICES_PER_PAGE)
+    now = clock.now()
+    return render(
+        request,
+        "registration/notice/list.html",
+        {
+            "columns": NOTICE_COLUMNS,
+            "page_obj": page_obj,
+            "rows": [{"notice": n, "is_open": notices.notice_is_open(n, now=now)} for n in page_obj],
+            "publishable": notices.applications_publishable_by(user=request.user).count(),
+            "nav_active": "registration:notice_list",
+            "breadcrumbs": [(_("结果公示"), None)],
+        },
+    )
+
+
+@never_cache
+@staff_required(*STAFF_ROLES)
+@require_GET
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notice = notices.notice_get_visible_to(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    page_obj = paginate(request, notice.entries, per_page=ENTRIES_PER_PAGE)
+    return render(
+        request,
+        "registration/notice/detail.html",
+        {
+            "notice": notice,
+            "is_open": notices.notice_is_open(notice),
+            "page_obj": page_obj,
+            "entries": _labelled(page_obj.object_list),
+            "entry_count": len(notice.entries),
+            "hash_ok": notices.notice_list_sha256(notice=notice) == notice.list_sha256,
+            "objections": notices.objection_list_visible_to(user=request.user).filter(notice=notice),
+            "public_url": reverse("notices:detail", args=[notice.pk]),
+            "nav_active": "registration:notice_list",
+            "breadcrumbs": [(_("结果公示"), reverse("registration:notice_list")), (notice.title, None)],
+        },
+    )
+
+
+def _publish_rows(applications: list[Any], selected: set[int] | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "application": a,
+            "masked_id": mask_resident_id(a.teacher.resident_id),
+            "checked": selected is None or a.pk in selected,
+        }
+        for a in applications
+    ]
+
+
+@never_cache
+@staff_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def notice_publish(request: HttpRequest) -> HttpResponse:
+    """Choose (GET), preview (POST step=preview), publish (POST step=publish)."""
+    applications = list(notices.applications_publishable_by(user=request.user)[: notices.NOTICE_MAX_ENTRIES])
+    campaign = applications[0].campaign if applications else None
+    default_days = campaign.notice_days if campaign else 7
+    form = PublishForm(
+        request.POST or None,
+        application_ids=[a.pk for a in applications],
+        initial={"days": default_days},
+    )
+    context: dict[str, Any] = {
+        "form": form,
+        "campaign": campaign,
+        "nav_active": "registration:notice_list",
+        "breadcrumbs": [(_("结果公示"), reverse("registration:notice_list")), (_("发布公示"), None)],
+        "columns": [
+            Column(gettext_lazy("选择")),
+            Column(gettext_lazy("姓名")),
+            Column(gettext_lazy("身份证号")),
+            Column(gettext_lazy("学校")),
+            Column(gettext_lazy("注册结论")),
+        ],
+    }
+    step = request.POST.get("step", "")
+    if request.method == "POST" and form.is_valid():
+        ids = form.cleaned_data["applications"]
+        days = form.cleaned_data["days"]
+        if step == "publish":
+            try:
+                notice = notices.notice_publish(actor=request.user, application_ids=ids, days=days)
+            except PermissionDenied:
+                return forbidden(request)
+            except DomainError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("公示已发布，共 %(count)s 人。") % {"count": len(notice.entries)})
+                return redirect("registration:notice_detail", pk=notice.pk)
+        elif step == "preview":
+            chosen = [a for a in applications if a.pk in set(ids)]
+            starts = clock.now()
+            context |= {
+                "preview": _labelled(
+                    notices.notice_entry(no=n, application=a) for n, a in enumerate(chosen, start=1)
+                ),
+                "ids": ids,
+                "days": days,
+                "starts_at": starts,
+                "ends_at": starts + dt.timedelta(days=days),
+            }
+            return render(request, "registration/notice/publish_preview.html", context)
+    selected = set(form.cleaned_data["applications"]) if form.is_bound and form.is_valid() else None
+    if form.is_bound and not form.is_valid():
+        selected = {int(v) for v in request.POST.getlist("applications") if v.isdigit()}
+    context["rows"] = _publish_rows(applications, selected)
+    return render(request, "registration/notice/publish.html", context, status=400 if form.errors else 200)
+
+
+# --- Staff: objections ---------------------------------------------------------------
+
+OBJECTION_COLUMNS = [
+    Column(gettext_lazy("提出时间")),
+    Column(gettext_lazy("异议对象")),
+    Column(gettext_lazy("公示")),
+    Column(gettext_lazy("异议人")),
+    Column(gettext_lazy("状态")),
+    Column(gettext_lazy("操作")),
+]
+
+
+@never_cache
+@staff_required(*STAFF_ROLES)
+@require_GET
+def objection_list(request: HttpRequest) -> HttpResponse:
+    form = ObjectionFilterForm(request.GET or None)
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    page_obj = paginate(request, notices.objection_list_visible_to(user=request.user, state=state))
+    return render(
+        request,
+        "registration/notice/objection_list.html",
+        {
+            "filter_form": form,
+            "columns": OBJECTION_COLUMNS,
+            "page_obj": page_obj,
+            "rows": [{"objection": o, "entry": notices.objection_entry(objection=o)} for o in page_obj],
+            "nav_active": "registration:objection_list",
+            "breadcrumbs": [(_("公示异议"), None)],
+        },
+    )
+
+
+@never_cache
+@staff_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        objection = notices.objection_get_visible_to(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    application = objection.application
+    contact = ""
+    form = ResolveForm(
+        request.POST if request.method == "POST" and "decision" in request.POST else None,
+        initial={"version": application.version},
+    )
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "reveal":
+        contact = notices.objection_contact_reveal(actor=request.user, objection=objection)
+    elif request.method == "POST" and form.is_bound:
+        if form.is_valid():
+            upheld = form.cleaned_data["decision"] == "upheld"
+            try:
+                notices.objection_resolve(
+                    actor=request.user,
+                    objection_id=objection.pk,
+                    upheld=upheld,
+                    resolution=form.cleaned_data["resolution"],
+                    conclusion=form.cleaned_data["conclusion"] if upheld else "",
+                    version=form.cleaned_data["version"],
+                )
+            except PermissionDenied:
+                return forbidden(request)
+            except DomainError as exc:
+                _add_errors(form, exc)
+                status = exc.status
+            else:
+                if upheld:
+                    messages.success(request, _("已认定异议成立，注册结论已修改，请重新发布公示。"))
+                else:
+                    messages.success(request, _("已认定异议不成立，该申请继续公示。"))
+                return redirect("registration:objection_list")
+        else:
+            status = 400
+    others = (
+        notices.objection_list_visible_to(user=request.user)
+        .filter(application=application)
+        .exclude(pk=objection.pk)
+    )
+    return render(
+        request,
+        "registration/notice/objection_resolve.html",
+        {
+            "objection": objection,
+            "application": application,
+            "entry": notices.objection_entry(objection=objection),
+            "contact_masked": notices.mask_contact(objection.contact),
+            "contact": contact,
+            "form": form,
+            "others": others,
+            "application_url": _maybe_url("registration:application_detail", application.pk),
+            "notice_url": reverse("registration:notice_detail", args=[objection.notice_id]),
+            "is_open": objection.state == Objection.State.OPEN,
+            "nav_active": "registration:objection_list",
+            "breadcrumbs": [
+                (_("公示异议"), reverse("registration:objection_list")),
+                (_("异议 #%(pk)s") % {"pk": objection.pk}, None),
+            ],
+        },
+        status=status,
+    )
