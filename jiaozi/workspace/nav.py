@@ -82,6 +82,16 @@ NAV: tuple[NavEntry, ...] = (
         "check",
         SECTION_TEACHERS,
     ),
+    # Appended by the review engineer: one queue, its level taken from the role.
+    NavEntry(
+        _("审核队列"),
+        "registration:queue",
+        frozenset(
+            {Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.CITY_RECHECKER, Role.PROVINCE_REVIEWER}
+        ),
+        "inbox",
+        SECTION_TEACHERS,
+    ),
     # Appended by the notice engineer: public notices (公示) and their objections.
     NavEntry(
         _("结果公示"),

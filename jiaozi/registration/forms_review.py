@@ -1,0 +1,445 @@
+"""Forms of the reviewer pages: the queue's filters, the batch action (selection,
+confirmation) and the actions on one application. They parse and check input — only
+the fields each action takes are read, so a posted ``status``, ``conclusion`` or
+``institution`` that the action does not take never reaches the service (SECURITY
+10). The workflow decides everything else."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiaozi.teachers.models import Conclusion
+
+from .labels import DUE_LABELS, SUGGESTION_LABELS
+from .queues import PAGE_SIZES, Level, QueueFilters, Tab, authority_choices, school_choices
+from .rules import Due
+from .transitions import ReturnReason
+from .workflow import Action, Actor, Status
+
+REASON_MAX = 500
+# A batch never holds more than the largest page; the confirmation page repeats the rows.
+BATCH_MAX = max(PAGE_SIZES)
+
+APPROVE_ACTIONS = frozenset(
+    {Action.SCHOOL_APPROVE, Action.CITY_APPROVE, Action.PROVINCE_APPROVE, Action.DISMISS_OBJECTION}
+)
+RETURN_ACTIONS = frozenset({Action.RETURN_TO_APPLICANT, Action.RETURN_DOWN})
+
+
+def action_label(action: str, *, level: Level | None = None) -> str:
+    """The button label of an action, as a reviewer says it."""
+    if action == Action.CONCLUDE and level is not None and level.actor == Actor.REGISTRATION:
+        return str(_("作出注册结论"))
+    if action == Action.RETURN_DOWN and level is not None:
+        return str(RETURN_DOWN_LABELS.get(level.actor, Action(action).label))
+    return str(Action(action).label)
+
+
+RETURN_DOWN_LABELS: dict[str, Any] = {
+    Actor.REGISTRATION: _("退回学校重新审查"),
+    Actor.CITY: _("退回注册机构重新审核"),
+    Actor.PROVINCE: _("退回下一级重新审核"),
+}
+
+BATCH_LABELS: dict[str, Any] = {
+    Action.SCHOOL_APPROVE: _("审查通过并报送"),
+    Action.CONCLUDE: _("注册合格"),
+    Action.CITY_APPROVE: _("复核通过并报省"),
+    Action.PROVINCE_APPROVE: _("终审通过并备案"),
+    Action.RETURN_TO_APPLICANT: _("退回申请人"),
+}
+
+
+def batch_label(action: str, *, level: Level) -> str:
+    if action == Action.RETURN_DOWN:
+        return action_label(action, level=level)
+    return str(BATCH_LABELS.get(action, Action(action).label))
+
+
+def _reason_choices() -> list[tuple[str, Any]]:
+    return [("", _("请选择退回原因")), *ReturnReason.choices]
+
+
+# --- Queue filters ----------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET filters. Invalid values are dropped, never an error page."""
+
+    tab = forms.ChoiceField(choices=Tab.choices, required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名、完整身份证号或证书编号")}),
+    )
+    authority: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("注册机构"), queryset=None, required=False, empty_label=_("全部注册机构")
+    )
+    school: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("学校"), queryset=None, required=False, empty_label=_("全部学校")
+    )
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    due = forms.ChoiceField(label=_("注册类型"), required=False)
+    suggestion = forms.ChoiceField(label=_("系统建议"), required=False)
+    overdue = forms.BooleanField(label=_("仅看已超期"), required=False)
+    per_page = forms.TypedChoiceField(
+        label=_("每页"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(n, _("%(n)s 条") % {"n": n}) for n in PAGE_SIZES],
+    )
+
+    def __init__(self, *args: Any, user: Any, level: Level, tab: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.level = level
+        f = self.fields
+        authority = f["authority"]
+        school = f["school"]
+        assert isinstance(authority, forms.ModelChoiceField)
+        assert isinstance(school, forms.ModelChoiceField)
+        # School staff see their own school only; the county picks among its schools;
+        # the city and province pick a registration authority first, then (once one is
+        # chosen) among its schools — a province has thousands of schools.
+        if level.actor == Actor.SCHOOL:
+            del f["authority"], f["school"]
+        elif level.actor == Actor.REGISTRATION:
+            del f["authority"]
+            school.queryset = school_choices(user=user)
+        else:
+            authority.queryset = authority_choices(user=user)
+            chosen = self._raw_int("authority")
+            if chosen:
+                school.queryset = school_choices(user=user, authority=chosen)
+            else:
+                del f["school"]
+        status = f["status"]
+        assert isinstance(status, forms.ChoiceField)
+        if tab == Tab.TODO:
+            if len(level.statuses) > 1:
+                status.choices = [("", _("全部")), *[(s, Status(s).label) for s in level.statuses]]
+            else:
+                del f["status"]
+        else:
+            status.choices = [
+                ("", _("全部")),
+                *[(s, label) for s, label in Status.choices if s != Status.DRAFT],
+            ]
+        due = f["due"]
+        assert isinstance(due, forms.ChoiceField)
+        due.choices = [("", _("全部"))] + [
+            (d, DUE_LABELS[d]) for d in (Due.FIRST, Due.PERIODIC, Due.AFTER_DEFERRAL)
+        ]
+        suggestion = f["suggestion"]
+        assert isinstance(suggestion, forms.ChoiceField)
+        suggestion.choices = [("", _("全部")), *SUGGESTION_LABELS.items()]
+
+    def _raw_int(self, name: str) -> int | None:
+        value = self.data.get(name, "") if self.is_bound else ""
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+
+    def filters(self, *, tab: str) -> QueueFilters:
+        if not self.is_bound:
+            return QueueFilters(tab=tab)
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        authority = data.get("authority")
+        school = data.get("school")
+        return QueueFilters(
+            tab=tab,
+            authority=authority.pk if authority is not None else None,
+            school=school.pk if school is not None else None,
+            status=data.get("status") or "",
+            due=data.get("due") or "",
+            suggestion=data.get("suggestion") or "",
+            overdue=bool(data.get("overdue")),
+            q=(data.get("q") or "").strip(),
+        )
+
+    def page_size(self) -> int:
+        if not self.is_bound:
+            return PAGE_SIZES[0]
+        self.is_valid()
+        value = getattr(self, "cleaned_data", {}).get("per_page")
+        return value if value in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def parse_tab(value: Any) -> str:
+    return value if value in Tab.values else Tab.TODO
+
+
+# --- Batch ---------------------------------------------------------------------------
+
+_ITEM = re.compile(r"^([0-9]{1,18}):([0-9]{1,9})$")
+
+
+@dataclass
+class BatchRow:
+    """One selected application with its reason (shared or its own)."""
+
+    pk: int
+    version: int
+    reason_code: str = ""
+    reason: str = ""
+    override_reason: str = ""
+
+
+@dataclass
+class BatchRequest:
+    action: str
+    rows: list[BatchRow]
+    reason_code: str
+    reason: str
+    override_reason: str
+    malformed: int = 0
+
+
+def parse_items(values: Sequence[str]) -> tuple[list[tuple[int, int]], int]:
+    """``["12:3", …]`` (application id, version) → pairs, without duplicates, plus how
+    many values were malformed."""
+    items: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    malformed = 0
+    for value in values:
+        match = _ITEM.match(value or "")
+        if match is None:
+            malformed += 1
+            continue
+        pk, version = int(match.group(1)), int(match.group(2))
+        if pk not in seen:
+            seen.add(pk)
+            items.append((pk, version))
+    return items, malformed
+
+
+class BatchForm(forms.Form):
+    """The batch request from the queue (step "confirm") and from the confirmation page
+    (step "execute"). Items are ``"<id>:<version>"``; a shared reason applies to every
+    row unless the row gives its own (``reason_code_<id>``, ``reason_<id>``,
+    ``override_reason_<id>`` on the confirmation page)."""
+
+    action = forms.ChoiceField(label=_("批量操作"))
+    reason_code = forms.ChoiceField(label=_("退回原因"), required=False)
+    reason = forms.CharField(
+        label=_("意见或说明"), required=False, max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    override_reason = forms.CharField(
+        label=_("不采纳系统建议的理由"),
+        required=False,
+        max_length=REASON_MAX,
+        help_text=_("系统建议不是“注册合格”的申请，作出合格结论时必须说明理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, level: Level, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.level = level
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [("", _("请选择操作"))] + [
+            (a, batch_label(a, level=level)) for a in level.batch_actions
+        ]
+        code = self.fields["reason_code"]
+        assert isinstance(code, forms.ChoiceField)
+        code.choices = _reason_choices()
+
+    def items(self) -> tuple[list[tuple[int, int]], int]:
+        values = self.data.getlist("items") if hasattr(self.data, "getlist") else self.data.get("items", [])
+        return parse_items(list(values))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        items, _malformed = self.items()
+        if not items:
+            raise forms.ValidationError(_("请先勾选要处理的申请。"), code="no_items")
+        if len(items) > BATCH_MAX:
+            raise forms.ValidationError(_("一次最多处理 %(n)s 件申请。") % {"n": BATCH_MAX}, code="too_many")
+        return cleaned
+
+    def request(self, *, per_row: bool) -> BatchRequest:
+        """The parsed request (after ``is_valid``). ``per_row`` reads each row's own
+        reason fields (the confirmation page); without them the shared ones apply."""
+        data = self.cleaned_data
+        items, malformed = self.items()
+        valid_codes = set(ReturnReason.values)
+        rows = []
+        for pk, version in items:
+            row = BatchRow(
+                pk=pk,
+                version=version,
+                reason_code=data.get("reason_code") or "",
+                reason=data.get("reason") or "",
+                override_reason=data.get("override_reason") or "",
+            )
+            if per_row:
+                code = str(self.data.get(f"reason_code_{pk}", "") or "")
+                if code in valid_codes:
+                    row.reason_code = code
+                own = str(self.data.get(f"reason_{pk}", "") or "").strip()[:REASON_MAX]
+                if own:
+                    row.reason = own
+                override = str(self.data.get(f"override_reason_{pk}", "") or "").strip()[:REASON_MAX]
+                if override:
+                    row.override_reason = override
+            rows.append(row)
+        return BatchRequest(
+            action=data["action"],
+            rows=rows,
+            reason_code=data.get("reason_code") or "",
+            reason=data.get("reason") or "",
+            override_reason=data.get("override_reason") or "",
+            malformed=malformed,
+        )
+
+
+# --- One application ---------------------------------------------------------------
+
+
+class _ActionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    action = forms.CharField(widget=forms.HiddenInput)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {}
+
+
+class ApproveForm(_ActionForm):
+    reason = forms.CharField(
+        label=_("审核意见"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("可不填，默认为“同意”")}),
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"reason": self.cleaned_data.get("reason", "").strip()}
+
+
+class ReasonForm(_ActionForm):
+    """An action that needs a written reason (revising a conclusion)."""
+
+    reason = forms.CharField(label=_("理由"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["reason"].strip()}
+
+
+class ReturnForm(_ActionForm):
+    reason_code = forms.ChoiceField(label=_("退回原因"))
+    reason = forms.CharField(
+        label=_("具体说明"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("请写明需要补正的内容，申请人将看到这段说明")}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["reason_code"]
+        assert isinstance(code, forms.ChoiceField)
+        code.choices = _reason_choices()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {
+            "reason_code": self.cleaned_data["reason_code"],
+            "reason": self.cleaned_data.get("reason", "").strip(),
+        }
+
+
+NEEDS_REASON = frozenset({Conclusion.DEFERRED, Conclusion.UNQUALIFIED})
+
+
+class ConcludeForm(_ActionForm):
+    """注册结论: a reason for 暂缓/不合格, and a reason for differing from the
+    system's suggestion (the service checks both again)."""
+
+    conclusion = forms.ChoiceField(
+        label=_("注册结论"),
+        choices=[
+            (c, label) for c, label in Conclusion.choices if c in {"qualified", "deferred", "unqualified"}
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("结论说明"),
+        required=False,
+        max_length=REASON_MAX,
+        help_text=_("暂缓注册、注册不合格必须说明理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    override_reason = forms.CharField(
+        label=_("不采纳系统建议的理由"),
+        required=False,
+        max_length=REASON_MAX,
+        help_text=_("结论与系统建议不一致时必须填写"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, suggestion: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.suggestion = suggestion
+        if suggestion and not self.is_bound:
+            self.fields["conclusion"].initial = suggestion
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        conclusion = cleaned.get("conclusion")
+        if conclusion in NEEDS_REASON and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("暂缓注册或注册不合格须说明理由。"))
+        overridden = bool(conclusion and self.suggestion and conclusion != self.suggestion)
+        if overridden and not (cleaned.get("override_reason") or "").strip():
+            self.add_error(
+                "override_reason",
+                _("结论与系统建议（%(s)s）不一致，请说明理由。")
+                % {"s": SUGGESTION_LABELS.get(self.suggestion, self.suggestion)},
+            )
+        return cleaned
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "conclusion": data["conclusion"],
+            "reason": (data.get("reason") or "").strip(),
+            "override_reason": (data.get("override_reason") or "").strip(),
+        }
+
+
+def form_class_for(action: str) -> type[_ActionForm]:
+    if action == Action.CONCLUDE:
+        return ConcludeForm
+    if action in RETURN_ACTIONS:
+        return ReturnForm
+    if action in (Action.REVISE, Action.UPHOLD_OBJECTION):
+        return ReasonForm
+    return ApproveForm
+
+
+# Actions whose page belongs to someone else (the notice engineer's publish page and
+# objection handling); the detail page links there instead of showing a form.
+ELSEWHERE = frozenset({Action.PUBLISH_NOTICE, Action.UPHOLD_OBJECTION, Action.DISMISS_OBJECTION})
+
+
+def action_form(
+    action: str,
+    *,
+    version: int,
+    suggestion: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> _ActionForm:
+    """The form of ``action``; its element ids carry the action, so several forms can
+    share a page."""
+    cls = form_class_for(action)
+    initial = {"version": version, "action": action}
+    kwargs: dict[str, Any] = {"initial": initial, "auto_id": f"id_{action}_%s"}
+    if cls is ConcludeForm:
+        kwargs["suggestion"] = suggestion
+    return cls(data, **kwargs) if data is not None else cls(**kwargs)

@@ -1,0 +1,542 @@
+"""Reviewer queues (§5, §10): which applications wait for the signed-in reviewer, which
+their institution has handled, and everything in their jurisdiction — with the
+filters, search and sorting of the queue page, and the read of one application for
+its detail page.
+
+The level comes from the user's role (``LEVELS``): a school reviewer holds
+``SCHOOL_REVIEW`` applications of their school, a registration reviewer the
+``REGISTRATION_REVIEW`` / ``CONCLUDED`` / ``NOTICE_PAUSED`` ones of their authority, a
+city rechecker ``CITY_RECHECK`` of their bureau, a province reviewer
+``PROVINCE_REVIEW``. "待办" matches the application's own chain foreign key (fixed at
+submission, indexed with the status) instead of the jurisdiction path: it is what the
+workflow checks when the reviewer acts, and an index lookup rather than a join over
+the institution tree (docs/decisions/0100-review-queue-scopes.md). "已办" and "全部"
+start from ``application_list_visible_to`` (the path of the user's institution).
+
+A queue page costs a fixed number of queries whatever its size: the count, the page
+itself (with teacher, certificate and school joined in), the tab counts, the filter
+choices. Nothing is loaded per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from jiaozi.accounts.roles import Role
+from jiaozi.audit.models import AuditKind
+from jiaozi.audit.services import audit_record
+from jiaozi.core import clock, idcard
+from jiaozi.core.fields import field_lookup
+from jiaozi.core.masking import mask_phone, mask_resident_id
+from jiaozi.orgs.jurisdiction import scope_q
+from jiaozi.orgs.models import Institution
+from jiaozi.teachers.models import (
+    AnnualAppraisal,
+    EthicsAppraisal,
+    Teacher,
+    TeachingBreak,
+    TrainingRecord,
+)
+
+from . import rules
+from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from .models import Application, ApplicationStep, Material
+from .workflow import Action, Actor, Status
+
+# --- Levels -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """One review level: the workflow actor it plays, the application foreign key that
+    names the holding institution, the statuses it holds, and the actions offered as
+    batch actions (in this order)."""
+
+    role: str
+    actor: str
+    holder_field: str
+    statuses: tuple[str, ...]
+    batch_actions: tuple[str, ...]
+    # Actions that mark an application as handled by this level ("已办").
+    actions: tuple[str, ...]
+
+    @property
+    def can_conclude(self) -> bool:
+        return self.actor == Actor.REGISTRATION
+
+
+LEVELS: dict[str, Level] = {
+    Role.SCHOOL_REVIEWER: Level(
+        role=Role.SCHOOL_REVIEWER,
+        actor=Actor.SCHOOL,
+        holder_field="school",
+        statuses=(Status.SCHOOL_REVIEW,),
+        batch_actions=(Action.SCHOOL_APPROVE, Action.RETURN_TO_APPLICANT),
+        actions=(Action.SCHOOL_APPROVE, Action.RETURN_TO_APPLICANT),
+    ),
+    Role.REGISTRATION_REVIEWER: Level(
+        role=Role.REGISTRATION_REVIEWER,
+        actor=Actor.REGISTRATION,
+        holder_field="registration_authority",
+        statuses=(Status.REGISTRATION_REVIEW, Status.CONCLUDED, Status.NOTICE_PAUSED),
+        batch_actions=(Action.CONCLUDE, Action.RETURN_TO_APPLICANT, Action.RETURN_DOWN),
+        actions=(
+            Action.CONCLUDE,
+            Action.REVISE,
+            Action.PUBLISH_NOTICE,
+            Action.UPHOLD_OBJECTION,
+            Action.DISMISS_OBJECTION,
+            Action.RETURN_TO_APPLICANT,
+            Action.RETURN_DOWN,
+        ),
+    ),
+    Role.CITY_RECHECKER: Level(
+        role=Role.CITY_RECHECKER,
+        actor=Actor.CITY,
+        holder_field="city_bureau",
+        statuses=(Status.CITY_RECHECK,),
+        batch_actions=(Action.CITY_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
+        actions=(Action.CITY_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
+    ),
+    Role.PROVINCE_REVIEWER: Level(
+        role=Role.PROVINCE_REVIEWER,
+        actor=Actor.PROVINCE,
+        holder_field="province_bureau",
+        statuses=(Status.PROVINCE_REVIEW,),
+        batch_actions=(Action.PROVINCE_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
+        actions=(Action.PROVINCE_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
+    ),
+}
+
+QUEUE_ROLES: frozenset[str] = frozenset(LEVELS)
+
+
+def level_for(user: Any) -> Level | None:
+    """The review level of an active staff user with an institution, else None."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or getattr(user, "kind", None) != "staff"
+        or getattr(user, "institution_id", None) is None
+    ):
+        return None
+    return LEVELS.get(getattr(user, "role", ""))
+
+
+# --- Filters ----------------------------------------------------------------------
+
+
+class Tab(models.TextChoices):
+    TODO = "todo", _("待办")
+    DONE = "done", _("已办")
+    ALL = "all", _("全部")
+
+
+# Statuses a reviewer never sees: a draft is the applicant's own until submitted.
+HIDDEN_STATUSES: tuple[str, ...] = (Status.DRAFT,)
+
+# ``?sort=`` keys → fields; the primary key breaks ties so pages never overlap.
+SORTS: dict[str, tuple[str, ...]] = {
+    "deadline": ("step_deadline", "pk"),
+    "submitted": ("submitted_at", "pk"),
+    "name": ("teacher__name", "pk"),
+    "number": ("certificate__number",),
+    "school": ("school__code", "pk"),
+    "status": ("status", "pk"),
+    "suggestion": ("suggestion", "pk"),
+    "updated": ("updated_at", "pk"),
+}
+DEFAULT_SORT: dict[str, str] = {Tab.TODO: "deadline", Tab.DONE: "-updated", Tab.ALL: "-updated"}
+PAGE_SIZES: tuple[int, ...] = (20, 50, 100)
+
+
+class SearchKind(models.TextChoices):
+    NAME = "name", _("姓名")
+    RESIDENT_ID = "resident_id", _("身份证号")
+    CERTIFICATE = "certificate", _("证书编号")
+
+
+def search_kind(q: str) -> str:
+    """How a search term is read: 18 characters of digits (last may be X) → a full
+    resident ID (found through the blind index; a part of an ID cannot be searched);
+    digits only → a certificate number (17 digits exact, fewer a prefix); anything
+    else → a part of a name."""
+    value = q.strip().upper()
+    if len(value) == 18 and value[:17].isascii() and value[:17].isdigit() and value[17] in "0123456789X":
+        return SearchKind.RESIDENT_ID
+    if value.isascii() and value.isdigit():
+        return SearchKind.CERTIFICATE
+    return SearchKind.NAME
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    tab: str = Tab.TODO
+    authority: int | None = None
+    school: int | None = None
+    status: str = ""
+    due: str = ""
+    suggestion: str = ""
+    overdue: bool = False
+    q: str = ""
+
+
+def _search_q(q: str) -> Q:
+    value = q.strip()
+    kind = search_kind(value)
+    if kind == SearchKind.RESIDENT_ID:
+        value = idcard.normalise(value)
+        if not idcard.is_valid(value):
+            # An invalid number is nobody's: match nothing rather than a near miss.
+            return Q(pk__in=[])
+        return Q(**{f"teacher__{k}": v for k, v in field_lookup(Teacher, "resident_id", value).items()})
+    if kind == SearchKind.CERTIFICATE:
+        return Q(certificate__number=value) if len(value) == 17 else Q(certificate__number__startswith=value)
+    return Q(teacher__name__contains=value)
+
+
+def _todo_q(user: Any, level: Level) -> Q:
+    return Q(**{f"{level.holder_field}_id": user.institution_id, "status__in": level.statuses})
+
+
+def _done_q(user: Any, level: Level) -> Q:
+    handled = ApplicationStep.objects.filter(institution_id=user.institution_id, action__in=level.actions)
+    return Q(pk__in=handled.values("application_id"))
+
+
+def _visible(user: Any) -> QuerySet[Application]:
+    # Imported late: selectors_applications is the workflow engineer's module and
+    # imports this app's models like we do.
+    from .selectors_applications import application_list_visible_to
+
+    return application_list_visible_to(user=user).exclude(status__in=HIDDEN_STATUSES)
+
+
+def queue_base(*, user: Any, tab: str = Tab.TODO) -> QuerySet[Application]:
+    """The applications of one tab, unfiltered and unordered."""
+    level = level_for(user)
+    if level is None:
+        return Application.objects.none()
+    if tab == Tab.TODO:
+        return Application.objects.filter(_todo_q(user, level))
+    if tab == Tab.DONE:
+        return _visible(user).filter(_done_q(user, level))
+    return _visible(user)
+
+
+def apply_filters(queryset: QuerySet[Application], filters: QueueFilters) -> QuerySet[Application]:
+    if filters.authority:
+        queryset = queryset.filter(registration_authority_id=filters.authority)
+    if filters.school:
+        queryset = queryset.filter(school_id=filters.school)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.due:
+        queryset = queryset.filter(due=filters.due)
+    if filters.suggestion:
+        queryset = queryset.filter(suggestion=filters.suggestion)
+    if filters.overdue:
+        queryset = queryset.filter(step_deadline__lt=clock.now())
+    if filters.q.strip():
+        queryset = queryset.filter(_search_q(filters.q))
+    return queryset
+
+
+# Only what a queue row shows: the facts snapshot and the conclusion texts stay behind.
+ROW_FIELDS: tuple[str, ...] = (
+    "pk",
+    "version",
+    "status",
+    "due",
+    "suggestion",
+    "suggestion_reasons",
+    "conclusion",
+    "submitted_at",
+    "step_deadline",
+    "updated_at",
+    "school_id",
+    "registration_authority_id",
+    "city_bureau_id",
+    "province_bureau_id",
+    "teacher__name",
+    "teacher__resident_id",
+    "certificate__number",
+    "certificate__qualification_type",
+    "school__name",
+    "school__code",
+)
+
+
+def application_queue(
+    *, user: Any, filters: QueueFilters, order_by: Sequence[str] = ()
+) -> QuerySet[Application]:
+    """The filtered, ordered applications of ``filters.tab`` for ``user``: one query per
+    page (teacher, certificate and school joined), plus the paginator's count."""
+    queryset = apply_filters(queue_base(user=user, tab=filters.tab), filters)
+    order = list(order_by) or list(SORTS[DEFAULT_SORT[filters.tab].lstrip("-")])
+    return queryset.select_related("teacher", "certificate", "school").only(*ROW_FIELDS).order_by(*order)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    todo: int
+    overdue: int
+
+
+def queue_counts(*, user: Any) -> QueueCounts:
+    """How many applications wait for the user, and how many of them are past their
+    step deadline (one query, on the status/holder index)."""
+    level = level_for(user)
+    if level is None:
+        return QueueCounts(0, 0)
+    row = Application.objects.filter(_todo_q(user, level)).aggregate(
+        todo=Count("pk"), overdue=Count("pk", filter=Q(step_deadline__lt=clock.now()))
+    )
+    return QueueCounts(todo=row["todo"] or 0, overdue=row["overdue"] or 0)
+
+
+def is_held_by(application: Application, *, user: Any) -> bool:
+    """The application waits for the user's level at the user's institution."""
+    level = level_for(user)
+    return (
+        level is not None
+        and application.status in level.statuses
+        and getattr(application, f"{level.holder_field}_id") == user.institution_id
+    )
+
+
+@dataclass
+class QueueRow:
+    """One queue row as the template shows it (the resident ID already masked)."""
+
+    application: Application
+    resident_id_masked: str
+    due_label: str
+    suggestion_label: str
+    reason_labels: list[str]
+    overdue: bool
+    held: bool
+
+    @property
+    def pk(self) -> int:
+        return int(self.application.pk)
+
+
+def queue_rows(applications: Iterable[Application], *, user: Any) -> list[QueueRow]:
+    """Decorate a page of applications for display; no queries."""
+    now = clock.now()
+    rows = []
+    for app in applications:
+        held = is_held_by(app, user=user)
+        rows.append(
+            QueueRow(
+                application=app,
+                resident_id_masked=mask_resident_id(app.teacher.resident_id),
+                due_label=str(DUE_LABELS.get(app.due, app.due)),
+                suggestion_label=str(SUGGESTION_LABELS.get(app.suggestion, "")),
+                reason_labels=reason_labels(list(app.suggestion_reasons or [])),
+                overdue=held and app.step_deadline is not None and app.step_deadline < now,
+                held=held,
+            )
+        )
+    return rows
+
+
+def authority_choices(*, user: Any) -> QuerySet[Institution]:
+    """Reviewing institutions (bureaus and departments) below the user's own, for the
+    city and province queues' 注册机构 filter."""
+    institution = getattr(user, "institution", None)
+    if institution is None:
+        return Institution.objects.none()
+    return (
+        Institution.objects.filter(
+            scope_q(user, path_field="path"),
+            kind__in=(Institution.Kind.BUREAU, Institution.Kind.DEPARTMENT),
+        )
+        .exclude(pk=institution.pk)
+        .order_by("path")
+        .only("pk", "name", "code")
+    )
+
+
+def school_choices(*, user: Any, authority: int | None = None) -> QuerySet[Institution]:
+    """Schools in the user's jurisdiction (those reviewed by ``authority`` when given)."""
+    queryset = Institution.objects.filter(scope_q(user, path_field="path"), kind=Institution.Kind.SCHOOL)
+    if authority:
+        queryset = queryset.filter(parent_id=authority)
+    return queryset.order_by("path").only("pk", "name", "code")
+
+
+# --- One application ----------------------------------------------------------------
+
+
+@dataclass
+class TeacherRecords:
+    """The teacher's records that the rules read for this cycle."""
+
+    cycle_first_day: dt.date
+    cycle_last_day: dt.date
+    appraisal_years: tuple[int, ...]
+    annual: list[AnnualAppraisal]
+    ethics: list[EthicsAppraisal]
+    training: list[TrainingRecord]
+    training_hours: Decimal
+    training_hours_required: Decimal
+    breaks: list[TeachingBreak]
+
+    @property
+    def training_short(self) -> bool:
+        return self.training_hours < self.training_hours_required
+
+
+def teacher_records(*, application: Application) -> TeacherRecords:
+    """Appraisals of the cycle's appraisal years, training records and breaks inside the
+    cycle (four queries)."""
+    campaign = application.campaign
+    ctx = rules.cycle_context(campaign.registration_date, Decimal(campaign.training_hours_required))
+    teacher_id = application.teacher_id
+    training = list(
+        TrainingRecord.objects.filter(
+            teacher_id=teacher_id, date__gt=ctx.cycle_after, date__lte=ctx.registration_date
+        ).order_by("date", "pk")
+    )
+    return TeacherRecords(
+        cycle_first_day=ctx.first_day,
+        cycle_last_day=ctx.registration_date,
+        appraisal_years=ctx.appraisal_years,
+        annual=list(
+            AnnualAppraisal.objects.filter(teacher_id=teacher_id, year__in=ctx.appraisal_years).order_by(
+                "year"
+            )
+        ),
+        ethics=list(
+            EthicsAppraisal.objects.filter(teacher_id=teacher_id, year__in=ctx.appraisal_years).order_by(
+                "year"
+            )
+        ),
+        training=training,
+        training_hours=sum((t.hours for t in training), Decimal(0)),
+        training_hours_required=ctx.training_hours_required,
+        breaks=list(
+            TeachingBreak.objects.filter(
+                teacher_id=teacher_id, end__gt=ctx.cycle_after, start__lte=ctx.registration_date
+            ).order_by("start")
+        ),
+    )
+
+
+def application_get_for_review(*, user: Any, pk: Any) -> Application:
+    """One application in the user's jurisdiction with what its detail page shows
+    joined in; ``NotFound`` for out-of-scope and missing alike."""
+    from .selectors_applications import application_get_visible_to
+
+    application = application_get_visible_to(user=user, pk=pk)
+    # Re-read with the relations the page needs, in one query.
+    return (
+        Application.objects.select_related(
+            "campaign",
+            "teacher",
+            "teacher__school",
+            "certificate",
+            "school",
+            "registration_authority",
+            "city_bureau",
+            "province_bureau",
+        )
+        .filter(pk=application.pk)
+        .get()
+    )
+
+
+def application_materials(*, application: Application) -> list[Material]:
+    return list(application.materials.order_by("kind", "uploaded_at", "pk"))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The rules' verdict on the application, in Chinese."""
+
+    due: str
+    due_label: str
+    suggestion: str
+    suggestion_label: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def explanation(application: Application) -> Explanation:
+    return Explanation(
+        due=application.due,
+        due_label=str(DUE_LABELS.get(application.due, application.due)),
+        suggestion=application.suggestion,
+        suggestion_label=str(SUGGESTION_LABELS.get(application.suggestion, "")),
+        reasons=reason_labels(list(application.suggestion_reasons or [])),
+    )
+
+
+@dataclass(frozen=True)
+class Revealed:
+    resident_id: str
+    phone: str
+
+
+def application_reveal_personal(*, user: Any, pk: Any) -> Revealed:
+    """The applicant's full resident ID and phone for a reviewer with the application in
+    scope. A read with a record: every reveal writes an ``UNMASKED_VIEW`` audit row
+    (§9, SECURITY 11) before the data leaves."""
+    from jiaozi.core.errors import PermissionDenied
+
+    if level_for(user) is None:
+        raise PermissionDenied("您无权查看申请人的完整信息。")
+    application = application_get_for_review(user=user, pk=pk)
+    with transaction.atomic():
+        audit_record(
+            kind=AuditKind.UNMASKED_VIEW,
+            actor=user,
+            obj=application,
+            details={"fields": ["resident_id", "phone"], "teacher": application.teacher_id},
+        )
+    return Revealed(resident_id=application.teacher.resident_id or "", phone=application.phone or "")
+
+
+def masked_personal(application: Application) -> Revealed:
+    return Revealed(
+        resident_id=mask_resident_id(application.teacher.resident_id),
+        phone=mask_phone(application.phone or ""),
+    )
+
+
+def applications_for_batch(*, user: Any, ids: Sequence[int]) -> list[Application]:
+    """The applications named in a batch that wait for the user (one query), in the
+    order given. Others are left out: the confirmation page says how many."""
+    level = level_for(user)
+    if level is None or not ids:
+        return []
+    found = {
+        a.pk: a
+        for a in Application.objects.filter(_todo_q(user, level), pk__in=list(ids))
+        .select_related("teacher", "certificate", "school")
+        .only(*ROW_FIELDS)
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def applications_by_ids(*, user: Any, ids: Sequence[int]) -> dict[int, Application]:
+    """Applications in the user's jurisdiction by id (for a batch's result page)."""
+    if not ids:
+        return {}
+    return {
+        a.pk: a
+        for a in _visible(user)
+        .filter(pk__in=list(ids))
+        .select_related("teacher", "certificate", "school")
+        .only(*ROW_FIELDS)
+    }
