@@ -75,13 +75,20 @@ def max_rows_per_statement(width: int) -> int:
 
 
 def insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT rows (already adapted) in one executemany."""
+    """INSERT rows (already adapted): COPY on PostgreSQL (an executemany there costs a
+    round trip per row, ~3x slower than SQLite on the reference machine), one
+    executemany on SQLite."""
     if not rows:
         return
     columns = ", ".join(_column(model, f) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from _meta
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {_table(model)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from _meta
         cursor.executemany(sql, rows)
 
 

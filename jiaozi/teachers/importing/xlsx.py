@@ -37,6 +37,8 @@ NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CHUNK = 1 << 22
 # A worksheet that inflates beyond this is refused (a zip bomb, or not an import file).
 MAX_SHEET_BYTES = 4 << 30
+# The shared-string table is read whole; a million distinct strings is ~50 MB.
+MAX_SHARED_STRINGS_BYTES = 1 << 30
 
 Value = str | int | float | dt.datetime | None
 
@@ -150,7 +152,8 @@ class XlsxWorkbook:
             self._sheets = self._read_sheet_index()
             self._date_styles, self._epoch = self._read_styles_and_epoch()
             self._strings: list[str] | None = None
-        except (KeyError, ET.ParseError, ValueError) as exc:
+            self._shared_strings()
+        except (KeyError, ET.ParseError, ValueError, zipfile.BadZipFile) as exc:
             raise NotAWorkbook(str(exc)) from exc
 
     def close(self) -> None:
@@ -213,6 +216,8 @@ class XlsxWorkbook:
         if self._strings is None:
             self._strings = []
             if self._shared_strings_path and self._shared_strings_path in self._zip.namelist():
+                if self._zip.getinfo(self._shared_strings_path).file_size > MAX_SHARED_STRINGS_BYTES:
+                    raise NotAWorkbook("shared strings too large")
                 data = self._zip.read(self._shared_strings_path)
                 prefix = _root_prefix(data[:2048], b"sst")
                 p = re.escape(prefix)
