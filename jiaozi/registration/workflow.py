@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -118,6 +119,28 @@ HOLDER: dict[str, str] = {
     Status.PROVINCE_REVIEW: Actor.PROVINCE,
 }
 
+# Which levels take each action somewhere in the table, and the reverse: a user whose
+# level never takes an action is refused (403) before the stage is even looked at.
+LEVELS_OF_ACTION: dict[str, frozenset[str]] = {
+    action: frozenset(t.actor for t in TRANSITIONS if t.action == action) for action in Action.values
+}
+ACTIONS_OF_LEVEL: dict[str, frozenset[str]] = {
+    actor: frozenset(t.action for t in TRANSITIONS if t.actor == actor) for actor in Actor.values
+}
+
+# The campaign window (models.WindowAction value) that governs each acting level (§3).
+# The public and the scheduler act while the system is open; objections additionally
+# only while the notice runs.
+WINDOW_OF: dict[str, str] = {
+    Actor.APPLICANT: "apply",
+    Actor.SCHOOL: "school_review",
+    Actor.REGISTRATION: "review",
+    Actor.CITY: "recheck",
+    Actor.PROVINCE: "final_review",
+    Actor.PUBLIC: "system",
+    Actor.SYSTEM: "system",
+}
+
 TERMINAL = frozenset({Status.COMPLETED, Status.WITHDRAWN})
 # An application in one of these counts as the certificate's active application.
 ACTIVE = frozenset(s for s in Status.values if s not in (Status.WITHDRAWN,))
@@ -147,3 +170,35 @@ def target_for(transition: Transition, *, has_city_step: bool) -> str:
 def actions_from(status: str, *, actor: str) -> list[str]:
     """The actions ``actor`` may take on an application in ``status``."""
     return [t.action for t in TRANSITIONS if t.source == status and t.actor == actor]
+
+
+def _mermaid_targets(transition: Transition) -> list[tuple[str, str]]:
+    """(target, condition) pairs: one for a fixed target, two for a chain-dependent one."""
+    if transition.target in (CITY_OR_PROVINCE, DOWN_FROM_PROVINCE):
+        return [
+            (target_for(transition, has_city_step=True), "有市级复核"),
+            (target_for(transition, has_city_step=False), "无市级复核"),
+        ]
+    return [(transition.target, "")]
+
+
+def mermaid() -> str:
+    """The table as a Mermaid ``stateDiagram-v2``, one edge per (status, action, target).
+
+    docs/workflow.md embeds this output and a test keeps the two identical, so the
+    drawing can never drift from the table. Labels are the Chinese msgids whatever
+    language is active; ``*`` marks an action that needs a written reason."""
+    with translation.override(None):
+        lines = ["stateDiagram-v2"]
+        lines += [f'    state "{status.label}" as {status.value}' for status in Status]
+        lines.append(f"    [*] --> {Status.DRAFT.value}")
+        for t in TRANSITIONS:
+            action, actor = Action(t.action), Actor(t.actor)
+            star = "*" if t.needs_reason else ""
+            for target, condition in _mermaid_targets(t):
+                label = f"{action.label}{star}（{actor.label}）"
+                if condition:
+                    label += f"［{condition}］"
+                lines.append(f"    {t.source} --> {target}: {label}")
+        lines += [f"    {status} --> [*]" for status in Status.values if status in TERMINAL]
+    return "\n".join(lines) + "\n"

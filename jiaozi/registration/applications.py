@@ -1,0 +1,328 @@
+"""The applicant's writes before the review chain takes over: starting an application
+for one of their own certificates and editing its form while it is a draft or returned.
+
+Submitting, withdrawing, resubmitting and every review step are transitions
+(``transitions.application_transition``, re-exported here so callers can import all
+application services from one module)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from jiaozi.audit.models import AuditKind
+from jiaozi.audit.services import audit_record
+from jiaozi.core import clock
+from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.core.fields import field_lookup
+from jiaozi.orgs.routing import review_chain
+from jiaozi.teachers.models import (
+    AnnualAppraisal,
+    Certificate,
+    EthicsAppraisal,
+    Teacher,
+    TeachingBreak,
+    TrainingRecord,
+)
+
+from . import rules
+from .labels import DUE_LABELS
+from .models import Application, Campaign
+from .rules import CycleContext, TeacherFacts
+from .selectors import campaign_context, campaign_get_active, province_code_of
+from .selectors_applications import (
+    DETAIL_RELATED,
+    application_get_active_for_certificate,
+    application_get_for_applicant,
+    deadline_for,
+)
+from .transitions import (
+    BatchItem,
+    BatchResult,
+    ReturnReason,
+    actions_for,
+    application_transition,
+    application_transition_batch,
+    can_act,
+)
+from .windows import window_check
+from .workflow import Status
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "BatchItem",
+    "BatchResult",
+    "ReturnReason",
+    "actions_for",
+    "application_start",
+    "application_transition",
+    "application_transition_batch",
+    "application_update_draft",
+    "can_act",
+]
+
+# What the applicant edits on the form (field → max length).
+EDITABLE_FIELDS: dict[str, int] = {
+    "phone": 20,
+    "address": 200,
+    "post": 64,
+    "work_history": 2000,
+    "notes": 2000,
+}
+EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+# A mainland mobile number, or a landline with its area code.
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def _require_applicant(applicant: Any) -> None:
+    if (
+        applicant is None
+        or not getattr(applicant, "is_authenticated", False)
+        or not applicant.is_active
+        or getattr(applicant, "kind", None) != "applicant"
+        or not getattr(applicant, "resident_id", None)
+    ):
+        raise PermissionDenied(_("请使用实名注册的申请人账号办理。"))
+
+
+def _own_certificate(applicant: Any, certificate_id: Any) -> Certificate:
+    """The certificate, if its teacher is the applicant (same resident ID, matched by
+    the blind index); NotFound otherwise, the same as a missing one."""
+    lookup = {
+        f"teacher__{k}": v for k, v in field_lookup(Teacher, "resident_id", applicant.resident_id).items()
+    }
+    try:
+        certificate = (
+            Certificate.objects.select_related("teacher__school__parent")
+            .filter(**lookup)
+            .filter(pk=certificate_id)
+            .first()
+        )
+    except (ValueError, TypeError):
+        certificate = None
+    if certificate is None:
+        raise NotFound(_("证书不存在或不属于您本人。"))
+    return certificate
+
+
+def teacher_facts(teacher: Teacher, certificate: Certificate, ctx: CycleContext) -> TeacherFacts:
+    """The rules' view of one teacher and certificate, from the records that can matter
+    in the cycle of ``ctx`` (four small queries)."""
+    years = ctx.appraisal_years
+    r = ctx.registration_date
+    return TeacherFacts(
+        post_type=teacher.post_type,
+        employment_type=teacher.employment_type,
+        health=teacher.health,
+        probation_passed_on=teacher.probation_passed_on,
+        certificate_status=certificate.status,
+        last_conclusion=certificate.last_conclusion or "",
+        valid_to=certificate.valid_to,
+        appraisals=dict(
+            AnnualAppraisal.objects.filter(teacher=teacher, year__in=years).values_list("year", "grade")
+        ),
+        ethics=dict(
+            EthicsAppraisal.objects.filter(teacher=teacher, year__in=years).values_list("year", "result")
+        ),
+        training=list(
+            TrainingRecord.objects.filter(teacher=teacher, date__gt=ctx.cycle_after, date__lte=r).values_list(
+                "date", "hours"
+            )
+        ),
+        breaks=list(
+            TeachingBreak.objects.filter(teacher=teacher, end__gt=ctx.cycle_after, start__lte=r).values_list(
+                "start", "end", "approved"
+            )
+        ),
+    )
+
+
+def facts_snapshot(
+    *,
+    teacher: Teacher,
+    certificate: Certificate,
+    facts: TeacherFacts,
+    ctx: CycleContext,
+    due_reasons: tuple[str, ...],
+) -> dict[str, Any]:
+    """What the reviewers saw the rules decide on, frozen at the start of the
+    application: no resident ID or phone (the form reads those from the records)."""
+    return {
+        "registration_date": ctx.registration_date.isoformat(),
+        "cycle": [ctx.first_day.isoformat(), ctx.registration_date.isoformat()],
+        "appraisal_years": list(ctx.appraisal_years),
+        "training_hours_required": str(ctx.training_hours_required),
+        "school": {"code": teacher.school.code, "name": teacher.school.name},
+        "post_type": teacher.post_type,
+        "employment_type": teacher.employment_type,
+        "health": teacher.health,
+        "probation_passed_on": teacher.probation_passed_on.isoformat()
+        if teacher.probation_passed_on
+        else None,
+        "certificate": {
+            "number": certificate.number,
+            "qualification_type": certificate.qualification_type,
+            "subject": certificate.subject,
+            "status": certificate.status,
+            "last_conclusion": certificate.last_conclusion,
+            "valid_from": certificate.valid_from.isoformat() if certificate.valid_from else None,
+            "valid_to": certificate.valid_to.isoformat() if certificate.valid_to else None,
+            "registered_on": certificate.registered_on.isoformat() if certificate.registered_on else None,
+        },
+        "appraisals": {str(year): grade for year, grade in sorted(facts.appraisals.items())},
+        "ethics": {str(year): result for year, result in sorted(facts.ethics.items())},
+        "training_hours": str(rules.training_hours_in_cycle(facts, ctx)),
+        "unapproved_break_days": [
+            rules.break_days_in_cycle(start, end, ctx)
+            for start, end, approved in facts.breaks
+            if not approved
+        ],
+        "due_reasons": list(due_reasons),
+    }
+
+
+def _existing(campaign: Campaign, certificate: Certificate, applicant: Any) -> Application | None:
+    existing = application_get_active_for_certificate(campaign=campaign, certificate_id=certificate.pk)
+    if existing is not None and existing.applicant_id != applicant.pk:
+        raise Conflict(_("该证书已有进行中的注册申请。"), code="application_exists")
+    return existing
+
+
+def application_start(*, applicant: Any, certificate_id: int) -> Application:
+    """A draft application for one of the applicant's own certificates in the active
+    campaign of the teacher's province.
+
+    Idempotent: the certificate's active application in that campaign is returned as it
+    is (whatever its status) — a double click, a replayed request or two racing ones
+    all end with one application, the partial unique constraint deciding the race.
+    Otherwise the apply window must be open and the certificate due (first, periodic or
+    after deferral); the chain comes from ``review_chain``, the due line, suggestion
+    and reasons from the rules, and the form is pre-filled from the records."""
+    _require_applicant(applicant)
+    certificate = _own_certificate(applicant, certificate_id)
+    teacher = certificate.teacher
+    campaign = campaign_get_active(province_code=province_code_of(teacher.school))
+    if campaign is not None:
+        existing = _existing(campaign, certificate, applicant)
+        if existing is not None:
+            return existing
+    window_check(campaign=campaign, action="apply")
+    assert campaign is not None  # window_check refuses a missing campaign
+
+    ctx = campaign_context(campaign)
+    facts = teacher_facts(teacher, certificate, ctx)
+    due, due_reasons = rules.due_of(facts, ctx)
+    if due not in rules.DUE_TO_APPLY:
+        raise ValidationFailed(
+            _("该证书本次不需要或不能申请定期注册（%(due)s）。") % {"due": DUE_LABELS[due]},
+            code="not_due",
+            due=due,
+            reasons=list(due_reasons),
+        )
+    suggestion, suggestion_reasons = rules.suggest(facts, due, ctx)
+    chain = review_chain(teacher.school)
+    application = Application(
+        campaign=campaign,
+        applicant=applicant,
+        teacher=teacher,
+        certificate=certificate,
+        school=chain[0],
+        registration_authority=chain[1],
+        city_bureau=chain[2] if len(chain) == 4 else None,
+        province_bureau=chain[-1],
+        status=Status.DRAFT,
+        due=due,
+        suggestion=suggestion,
+        suggestion_reasons=list(suggestion_reasons),
+        facts=facts_snapshot(
+            teacher=teacher, certificate=certificate, facts=facts, ctx=ctx, due_reasons=due_reasons
+        ),
+        phone=teacher.phone or "",
+        post=str(teacher.get_post_type_display()),
+        step_deadline=deadline_for(status=Status.DRAFT, campaign=campaign, notice_ends_at=None),
+    )
+    try:
+        with transaction.atomic():
+            application.save(force_insert=True)
+            audit_record(
+                kind=AuditKind.APPLICATION_STARTED,
+                actor=applicant,
+                obj=application,
+                details={
+                    "campaign": campaign.pk,
+                    "certificate": certificate.pk,
+                    "due": due,
+                    "suggestion": suggestion,
+                },
+            )
+    except IntegrityError:
+        # Another request for the same certificate won the race on the partial unique
+        # constraint (one active application per certificate and campaign).
+        existing = _existing(campaign, certificate, applicant)
+        if existing is None:
+            raise
+        return existing
+    return application
+
+
+def _clean_draft(changes: dict[str, Any]) -> dict[str, str]:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"application_update_draft() got unexpected fields: {sorted(unknown)}")
+    cleaned: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, value in changes.items():
+        if value is None:
+            continue
+        text = str(value).strip()
+        if len(text) > EDITABLE_FIELDS[name]:
+            errors[name] = _("不能超过%(max)d字。") % {"max": EDITABLE_FIELDS[name]}
+        elif name == "phone" and text and not PHONE_RE.match(text.replace(" ", "")):
+            errors[name] = _("请填写正确的手机号码或带区号的固定电话。")
+        else:
+            cleaned[name] = text.replace(" ", "") if name == "phone" else text
+    if errors:
+        raise ValidationFailed(_("申请信息有误，请检查标出的项目。"), fields=errors)
+    return cleaned
+
+
+def application_update_draft(
+    *, applicant: Any, application_id: int, version: int, **editable: Any
+) -> Application:
+    """Edit the form fields (``EDITABLE_FIELDS``; ``None`` leaves a field as it is) of
+    the applicant's own application while it is a draft or returned and the apply
+    window is open. Compare-and-set on ``version``; audited with the names of the
+    changed fields only (their values are personal)."""
+    _require_applicant(applicant)
+    cleaned = _clean_draft(editable)
+    application = application_get_for_applicant(user=applicant, pk=application_id)
+    if application.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            _("该申请当前状态为「%(status)s」，不能修改。") % {"status": application.get_status_display()},
+            code="wrong_stage",
+            status=application.status,
+        )
+    if version != application.version:
+        raise Conflict(_("该申请已被修改，请刷新后重试。"), code="stale_version", version=application.version)
+    window_check(campaign=application.campaign, action="apply")
+    changed = {name: value for name, value in cleaned.items() if getattr(application, name) != value}
+    if not changed:
+        return application
+    with transaction.atomic():
+        updated = Application.objects.filter(
+            pk=application.pk, status=application.status, version=application.version
+        ).update(**changed, version=F("version") + 1, updated_at=clock.now())
+        if updated != 1:
+            raise Conflict(_("该申请已被修改，请刷新后重试。"), code="stale_version")
+        application = Application.objects.select_related(*DETAIL_RELATED).get(pk=application.pk)
+        audit_record(
+            kind=AuditKind.APPLICATION_DRAFT_UPDATED,
+            actor=applicant,
+            obj=application,
+            details={"fields": sorted(changed), "version": application.version},
+        )
+    return application
