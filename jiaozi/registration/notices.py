@@ -58,6 +58,7 @@ from jiaozi.orgs.models import Division, Institution, Level
 from jiaozi.teachers.models import Conclusion
 
 from .models import Application, Notice, Objection
+from .transitions import BatchItem, application_transition, application_transition_batch
 from .workflow import Action, Status
 
 logger = logging.getLogger(__name__)
@@ -212,12 +213,14 @@ def _clean_days(days: Any, default: int) -> int:
     return value
 
 
-def _transition(**kwargs: Any) -> Application:
-    # Imported late: transitions imports notifications, completion and the rest of the
-    # workflow machinery, none of which the public pages need at import time.
-    from .transitions import application_transition
-
-    return application_transition(**kwargs)
+# Error classes for the codes a batch item can fail with (the batch reports codes only).
+_BATCH_ERRORS: dict[str, type[DomainError]] = {
+    NotFound.code: NotFound,
+    PermissionDenied.code: PermissionDenied,
+    "conflict_of_interest": PermissionDenied,
+    WindowClosed.code: WindowClosed,
+    ValidationFailed.code: ValidationFailed,
+}
 
 
 def notice_publish(*, actor: Any, application_ids: Iterable[Any], days: int | None = None) -> Notice:
@@ -268,20 +271,22 @@ def notice_publish(*, actor: Any, application_ids: Iterable[Any], days: int | No
             entries=entries,
             list_sha256=digest,
         )
-        for application in applications:
-            try:
-                _transition(
-                    actor=actor,
-                    application_id=application.pk,
-                    action=Action.PUBLISH_NOTICE,
-                    version=application.version,
-                    notice=notice,
-                )
-            except DomainError as exc:
-                # Name the application that stopped the batch; the whole notice rolls back.
-                exc.message = _("申请 %(id)s：%(message)s") % {"id": application.pk, "message": exc.message}
-                exc.args = (exc.message,)
-                raise
+        result = application_transition_batch(
+            actor=actor,
+            action=Action.PUBLISH_NOTICE,
+            items=[BatchItem(application_id=a.pk, version=a.version) for a in applications],
+            notice=notice,
+        )
+        if result.failed:
+            # All or nothing: name the first application that stopped the batch; raising
+            # rolls back the notice and every application the batch did move.
+            pk, code, message = result.failed[0]
+            error = _BATCH_ERRORS.get(code, Conflict)
+            raise error(
+                _("申请 %(id)s：%(message)s") % {"id": pk, "message": message},
+                code=code,
+                application_ids=[f[0] for f in result.failed],
+            )
         audit_record(
             kind=AuditKind.NOTICE_PUBLISHED,
             actor=actor,
@@ -406,17 +411,21 @@ def objection_submit(
         now = clock.now()
         if not notice_is_open(notice, now=now):
             raise WindowClosed(_("公示期已结束，不再受理异议。"), code="notice_ended")
+        listed = {entry.get("application_id") for entry in notice.entries}
         application = (
-            Application.objects.filter(pk=application_id, notice=notice).first()
-            if str(application_id).isdigit()
+            Application.objects.filter(pk=application_id).first()
+            if str(application_id).isdigit() and int(application_id) in listed
             else None
         )
         if application is None:
             raise NotFound(_("公示名单中没有这一项。"))
+        if application.notice_id != notice.pk:
+            # Upheld and published again, or sent back: this row is no longer in force.
+            raise Conflict(_("该申请已不在公示中，不再受理异议。"), code="not_in_notice")
         if application.status == Status.NOTICE:
             try:
                 with transaction.atomic():
-                    _transition(
+                    application_transition(
                         actor=None,
                         application_id=application.pk,
                         action=Action.OBJECT,
@@ -493,7 +502,7 @@ def objection_resolve(
             state=state, resolution=resolution, resolved_by=actor, resolved_at=now
         )
         if upheld:
-            _transition(
+            application_transition(
                 actor=actor,
                 application_id=application.pk,
                 action=Action.UPHOLD_OBJECTION,
@@ -503,7 +512,7 @@ def objection_resolve(
                 override_reason=resolution if conclusion != application.suggestion else "",
             )
         else:
-            _transition(
+            application_transition(
                 actor=actor,
                 application_id=application.pk,
                 action=Action.DISMISS_OBJECTION,
@@ -539,8 +548,6 @@ def notice_close_expired(*, now: dt.datetime | None = None) -> int:
     Safe to run twice at once: each move is the workflow's compare-and-set on
     (status, version), each close a compare-and-set on the notice's state — the loser of
     a race changes nothing and writes no audit row."""
-    from .transitions import BatchItem, application_transition_batch
-
     now = now or clock.now()
     due = list(
         Application.objects.filter(status=Status.NOTICE, notice__ends_at__lte=now)

@@ -20,13 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jiaozi.accounts.decorators import forbidden, staff_required
+from jiaozi.accounts.decorators import staff_required
 from jiaozi.core import clock
 from jiaozi.core.errors import (
     Conflict,
     DomainError,
     NotFound,
-    PermissionDenied,
     ValidationFailed,
     WindowClosed,
 )
@@ -454,9 +453,8 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
         if step == "publish":
             try:
                 notice = notices.notice_publish(actor=request.user, application_ids=ids, days=days)
-            except PermissionDenied:
-                return forbidden(request)
             except DomainError as exc:
+                # Including conflict_of_interest (one's own application in the batch).
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("公示已发布，共 %(count)s 人。") % {"count": len(notice.entries)})
@@ -543,8 +541,6 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                     conclusion=form.cleaned_data["conclusion"] if upheld else "",
                     version=form.cleaned_data["version"],
                 )
-            except PermissionDenied:
-                return forbidden(request)
             except DomainError as exc:
                 _add_errors(form, exc)
                 status = exc.status
