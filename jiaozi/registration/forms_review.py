@@ -79,12 +79,8 @@ class QueueFilterForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"placeholder": _("姓名、完整身份证号或证书编号")}),
     )
-    authority: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("注册机构"), queryset=None, required=False, empty_label=_("全部注册机构")
-    )
-    school: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("学校"), queryset=None, required=False, empty_label=_("全部学校")
-    )
+    authority = forms.TypedChoiceField(label=_("注册机构"), required=False, coerce=int, empty_value=None)
+    school = forms.TypedChoiceField(label=_("学校"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("状态"), required=False)
     due = forms.ChoiceField(label=_("注册类型"), required=False)
     suggestion = forms.ChoiceField(label=_("系统建议"), required=False)
@@ -101,23 +97,20 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.level = level
         f = self.fields
-        authority = f["authority"]
-        school = f["school"]
-        assert isinstance(authority, forms.ModelChoiceField)
-        assert isinstance(school, forms.ModelChoiceField)
         # School staff see their own school only; the county picks among its schools;
         # the city and province pick a registration authority first, then (once one is
-        # chosen) among its schools — a province has thousands of schools.
+        # chosen) among its schools — a province has thousands of schools. Choices are
+        # read once and validated against that list (no second query per field).
         if level.actor == Actor.SCHOOL:
             del f["authority"], f["school"]
         elif level.actor == Actor.REGISTRATION:
             del f["authority"]
-            school.queryset = school_choices(user=user)
+            _set_choices(f["school"], school_choices(user=user), _("全部学校"))
         else:
-            authority.queryset = authority_choices(user=user)
+            _set_choices(f["authority"], authority_choices(user=user), _("全部注册机构"))
             chosen = self._raw_int("authority")
             if chosen:
-                school.queryset = school_choices(user=user, authority=chosen)
+                _set_choices(f["school"], school_choices(user=user, authority=chosen), _("全部学校"))
             else:
                 del f["school"]
         status = f["status"]
@@ -150,12 +143,10 @@ class QueueFilterForm(forms.Form):
             return QueueFilters(tab=tab)
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        authority = data.get("authority")
-        school = data.get("school")
         return QueueFilters(
             tab=tab,
-            authority=authority.pk if authority is not None else None,
-            school=school.pk if school is not None else None,
+            authority=data.get("authority") or None,
+            school=data.get("school") or None,
             status=data.get("status") or "",
             due=data.get("due") or "",
             suggestion=data.get("suggestion") or "",
@@ -169,6 +160,11 @@ class QueueFilterForm(forms.Form):
         self.is_valid()
         value = getattr(self, "cleaned_data", {}).get("per_page")
         return value if value in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def _set_choices(field: forms.Field, institutions: Any, empty: Any) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = [("", empty), *((pk, name) for pk, name in institutions.values_list("pk", "name"))]
 
 
 def parse_tab(value: Any) -> str:

@@ -435,26 +435,12 @@ def teacher_records(*, application: Application) -> TeacherRecords:
 
 
 def application_get_for_review(*, user: Any, pk: Any) -> Application:
-    """One application in the user's jurisdiction with what its detail page shows
-    joined in; ``NotFound`` for out-of-scope and missing alike."""
+    """One application in the user's jurisdiction with its chain, teacher, certificate,
+    campaign and notice joined in (one query); ``NotFound`` for out-of-scope and missing
+    alike."""
     from .selectors_applications import application_get_visible_to
 
-    application = application_get_visible_to(user=user, pk=pk)
-    # Re-read with the relations the page needs, in one query.
-    return (
-        Application.objects.select_related(
-            "campaign",
-            "teacher",
-            "teacher__school",
-            "certificate",
-            "school",
-            "registration_authority",
-            "city_bureau",
-            "province_bureau",
-        )
-        .filter(pk=application.pk)
-        .get()
-    )
+    return application_get_visible_to(user=user, pk=pk)
 
 
 def application_materials(*, application: Application) -> list[Material]:
