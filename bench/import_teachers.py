@@ -468,7 +468,11 @@ def _standalone(argv: list[str]) -> int:
     if "--teachers" in argv:
         teachers = int(argv[argv.index("--teachers") + 1])
     workdir = Path(tempfile.mkdtemp(prefix="jiaozi-bench-import-"))
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    # Run as a script, bench/ is first on the path, and a bench module may shadow the
+    # standard library (bench/queue.py does): the repository root goes there instead.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    sys.path.insert(0, str(here.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ["DATABASE_URL"] = (
         os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}"

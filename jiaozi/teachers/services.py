@@ -88,10 +88,12 @@ def teacher_import(
     scope = None if actor is None else actor.institution.path
 
     def audit(result: ImportResult, outcome: str) -> None:
+        # Loaded: what changed per sheet; refused: what was read.
+        keys = ("created", "updated", "unchanged") if result.ok else ("rows",)
         totals = {
-            sheet: {k: v for k, v in c.items() if k != "rows" and v}
+            sheet: {k: c[k] for k in keys if c.get(k)}
             for sheet, c in result.counts.items()
-            if c["rows"] or c["created"]
+            if any(c.get(k) for k in keys)
         }
         audit_record(
             kind=AuditKind.TEACHER_IMPORTED,
@@ -184,10 +186,12 @@ def _local_file(job: ImportJob) -> Iterator[Path]:
     """A path to the upload: the stored file itself on a file system, else a temporary
     copy (object storage)."""
     try:
-        yield Path(job.file.path)
-        return
+        local: Path | None = Path(job.file.path)
     except NotImplementedError:
-        pass
+        local = None
+    if local is not None:
+        yield local
+        return
     suffix = Path(job.original_name).suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp, job.file.open("rb") as stored:
         shutil.copyfileobj(stored, tmp)

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -177,9 +177,9 @@ def teacher_create(request: HttpRequest) -> HttpResponse:
         "teachers/teacher_form.html",
         {
             "form": form,
-            "title": _("新增教师"),
+            "title": pgettext("action", "新增教师"),
             "nav_active": "teachers:teacher_list",
-            "breadcrumbs": _crumbs((_("新增教师"), None)),
+            "breadcrumbs": _crumbs((pgettext("action", "新增教师"), None)),
         },
     )
 

@@ -351,9 +351,14 @@ class Importer:
         return result
 
     def _result(self, source: Source) -> ImportResult:
+        ok = not self.errors
+        counts = {key: c.as_dict() for key, c in self.counts.items()}
+        if not ok:
+            # Rolled back: only what was read is true.
+            counts = {key: {**c, "created": 0, "updated": 0, "unchanged": 0} for key, c in counts.items()}
         return ImportResult(
-            ok=not self.errors,
-            counts={key: c.as_dict() for key, c in self.counts.items()},
+            ok=ok,
+            counts=counts,
             errors=list(self.errors.items),
             error_total=self.errors.total,
             truncated=self.errors.truncated,
@@ -661,6 +666,7 @@ class Importer:
                     ok = False
             cert: _Cert | None = None
             if isinstance(number, str) and number:
+                self.counts[CERTIFICATES].rows += 1
                 if number in seen_numbers:
                     self._error(
                         TEACHERS,

@@ -122,7 +122,7 @@ def test_reimport_updates_and_never_duplicates(tmp_path: Path) -> None:
 
     assert changed.ok, changed.errors
     assert changed.counts[TEACHERS] == {"rows": 3, "created": 0, "updated": 1, "unchanged": 2}
-    assert changed.counts["证书"] == {"rows": 0, "created": 0, "updated": 1, "unchanged": 2}
+    assert changed.counts["证书"] == {"rows": 3, "created": 0, "updated": 1, "unchanged": 2}
     assert changed.counts[ANNUAL] == {"rows": 16, "created": 1, "updated": 1, "unchanged": 14}
     assert changed.counts[ETHICS]["updated"] == 1
     assert changed.counts[TRAINING]["updated"] == 1
