@@ -181,7 +181,7 @@ def test_the_scheduler_ends_notices_in_a_batch() -> None:
     assert [code for _pk, code, _m in result.failed] == ["notice_running"]
     assert statuses(ended) == [Status.CITY_RECHECK, Status.CITY_RECHECK, Status.PROVINCE_REVIEW]
     rows = AuditEvent.objects.filter(kind=AuditKind.APPLICATION_NOTICE_ENDED)
-    assert sorted(rows.values_list("institution_id", flat=True)) == sorted(
+    assert list(rows.order_by("institution_id").values_list("institution_id", flat=True)) == sorted(
         [county.authority.pk, county.authority.pk, susong.authority.pk]
     )
 
