@@ -20,3 +20,4 @@ api = JiaoziAPI(
 api.add_router("", "jiaozi.accounts.api.router")
 api.add_router("", "jiaozi.orgs.api.router")
 api.add_router("", "jiaozi.registration.api.router")
+api.add_router("", "jiaozi.registration.api_applications.router")
