@@ -120,7 +120,7 @@ def application_complete(*, application: Application, actor: Any) -> Registratio
     if conclusion not in Conclusion.values:
         raise Conflict(_("该申请尚未作出注册结论，不能备案。"), code="conclusion_missing")
     registration_date = application.campaign.registration_date
-    certificate = Certificate.objects.select_related("teacher").get(pk=application.certificate_id)
+    certificate = _certificate_of(application)
     if certificate.status != CertificateStatus.VALID:
         raise Conflict(_("该教师资格证书已被撤销或丧失，不能办理注册备案。"), code="certificate_not_valid")
     if certificate.registered_on is not None and certificate.registered_on > registration_date:
@@ -188,6 +188,11 @@ def application_complete(*, application: Application, actor: Any) -> Registratio
     # is logged and the form is rendered on first download instead.
     transaction.on_commit(lambda: _queue_render(application_id), robust=True)
     return form
+
+
+def _certificate_of(application: Application) -> Certificate:
+    # Read afresh inside the transaction: its version is what the update compares.
+    return Certificate.objects.select_related("teacher").get(pk=application.certificate_id)
 
 
 def _queue_render(application_id: int) -> None:
