@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -184,15 +183,15 @@ def test_a_renamed_executable_is_refused_on_the_page(applicant_client: Client, d
     assert not Material.objects.exists()
 
 
-def test_an_oversized_upload_is_refused_on_the_page(applicant_client: Client, draft: Application) -> None:
+def test_an_oversized_upload_is_refused_on_the_page(
+    applicant_client: Client, draft: Application, settings: Any
+) -> None:
     settings.REGISTRATION_MATERIAL_MAX_BYTES = 100
-    try:
-        response = applicant_client.post(
-            url("material_upload", draft.pk),
-            {"kind": "training", "file": SimpleUploadedFile("big.png", png_bytes(60, 60), "image/png")},
-        )
-    finally:
-        del settings.REGISTRATION_MATERIAL_MAX_BYTES
+
+    response = applicant_client.post(
+        url("material_upload", draft.pk),
+        {"kind": "training", "file": SimpleUploadedFile("big.png", png_bytes(60, 60), "image/png")},
+    )
 
     assert response.status_code == 400
     assert "MB" in response.text

@@ -405,7 +405,7 @@ def test_the_response_is_an_attachment_with_its_checked_type_and_no_caching(mate
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
-    assert b"".join(response.streaming_content) == pdf_bytes()  # type: ignore[attr-defined]
+    assert b"".join(response.streaming_content) == pdf_bytes()  # type: ignore[arg-type]
 
 
 def test_a_tampered_file_is_not_served(material: Material) -> None:
