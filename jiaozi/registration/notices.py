@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -698,7 +698,8 @@ def objection_list_visible_to(*, user: Any, state: str = "") -> QuerySet[Objecti
     )
     if state:
         qs = qs.filter(state=state)
-    return qs.order_by("-submitted_at", "-pk")
+    waiting = Case(When(state=Objection.State.OPEN, then=Value(0)), default=Value(1))
+    return qs.order_by(waiting, "-submitted_at", "-pk")
 
 
 def objection_get_visible_to(*, user: Any, pk: Any) -> Objection:

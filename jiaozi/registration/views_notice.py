@@ -57,6 +57,12 @@ def _labelled(entries: Any) -> list[dict[str, Any]]:
     return [{**e, "label": labels.get(e.get("conclusion"), e.get("conclusion_label", ""))} for e in entries]
 
 
+def _status_of(exc: DomainError) -> int:
+    """A form shown again with its errors answers 200, as every form of the site does;
+    a conflict (another stage, a stale page, the period over) keeps its 409."""
+    return 200 if isinstance(exc, ValidationFailed) else exc.status
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     # Masked, but still about people: keep it out of search engines.
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -105,7 +111,7 @@ class ObjectionForm(forms.Form):
         label=gettext_lazy("提出方式"),
         choices=IDENTITY_CHOICES,
         initial="real",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text=gettext_lazy("实名提出的异议，注册机构将把核查结果反馈给您；匿名异议同样会被核查。"),
     )
     name = forms.CharField(
@@ -178,7 +184,9 @@ class ResolveForm(forms.Form):
     )
 
     decision = forms.ChoiceField(
-        label=gettext_lazy("处理结果"), choices=DECISION_CHOICES, widget=forms.RadioSelect
+        label=gettext_lazy("处理结果"),
+        choices=DECISION_CHOICES,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     conclusion = forms.ChoiceField(
         label=gettext_lazy("修改后的注册结论"),
@@ -314,7 +322,7 @@ def public_object(request: HttpRequest, pk: int) -> HttpResponse:
                 status = 409
             except (ValidationFailed, Conflict, NotFound) as exc:
                 _add_errors(form, exc)
-                status = 400 if isinstance(exc, ValidationFailed) else 409
+                status = _status_of(exc)
             else:
                 messages.success(
                     request,
@@ -323,8 +331,6 @@ def public_object(request: HttpRequest, pk: int) -> HttpResponse:
                     ),
                 )
                 return redirect("notices:detail", pk=notice.pk)
-        else:
-            status = 400
     elif request.method == "POST":
         status = 409
     raw = (request.POST if form.is_bound else request.GET).get("entry", "")
@@ -447,6 +453,7 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
         ],
     }
     step = request.POST.get("step", "")
+    status = 200
     if request.method == "POST" and form.is_valid():
         ids = form.cleaned_data["applications"]
         days = form.cleaned_data["days"]
@@ -456,6 +463,7 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 # Including conflict_of_interest (one's own application in the batch).
                 _add_errors(form, exc)
+                status = _status_of(exc)
             else:
                 messages.success(request, _("公示已发布，共 %(count)s 人。") % {"count": len(notice.entries)})
                 return redirect("registration:notice_detail", pk=notice.pk)
@@ -476,7 +484,7 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         selected = {int(v) for v in request.POST.getlist("applications") if v.isdigit()}
     context["rows"] = _publish_rows(applications, selected)
-    return render(request, "registration/notice/publish.html", context, status=400 if form.errors else 200)
+    return render(request, "registration/notice/publish.html", context, status=status)
 
 
 # --- Staff: objections ---------------------------------------------------------------
@@ -522,36 +530,34 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from None
     application = objection.application
     contact = ""
+    reveal = request.method == "POST" and request.POST.get("action") == "reveal"
     form = ResolveForm(
-        request.POST if request.method == "POST" and "decision" in request.POST else None,
+        request.POST if request.method == "POST" and not reveal else None,
         initial={"version": application.version},
     )
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "reveal":
+    if reveal:
         contact = notices.objection_contact_reveal(actor=request.user, objection=objection)
-    elif request.method == "POST" and form.is_bound:
-        if form.is_valid():
-            upheld = form.cleaned_data["decision"] == "upheld"
-            try:
-                notices.objection_resolve(
-                    actor=request.user,
-                    objection_id=objection.pk,
-                    upheld=upheld,
-                    resolution=form.cleaned_data["resolution"],
-                    conclusion=form.cleaned_data["conclusion"] if upheld else "",
-                    version=form.cleaned_data["version"],
-                )
-            except DomainError as exc:
-                _add_errors(form, exc)
-                status = exc.status
-            else:
-                if upheld:
-                    messages.success(request, _("已认定异议成立，注册结论已修改，请重新发布公示。"))
-                else:
-                    messages.success(request, _("已认定异议不成立，该申请继续公示。"))
-                return redirect("registration:objection_list")
+    elif form.is_bound and form.is_valid():
+        upheld = form.cleaned_data["decision"] == "upheld"
+        try:
+            notices.objection_resolve(
+                actor=request.user,
+                objection_id=objection.pk,
+                upheld=upheld,
+                resolution=form.cleaned_data["resolution"],
+                conclusion=form.cleaned_data["conclusion"] if upheld else "",
+                version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+            status = _status_of(exc)
         else:
-            status = 400
+            if upheld:
+                messages.success(request, _("已认定异议成立，注册结论已修改，请重新发布公示。"))
+            else:
+                messages.success(request, _("已认定异议不成立，该申请继续公示。"))
+            return redirect("registration:objection_list")
     others = (
         notices.objection_list_visible_to(user=request.user)
         .filter(application=application)

@@ -643,3 +643,21 @@ def test_the_public_sees_open_and_recently_ended_notices_by_region() -> None:
     assert ours not in notices.notice_list_public(now=later)
     with pytest.raises(NotFound):
         notices.notice_get_public(pk=ours.pk, now=later)
+
+
+def test_the_reviewer_sees_open_objections_before_resolved_ones() -> None:
+    c = chain()
+    notice, (first, second) = published(c, 2)
+    older = objection(notice, first)
+    with clock.travel(OPEN + dt.timedelta(hours=1)):
+        newer = objection(notice, second)
+        notices.objection_resolve(
+            actor=c.registration_reviewer,
+            objection_id=newer.pk,
+            upheld=False,
+            resolution="不成立。",
+            version=Application.objects.get(pk=second.pk).version,
+        )
+
+    assert list(notices.objection_list_visible_to(user=c.registration_reviewer)) == [older, newer]
+    assert list(notices.objection_list_visible_to(user=c.registration_reviewer, state="dismissed")) == [newer]

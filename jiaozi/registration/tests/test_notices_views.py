@@ -193,8 +193,9 @@ def test_an_anonymous_objection_needs_a_contact_but_no_name(client: Client) -> N
     url = reverse("notices:object", args=[notice.pk])
 
     missing = client.post(url, objection_form(identity="anonymous", name="", contact=""))
-    assert missing.status_code == 400
-    assert "这个字段是必填项" in text(missing) or "必填" in text(missing)
+    assert missing.status_code == 200
+    assert 'id="id_contact_errors"' in text(missing)
+    assert 'id="id_name_errors"' not in text(missing)
     assert Application.objects.get(pk=app.pk).status == Status.NOTICE
 
     ok = client.post(url, objection_form(identity="anonymous", name="", contact="a@example.com"))
@@ -208,7 +209,7 @@ def test_a_real_name_objection_without_a_name_is_refused(client: Client) -> None
 
     response = client.post(reverse("notices:object", args=[notice.pk]), objection_form(name=""))
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "实名提出异议请填写姓名" in text(response)
     assert not Objection.objects.exists()
 
@@ -318,7 +319,7 @@ def test_publishing_another_authoritys_application_is_refused() -> None:
         reverse("registration:notice_publish"), {"step": "publish", "applications": [theirs.pk], "days": 7}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert not Notice.objects.exists()
     assert Application.objects.get(pk=theirs.pk).status == Status.CONCLUDED
 
@@ -411,7 +412,7 @@ def test_upholding_without_a_conclusion_is_refused_on_the_page() -> None:
         url, {"decision": "upheld", "conclusion": "", "resolution": "属实。", "version": app.version}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "异议成立时请选择修改后的注册结论" in text(response)
     assert Application.objects.get(pk=app.pk).status == Status.NOTICE_PAUSED
 
@@ -446,4 +447,18 @@ def test_another_authoritys_reviewer_gets_404_on_the_resolve_page() -> None:
     assert client.get(url).status_code == 404
     response = client.post(url, {"decision": "dismissed", "resolution": "不成立", "version": app.version})
     assert response.status_code == 404
+    assert Objection.objects.get(pk=filed.pk).state == Objection.State.OPEN
+
+
+def test_submitting_the_resolve_form_without_a_decision_says_so() -> None:
+    c = chain()
+    _notice, app, filed = file_objection(c)
+    url = reverse("registration:objection_resolve", args=[filed.pk])
+
+    response = staff_client(c.registration_reviewer).post(
+        url, {"resolution": "属实。", "version": app.version}
+    )
+
+    assert response.status_code == 200
+    assert 'id="id_decision_errors"' in text(response)
     assert Objection.objects.get(pk=filed.pk).state == Objection.State.OPEN
