@@ -9,7 +9,10 @@ through Django's test client (the whole stack: middleware, session, OTP, templat
 with several filters; each is requested ``--runs`` times (default 40) after three
 warm-up requests. Reports p50 / p95 per filter and the SQL queries of each page.
 
-Run through ``bench/run.py``: ``python bench/run.py queue``; ``--applications N``
+Named ``review_queue`` rather than ``queue``: bench/run.py puts this folder on
+``sys.path``, where a ``queue.py`` would shadow the standard library's ``queue``.
+
+Run through ``bench/run.py``: ``python bench/run.py review_queue``; ``--applications N``
 changes the county's size, ``--runs N`` the repetitions."""
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.accounts.roles import Role
@@ -314,36 +316,118 @@ def is_held_by(application: Application, *, user: Any) -> bool:
     )
 
 
+# Badge colours of the statuses (the theme's tones): waiting at a review level reads
+# "info", waiting on the applicant or paused "warning", filed "success".
+STATUS_TONES: dict[str, str] = {
+    Status.DRAFT: "neutral",
+    Status.SCHOOL_REVIEW: "info",
+    Status.REGISTRATION_REVIEW: "info",
+    Status.CONCLUDED: "info",
+    Status.NOTICE: "warning",
+    Status.NOTICE_PAUSED: "danger",
+    Status.CITY_RECHECK: "info",
+    Status.PROVINCE_REVIEW: "info",
+    Status.COMPLETED: "success",
+    Status.RETURNED: "warning",
+    Status.WITHDRAWN: "neutral",
+}
+SUGGESTION_TONES: dict[str, str] = {"qualified": "success", "deferred": "warning", "unqualified": "danger"}
+
+
 @dataclass
 class QueueRow:
-    """One queue row as the template shows it (the resident ID already masked)."""
+    """One queue row with every text already resolved: a page of 100 rows renders from
+    plain attributes, without a translation lookup, a URL reversal or a template
+    include per cell (the queue's time budget, §10)."""
 
     application: Application
+    pk: int
+    version: int
+    name: str
+    url: str
     resident_id_masked: str
+    certificate_number: str
+    school_name: str
     due_label: str
+    suggestion: str
     suggestion_label: str
+    suggestion_tone: str
     reason_labels: list[str]
+    status: str
+    status_label: str
+    status_tone: str
+    conclusion_label: str
+    submitted: str
+    deadline: str
     overdue: bool
     held: bool
 
     @property
-    def pk(self) -> int:
-        return int(self.application.pk)
+    def item(self) -> str:
+        """The batch form's value: id and the version the reviewer saw."""
+        return f"{self.pk}:{self.version}"
 
 
-def queue_rows(applications: Iterable[Application], *, user: Any) -> list[QueueRow]:
-    """Decorate a page of applications for display; no queries."""
+class _Labels:
+    """Translated labels, looked up once per value and request."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def get(self, kind: str, value: str, table: Any) -> str:
+        key = (kind, value)
+        if key not in self._cache:
+            label = table.get(value, "") if isinstance(table, dict) else table(value).label
+            self._cache[key] = str(label) if label else ""
+        return self._cache[key]
+
+
+def _local(value: dt.datetime | None, fmt: str) -> str:
+    return timezone.localtime(value).strftime(fmt) if value is not None else ""
+
+
+def queue_rows(applications: Iterable[Application], *, user: Any, next_query: str = "") -> list[QueueRow]:
+    """Decorate a page of applications for display; no queries. ``next_query`` (e.g.
+    ``?next=…``) is appended to each row's detail link."""
+    from jiaozi.teachers.models import Conclusion
+
     now = clock.now()
+    labels = _Labels()
+    reason_cache: dict[str, str] = {}
+    # One reversal for the page: the detail URL differs only by the id.
+    sentinel = 987654321
+    url_pattern = reverse("registration:application_detail", args=[sentinel]).replace(str(sentinel), "{pk}")
     rows = []
     for app in applications:
         held = is_held_by(app, user=user)
+        reasons = []
+        for code in app.suggestion_reasons or []:
+            if code not in reason_cache:
+                reason_cache[code] = reason_labels([code])[0]
+            reasons.append(reason_cache[code])
         rows.append(
             QueueRow(
                 application=app,
+                pk=app.pk,
+                version=app.version,
+                name=app.teacher.name,
+                url=url_pattern.format(pk=app.pk) + next_query,
                 resident_id_masked=mask_resident_id(app.teacher.resident_id),
-                due_label=str(DUE_LABELS.get(app.due, app.due)),
-                suggestion_label=str(SUGGESTION_LABELS.get(app.suggestion, "")),
-                reason_labels=reason_labels(list(app.suggestion_reasons or [])),
+                certificate_number=app.certificate.number,
+                school_name=app.school.name,
+                due_label=labels.get("due", app.due, DUE_LABELS) or app.due,
+                suggestion=app.suggestion,
+                suggestion_label=labels.get("suggestion", app.suggestion, SUGGESTION_LABELS),
+                suggestion_tone=SUGGESTION_TONES.get(app.suggestion, "neutral"),
+                reason_labels=reasons,
+                status=app.status,
+                status_label=labels.get("status", app.status, Status),
+                status_tone=STATUS_TONES.get(app.status, "neutral"),
+                conclusion_label=labels.get("conclusion", app.conclusion, Conclusion)
+                if app.conclusion
+                else "",
+                submitted=_local(app.submitted_at, "%Y-%m-%d %H:%M"),
+                deadline=_local(app.step_deadline, "%Y-%m-%d"),
                 overdue=held and app.step_deadline is not None and app.step_deadline < now,
                 held=held,
             )
