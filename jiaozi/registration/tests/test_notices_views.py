@@ -462,3 +462,106 @@ def test_submitting_the_resolve_form_without_a_decision_says_so() -> None:
     assert response.status_code == 200
     assert 'id="id_decision_errors"' in text(response)
     assert Objection.objects.get(pk=filed.pk).state == Objection.State.OPEN
+
+
+# --- Role × URL × method (SECURITY 9) ------------------------------------------------------
+
+ROLES = ("anonymous", "applicant", "school", "city", "province", "reviewer", "other_reviewer")
+PUBLIC = dict.fromkeys(ROLES, 200)
+STAFF_LIST = {
+    "anonymous": 302,
+    "applicant": 302,
+    "school": 403,
+    "city": 403,
+    "province": 403,
+    "reviewer": 200,
+    "other_reviewer": 200,
+}
+STAFF_OBJECT = STAFF_LIST | {"other_reviewer": 404}
+# (method, expected status per role); object URLs take the notice or objection pk.
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    "notices:list": ("GET", PUBLIC),
+    "notices:detail": ("GET", PUBLIC),
+    "notices:document": ("GET", PUBLIC),
+    "notices:object": ("GET", PUBLIC),
+    "registration:notice_list": ("GET", STAFF_LIST),
+    "registration:notice_publish": ("GET", STAFF_LIST),
+    "registration:notice_detail": ("GET", STAFF_OBJECT),
+    "registration:objection_list": ("GET", STAFF_LIST),
+    "registration:objection_resolve": ("GET", STAFF_OBJECT),
+}
+# Methods the views refuse whoever asks (405), checked as the reviewer of the notice.
+REFUSED = {
+    "notices:list": "POST",
+    "notices:detail": "POST",
+    "notices:document": "POST",
+    "notices:object": "PUT",
+    "registration:notice_list": "POST",
+    "registration:notice_detail": "POST",
+    "registration:objection_list": "POST",
+}
+
+
+def notice_url_names() -> set[str]:
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    names: set[str] = set()
+    for top in get_resolver().url_patterns:
+        if isinstance(top, URLResolver) and top.namespace in ("notices", "registration"):
+            for pattern in top.url_patterns:
+                if isinstance(pattern, URLPattern) and pattern.name:
+                    name = f"{top.namespace}:{pattern.name}"
+                    if top.namespace == "notices" or pattern.name.startswith(("notice_", "objection_")):
+                        names.add(name)
+    return names
+
+
+def test_every_notice_url_is_in_the_matrix() -> None:
+    assert notice_url_names() == set(MATRIX)
+
+
+def client_as(role: str, c: Chain, other: Chain) -> Client:
+    client = Client()
+    users = {
+        "applicant": c.applicant,
+        "school": c.school_reviewer,
+        "city": c.city_rechecker,
+        "province": c.province_reviewer,
+        "reviewer": c.registration_reviewer,
+        "other_reviewer": other.registration_reviewer,
+    }
+    if role == "applicant":
+        client.force_login(c.applicant)
+    elif role != "anonymous":
+        sign_in(client, users[role])
+    return client
+
+
+def url_for(name: str, notice: Notice, filed: Objection) -> str:
+    if name in ("notices:detail", "notices:document", "notices:object", "registration:notice_detail"):
+        return reverse(name, args=[notice.pk])
+    if name == "registration:objection_resolve":
+        return reverse(name, args=[filed.pk])
+    return reverse(name)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_what_the_matrix_says(name: str) -> None:
+    c, other = chain(), chain("susong")
+    notice, _app, filed = file_objection(c)
+    method, expected = MATRIX[name]
+    url = url_for(name, notice, filed)
+
+    for role in ROLES:
+        response = getattr(client_as(role, c, other), method.lower())(url)
+        assert response.status_code == expected[role], (name, role)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_other_methods_are_refused(name: str) -> None:
+    c, other = chain(), chain("susong")
+    notice, _app, filed = file_objection(c)
+
+    response = getattr(client_as("reviewer", c, other), REFUSED[name].lower())(url_for(name, notice, filed))
+
+    assert response.status_code == 405
