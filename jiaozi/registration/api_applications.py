@@ -113,7 +113,7 @@ def _label(choices: Any, value: str) -> str:
     return str(choices(value).label) if value in choices.values else ""
 
 
-class ApplicationRowOut(Schema):
+class ApplicationRowFields(Schema):
     """One application as lists show it (the queue's columns)."""
 
     id: int
@@ -138,6 +138,11 @@ class ApplicationRowOut(Schema):
     submitted_at: dt.datetime | None
     step_deadline: dt.datetime | None
     updated_at: dt.datetime
+
+
+class ApplicationRowOut(ApplicationRowFields):
+    """A list row, resolved from the application (``application_queue`` loads the
+    teacher, certificate and school with it)."""
 
     @staticmethod
     def resolve_status_label(obj: Application) -> str:
@@ -191,7 +196,7 @@ class MaterialOut(Schema):
         return _label(Material.Kind, obj.kind)
 
 
-class ApplicationOut(ApplicationRowOut):
+class ApplicationOut(ApplicationRowFields):
     """One application with everything its detail page shows (personal data masked)."""
 
     campaign_id: int
