@@ -545,6 +545,10 @@ def notice_close_expired(*, now: dt.datetime | None = None) -> int:
     the notices past their end. Paused applications wait for their objection; one
     dismissed after the end moves on at the next run. Returns how many moved.
 
+    ``now`` decides which notices count as ended (default: the clock); the workflow
+    itself refuses NOTICE_END before the end by the clock, so a ``now`` in the future
+    moves nothing early.
+
     Safe to run twice at once: each move is the workflow's compare-and-set on
     (status, version), each close a compare-and-set on the notice's state — the loser of
     a race changes nothing and writes no audit row."""
