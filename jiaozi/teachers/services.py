@@ -22,13 +22,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
-from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from jiaozi.core.fields import field_lookup
 
 from .importing import values
@@ -112,6 +112,18 @@ def teacher_import(
         try:
             importer = Importer(actor=actor, scope_path=scope, error_limit=ERROR_LIMIT, progress=progress)
             return importer.run(source, on_success=lambda r: audit(r, AuditEvent.Outcome.SUCCESS))
+        except IntegrityError:
+            # Another import (or an edit) wrote the same teacher or certificate meanwhile;
+            # ours was rolled back whole.
+            return _file_error("导入期间有其他操作写入了相同的教师或证书，本次未导入任何数据，请重新导入。")
+        except DomainError as exc:
+            # A rule of another app refused a write the checks here let through (e.g. a
+            # school created meanwhile by someone else: orgs answers Conflict).
+            return _file_error(f"{exc.message} 本次未导入任何数据，请重新导入。")
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            return _file_error("系统正忙（另一项导入正在进行），本次未导入任何数据，请稍后重新导入。")
         finally:
             source.close()
 
@@ -123,7 +135,15 @@ def teacher_import(
         logger.info("teacher import: falling back to openpyxl")
         result = attempt(fast=False)
     if not result.ok:
-        audit(result, AuditEvent.Outcome.FAILURE)
+        try:
+            with transaction.atomic():
+                audit(result, AuditEvent.Outcome.FAILURE)
+        except OperationalError:
+            # The database is busy with another writer (SQLite): the refusal goes to the
+            # log instead; nothing was written either way.
+            logger.warning(
+                "teacher import refused (%s errors); audit row not written: database busy", result.error_total
+            )
     return result
 
 

@@ -1225,8 +1225,12 @@ class Importer:
         blind = {crypto.blind_index(rid, context=self._rid_context): rid for rid in unknown}
         for rid in unknown:
             self.teacher_ids[rid] = PENDING if self.teachers_unreadable else MISSING
-        for pk, b, path in Teacher.objects.filter(resident_id_bidx__in=list(blind)).values_list(
-            "pk", "resident_id_bidx", "school__path"
+        # Locked like the teachers of the 教师 sheet: edits of their records by hand
+        # (compare-and-set on the teacher) wait for the import, and vice versa.
+        for pk, b, path in (
+            Teacher.objects.select_for_update(of=("self",))
+            .filter(resident_id_bidx__in=list(blind))
+            .values_list("pk", "resident_id_bidx", "school__path")
         ):
             if self._in_scope(path):
                 self.teacher_ids[blind[b]] = pk
