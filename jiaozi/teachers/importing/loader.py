@@ -1199,12 +1199,11 @@ class Importer:
             parsed = parse(row_no, cells)
             if parsed is None:
                 continue
-            full_key = (rid, *parsed[:nk])
-            first = seen.get(full_key)
-            if first is not None:
+            full_key = (rid, parsed[0]) if nk == 1 else (rid, *parsed[:nk])
+            first = seen.setdefault(full_key, row_no)
+            if first != row_no:
                 self._error(spec.sheet, row_no, H_ID, raw_id, f"与第{first}行重复（{spec.duplicate}）")
                 continue
-            seen[full_key] = row_no
             batch.append((row_no, rid, parsed))
             if len(batch) >= batch_size:
                 self.counts[spec.sheet].rows = count
