@@ -38,7 +38,7 @@ class SignupForm(forms.Form):
         label=_("身份证号"),
         max_length=18,
         min_length=18,
-        help_text=_("18位居民身份证号码，末位X请用大写或小写均可。"),
+        help_text=_("18位居民身份证号码，末位的X大小写均可。"),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
@@ -159,7 +159,7 @@ class ApplicationForm(forms.Form):
 
 
 class MaterialForm(forms.Form):
-    kind = forms.ChoiceField(label=_("材料类型"), choices=Material.Kind.choices)
+    kind = forms.ChoiceField(label=_("材料类型"), choices=[("", _("请选择材料类型")), *Material.Kind.choices])
     file = forms.FileField(
         label=_("选择文件"),
         widget=forms.ClearableFileInput(

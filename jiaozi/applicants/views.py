@@ -69,6 +69,17 @@ LINK_USER_LIMIT = 10
 UPLOAD_USER_LIMIT = 60
 INBOX_PAGE_SIZE = 20
 SUBMIT_ACTIONS = ("submit", "resubmit")
+# The §4 materials a teacher uploads; the application form itself is produced by the
+# system at completion (the notice: the authority fills in the conclusion and stamps it).
+CHECKLIST_KINDS = frozenset(
+    {
+        Material.Kind.CERTIFICATE,
+        Material.Kind.CONTRACT,
+        Material.Kind.ETHICS_STATEMENT,
+        Material.Kind.APPRAISALS,
+        Material.Kind.TRAINING,
+    }
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -310,7 +321,6 @@ def link(request: HttpRequest) -> HttpResponse:
         return redirect("applicants:home")
     teacher = selectors.applicant_teacher(user=user)
     form = LinkForm(request.POST or None)
-    status = 200
     if request.method == "POST":
         try:
             ratelimit(f"applicant-link:user:{user.pk}", limit=LINK_USER_LIMIT, window=3600)
@@ -321,17 +331,13 @@ def link(request: HttpRequest) -> HttpResponse:
                 services.teacher_link(user=user, certificate_number=form.cleaned_data["number"])
             except (ValidationFailed, Conflict) as exc:
                 _add_error(form, exc)
-                status = 400
             else:
                 messages.success(request, _("已确认您的教师档案，可以查看注册情况并办理申请。"))
                 return redirect("applicants:home")
-        else:
-            status = 400
     return render(
         request,
         "applicants/link.html",
         {"form": form, "has_teacher": teacher is not None, "nav": "home"},
-        status=status,
     )
 
 
@@ -502,7 +508,7 @@ def _edit_context(application: Application, **extra: Any) -> dict[str, Any]:
     checklist = [
         {"kind": kind, "label": label, "done": kind in present}
         for kind, label in Material.Kind.choices
-        if kind != Material.Kind.OTHER
+        if kind in CHECKLIST_KINDS
     ]
     return {
         "application": application,
@@ -538,30 +544,24 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("申请已提交，当前不能修改。"))
         return redirect("applicants:application_detail", pk=application.pk)
     form = ApplicationForm(request.POST or None, initial=_application_initial(application))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            try:
-                application_update_draft(
-                    applicant=_user(request), application_id=application.pk, version=version, **data
-                )
-            except (ValidationFailed, Conflict, WindowClosed) as exc:
-                _add_error(form, exc)
-                status = 409 if isinstance(exc, Conflict) else 400
-            except NotFound:
-                raise Http404 from None
-            else:
-                messages.success(request, _("申请信息已保存。"))
-                return redirect(f"{reverse('applicants:application_edit', args=[application.pk])}#materials")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            application_update_draft(
+                applicant=_user(request), application_id=application.pk, version=version, **data
+            )
+        except (ValidationFailed, Conflict, WindowClosed) as exc:
+            _add_error(form, exc)
+        except NotFound:
+            raise Http404 from None
         else:
-            status = 400
+            messages.success(request, _("申请信息已保存。"))
+            return redirect(f"{reverse('applicants:application_edit', args=[application.pk])}#materials")
     return render(
         request,
         "applicants/application_edit.html",
         _edit_context(application, form=form, material_form=MaterialForm(), action_form=ActionForm()),
-        status=status,
     )
 
 
@@ -606,7 +606,6 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
             material_form=form,
             action_form=ActionForm(),
         ),
-        status=400,
     )
 
 
