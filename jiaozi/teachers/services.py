@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
@@ -84,7 +85,7 @@ def teacher_import(
     A loaded file leaves one ``TEACHER_IMPORTED`` audit row with the counts; a refused
     one leaves a failure row after the rollback (nothing else)."""
     if actor is not None and not can_import_teachers(user=actor):
-        raise PermissionDenied("您无权导入教师数据。")
+        raise PermissionDenied(_("您无权导入教师数据。"))
     scope = None if actor is None else actor.institution.path
 
     def audit(result: ImportResult, outcome: str) -> None:
@@ -115,15 +116,17 @@ def teacher_import(
         except IntegrityError:
             # Another import (or an edit) wrote the same teacher or certificate meanwhile;
             # ours was rolled back whole.
-            return _file_error("导入期间有其他操作写入了相同的教师或证书，本次未导入任何数据，请重新导入。")
+            return _file_error(
+                _("导入期间有其他操作写入了相同的教师或证书，本次未导入任何数据，请重新导入。")
+            )
         except DomainError as exc:
             # A rule of another app refused a write the checks here let through (e.g. a
             # school created meanwhile by someone else: orgs answers Conflict).
-            return _file_error(f"{exc.message} 本次未导入任何数据，请重新导入。")
+            return _file_error(_("%(reason)s 本次未导入任何数据，请重新导入。") % {"reason": exc.message})
         except OperationalError as exc:
             if "locked" not in str(exc):
                 raise
-            return _file_error("系统正忙（另一项导入正在进行），本次未导入任何数据，请稍后重新导入。")
+            return _file_error(_("系统正忙（另一项导入正在进行），本次未导入任何数据，请稍后重新导入。"))
         finally:
             source.close()
 
@@ -151,13 +154,14 @@ def _sniff(upload: UploadedFile) -> None:
     name = (upload.name or "").lower()
     if not name.endswith(UPLOAD_SUFFIXES):
         raise ValidationFailed(
-            "请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）。", code="file_type"
+            _("请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）。"), code="file_type"
         )
     if upload.size is None or upload.size == 0:
-        raise ValidationFailed("文件为空。", code="file_empty")
+        raise ValidationFailed(_("文件为空。"), code="file_empty")
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationFailed(
-            f"文件过大（上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB）。", code="file_too_large"
+            _("文件过大（上限 %(mb)s MB）。") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            code="file_too_large",
         )
     upload.seek(0)
     head = upload.read(65536)
@@ -166,9 +170,9 @@ def _sniff(upload: UploadedFile) -> None:
     # CSV is text without NUL bytes.
     if name.endswith((".xlsx", ".zip")):
         if not head.startswith(b"PK\x03\x04"):
-            raise ValidationFailed("文件内容不是有效的 .xlsx 或 .zip 文件。", code="file_content")
+            raise ValidationFailed(_("文件内容不是有效的 .xlsx 或 .zip 文件。"), code="file_content")
     elif b"\x00" in head or head.startswith(b"PK\x03\x04"):
-        raise ValidationFailed("文件内容不是文本格式的 CSV 文件。", code="file_content")
+        raise ValidationFailed(_("文件内容不是文本格式的 CSV 文件。"), code="file_content")
 
 
 @transaction.atomic
@@ -176,7 +180,7 @@ def import_job_create(*, actor: Any, upload: UploadedFile) -> ImportJob:
     """Store the upload and queue the import (run at commit, so the worker finds the
     job; inline when Celery runs eagerly)."""
     if not can_import_teachers(user=actor):
-        raise PermissionDenied("您无权导入教师数据。")
+        raise PermissionDenied(_("您无权导入教师数据。"))
     _sniff(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -240,7 +244,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     try:
         actor = job.created_by
         if actor is None or not can_import_teachers(user=actor):
-            message = "导入人已无导入权限，未导入。"
+            message = _("导入人已无导入权限，未导入。")
         else:
             with _local_file(job) as path:
                 result = teacher_import(
@@ -250,7 +254,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     except Exception:
         # The message for users says nothing of the cause: it may quote data.
         logger.exception("teacher import job %s failed", job.pk)
-        message = "导入过程中出现系统错误，未导入任何数据，请联系系统管理员。"
+        message = _("导入过程中出现系统错误，未导入任何数据，请联系系统管理员。")
     ImportJob.objects.filter(pk=job.pk).update(
         status=status,
         message=message,
@@ -282,7 +286,7 @@ def _bump(*, teacher: Teacher, version: int) -> None:
         )
         != 1
     ):
-        raise Conflict("该教师信息已被他人修改，请刷新后重试。", code="stale_version")
+        raise Conflict(_("该教师信息已被他人修改，请刷新后重试。"), code="stale_version")
     teacher.version = version + 1
 
 
@@ -296,7 +300,7 @@ def _field(name: str, parse: Callable[[], Any], fields: dict[str, str]) -> Any:
 
 def _check_choice(name: str, value: str, choices: Any, fields: dict[str, str]) -> None:
     if value not in choices.values:
-        fields[name] = "请选择有效的选项"
+        fields[name] = _("请选择有效的选项")
 
 
 def _teacher_facts(
@@ -312,7 +316,7 @@ def _teacher_facts(
 ) -> dict[str, Any]:
     clean_name = _field("name", lambda: values.text(name, max_length=64), fields)
     if clean_name == "":
-        fields["name"] = values.REQUIRED
+        fields["name"] = str(values.REQUIRED)
     clean_phone = _field("phone", lambda: values.phone(phone), fields)
     probation = _field(
         "probation_passed_on", lambda: values.date(probation_passed_on, not_after=clock.today()), fields
@@ -347,7 +351,7 @@ def teacher_create(
 ) -> Teacher:
     """A new teacher at the actor's own school."""
     if not can_edit_teachers(user=actor):
-        raise PermissionDenied("只有学校工作人员可以新增本校教师。")
+        raise PermissionDenied(_("只有学校工作人员可以新增本校教师。"))
     fields: dict[str, str] = {}
     rid = _field("resident_id", lambda: values.resident_id(resident_id), fields)
     facts = _teacher_facts(
@@ -361,18 +365,18 @@ def teacher_create(
         fields=fields,
     )
     if rid and "sex" not in fields and idcard.sex_of(rid) != sex:
-        fields["sex"] = "性别与身份证号不符"
+        fields["sex"] = _("性别与身份证号不符")
     if rid and Teacher.objects.filter(**field_lookup(Teacher, "resident_id", rid)).exists():
-        fields["resident_id"] = "该身份证号的教师已登记，如需调入本校请联系上级教育行政部门"
+        fields["resident_id"] = _("该身份证号的教师已登记，如需调入本校请联系上级教育行政部门")
     if fields:
-        raise ValidationFailed("教师信息填写有误。", code="invalid_teacher", fields=fields)
+        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", fields=fields)
     teacher = Teacher(resident_id=rid, school=actor.institution, **facts)
     try:
         with transaction.atomic():
             teacher.save(force_insert=True)
     except IntegrityError:
         # Two people entering the same teacher at once: the blind index is unique.
-        raise Conflict("该身份证号的教师已登记。", code="duplicate_teacher") from None
+        raise Conflict(_("该身份证号的教师已登记。"), code="duplicate_teacher") from None
     audit_record(
         kind=AuditKind.TEACHER_CREATED, actor=actor, obj=teacher, details={"school": actor.institution.code}
     )
@@ -384,7 +388,7 @@ def _editable(*, actor: Any, pk: int) -> Teacher:
 
     teacher = teacher_get_visible_to(user=actor, pk=pk)
     if not can_edit_teacher(user=actor, teacher=teacher):
-        raise PermissionDenied("只有教师所在学校的工作人员可以修改其信息。")
+        raise PermissionDenied(_("只有教师所在学校的工作人员可以修改其信息。"))
     return teacher
 
 
@@ -417,9 +421,9 @@ def teacher_update(
         fields=fields,
     )
     if "sex" not in fields and idcard.sex_of(teacher.resident_id) != sex:
-        fields["sex"] = "性别与身份证号不符"
+        fields["sex"] = _("性别与身份证号不符")
     if fields:
-        raise ValidationFailed("教师信息填写有误。", code="invalid_teacher", fields=fields)
+        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", fields=fields)
     changed = sorted(k for k, v in facts.items() if getattr(teacher, k) != v)
     _bump(teacher=teacher, version=version)
     for key, value in facts.items():
@@ -445,7 +449,7 @@ def annual_appraisal_set(
     clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
     _check_choice("grade", grade, AppraisalGrade, fields)
     if fields:
-        raise ValidationFailed("年度考核填写有误。", code="invalid_appraisal", fields=fields)
+        raise ValidationFailed(_("年度考核填写有误。"), code="invalid_appraisal", fields=fields)
     _bump(teacher=teacher, version=version)
     appraisal, created = AnnualAppraisal.objects.update_or_create(
         teacher=teacher, year=clean_year, defaults={"grade": grade}
@@ -469,7 +473,7 @@ def ethics_appraisal_set(
     clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
     _check_choice("result", result, EthicsResult, fields)
     if fields:
-        raise ValidationFailed("师德考核填写有误。", code="invalid_ethics", fields=fields)
+        raise ValidationFailed(_("师德考核填写有误。"), code="invalid_ethics", fields=fields)
     _bump(teacher=teacher, version=version)
     appraisal, created = EthicsAppraisal.objects.update_or_create(
         teacher=teacher, year=clean_year, defaults={"result": result}
@@ -494,11 +498,11 @@ def training_record_add(
     amount = _field("hours", lambda: values.hours(hours), fields)
     name = _field("programme", lambda: values.text(programme, max_length=128), fields)
     if name == "":
-        fields["programme"] = values.REQUIRED
+        fields["programme"] = str(values.REQUIRED)
     if not fields and TrainingRecord.objects.filter(teacher=teacher, date=day, programme=name).exists():
-        fields["programme"] = "该日期的同名培训已登记"
+        fields["programme"] = _("该日期的同名培训已登记")
     if fields:
-        raise ValidationFailed("培训学时填写有误。", code="invalid_training", fields=fields)
+        raise ValidationFailed(_("培训学时填写有误。"), code="invalid_training", fields=fields)
     # The compare-and-set on the teacher serialises writers of this teacher's records,
     # which keeps (date, programme) unique without a table-wide constraint.
     _bump(teacher=teacher, version=version)
@@ -523,11 +527,11 @@ def teaching_break_add(
     last = _field("end", lambda: values.date(end, required=True), fields)
     why = _field("reason", lambda: values.text(reason, max_length=128), fields)
     if first and last and last < first:
-        fields["end"] = "结束日期不能早于开始日期"
+        fields["end"] = _("结束日期不能早于开始日期")
     if not fields and TeachingBreak.objects.filter(teacher=teacher, start=first).exists():
-        fields["start"] = "该开始日期的中止任教记录已登记"
+        fields["start"] = _("该开始日期的中止任教记录已登记")
     if fields:
-        raise ValidationFailed("中止任教填写有误。", code="invalid_break", fields=fields)
+        raise ValidationFailed(_("中止任教填写有误。"), code="invalid_break", fields=fields)
     _bump(teacher=teacher, version=version)
     record = TeachingBreak.objects.create(
         teacher=teacher, start=first, end=last, reason=why, approved=approved
@@ -552,7 +556,7 @@ def teacher_reveal_resident_id(*, actor: Any, pk: int) -> str:
     from .selectors import teacher_get_visible_to
 
     if not can_view_teachers(user=actor):
-        raise PermissionDenied("您无权查看教师信息。")
+        raise PermissionDenied(_("您无权查看教师信息。"))
     teacher = teacher_get_visible_to(user=actor, pk=pk)
     audit_record(kind=AuditKind.UNMASKED_VIEW, actor=actor, obj=teacher, details={"field": "resident_id"})
     return teacher.resident_id

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from jiaozi.core.masking import mask_name, mask_phone, mask_resident_id
@@ -87,10 +88,11 @@ class ErrorLog:
     def truncated(self) -> bool:
         return self.total > len(self.items)
 
-    def add(self, sheet: str, row: int | None, column: str, value: object, reason: str) -> None:
+    def add(self, sheet: str, row: int | None, column: str, value: object, reason: str | Promise) -> None:
         self.total += 1
         if len(self.items) < self.limit:
-            self.items.append(RowError(sheet, row, column, masked(column, value), reason))
+            # Reasons are translated now, in the language of whoever runs the import.
+            self.items.append(RowError(sheet, row, column, masked(column, value), str(reason)))
 
 
 def report_rows(errors: Iterable[RowError]) -> Iterable[tuple[object, ...]]:

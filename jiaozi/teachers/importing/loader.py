@@ -28,6 +28,9 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiaozi.core import clock, crypto, idcard
 from jiaozi.orgs.models import Division, Institution, Level
@@ -108,12 +111,12 @@ COUNT_KEYS: tuple[str, ...] = (SCHOOLS, TEACHERS, CERTIFICATES, ANNUAL, ETHICS, 
 PENDING = 0  # in this file, not (yet) written: known, so its other rows are not errors
 MISSING = -1  # neither in the file nor, within the jurisdiction, in the database
 
-NOT_FOUND_TEACHER = "该身份证号既不在本文件的“教师”工作表中，也不是您管辖范围内已登记的教师"
-TEACHER_OUT_OF_SCOPE = (
+NOT_FOUND_TEACHER = gettext_lazy("该身份证号既不在本文件的“教师”工作表中，也不是您管辖范围内已登记的教师")
+TEACHER_OUT_OF_SCOPE = gettext_lazy(
     "该教师已登记在您管辖范围以外的学校，不能通过导入修改，请联系其所在学校或上级教育行政部门"
 )
-SCHOOL_NOT_FOUND = "学校代码既不在本文件的“学校”工作表中，也不是系统中已登记的学校"
-SCHOOL_OUT_OF_SCOPE = "该学校不在您的管辖范围内"
+SCHOOL_NOT_FOUND = gettext_lazy("学校代码既不在本文件的“学校”工作表中，也不是系统中已登记的学校")
+SCHOOL_OUT_OF_SCOPE = gettext_lazy("该学校不在您的管辖范围内")
 
 
 class Bad:
@@ -121,8 +124,8 @@ class Bad:
 
     __slots__ = ("reason",)
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: str | Promise) -> None:
+        self.reason = str(reason)
 
 
 class Memo(dict[Any, Any]):
@@ -262,17 +265,25 @@ class _ChildSpec:
     model: type[Any]
     key_fields: tuple[str, ...]
     value_fields: tuple[str, ...]
-    duplicate: str
+    duplicate: str | Promise
 
 
 _CHILDREN = {
-    ANNUAL: _ChildSpec(ANNUAL, AnnualAppraisal, ("year",), ("grade",), "同一身份证号和年度"),
-    ETHICS: _ChildSpec(ETHICS, EthicsAppraisal, ("year",), ("result",), "同一身份证号和年度"),
+    ANNUAL: _ChildSpec(ANNUAL, AnnualAppraisal, ("year",), ("grade",), gettext_lazy("同一身份证号和年度")),
+    ETHICS: _ChildSpec(ETHICS, EthicsAppraisal, ("year",), ("result",), gettext_lazy("同一身份证号和年度")),
     TRAINING: _ChildSpec(
-        TRAINING, TrainingRecord, ("date", "programme"), ("hours",), "同一身份证号、日期和项目名称"
+        TRAINING,
+        TrainingRecord,
+        ("date", "programme"),
+        ("hours",),
+        gettext_lazy("同一身份证号、日期和项目名称"),
     ),
     BREAKS: _ChildSpec(
-        BREAKS, TeachingBreak, ("start",), ("end", "reason", "approved"), "同一身份证号和开始日期"
+        BREAKS,
+        TeachingBreak,
+        ("start",),
+        ("end", "reason", "approved"),
+        gettext_lazy("同一身份证号和开始日期"),
     ),
 }
 
@@ -312,9 +323,21 @@ class Importer:
         names = source.sheet_names
         for name in names:
             if name not in SHEETS and name != INSTRUCTIONS:
-                self.errors.add(name, None, "", "", "无法识别的工作表名称，应为：" + "、".join(SHEET_ORDER))
+                self.errors.add(
+                    name,
+                    None,
+                    "",
+                    "",
+                    _("无法识别的工作表名称，应为：%(sheets)s") % {"sheets": "、".join(SHEET_ORDER)},
+                )
         if not any(name in SHEETS for name in names):
-            self.errors.add("", None, "", "", "文件中没有可导入的工作表（" + "、".join(SHEET_ORDER) + "）")
+            self.errors.add(
+                "",
+                None,
+                "",
+                "",
+                _("文件中没有可导入的工作表（%(sheets)s）") % {"sheets": "、".join(SHEET_ORDER)},
+            )
         handlers: dict[str, Callable[[_Layout], None]] = {
             SCHOOLS: self._schools,
             TEACHERS: self._teachers,
@@ -339,7 +362,9 @@ class Importer:
                     handlers[name](rows)
                     self._report(name, self.counts[name].rows)
                 if not self.errors and not any(c.rows for c in self.counts.values()):
-                    self._error("", None, "", "", "文件中没有可导入的数据行（第1行为表头，数据从第2行开始）")
+                    self._error(
+                        "", None, "", "", _("文件中没有可导入的数据行（第1行为表头，数据从第2行开始）")
+                    )
                 result = self._result(source)
                 if not result.ok:
                     raise _Rollback
@@ -376,7 +401,7 @@ class Importer:
     def writing(self) -> bool:
         return not self.errors
 
-    def _error(self, sheet: str, row: int | None, column: str, value: object, reason: str) -> None:
+    def _error(self, sheet: str, row: int | None, column: str, value: object, reason: str | Promise) -> None:
         self.errors.add(sheet, row, column, value, reason)
 
     # --- headers ------------------------------------------------------------------
@@ -390,7 +415,7 @@ class Importer:
             return None
         row_no, header_cells = first
         if row_no != 1:
-            self._error(name, row_no, "", "", "第1行应为表头（列名），表头前不能有空行")
+            self._error(name, row_no, "", "", _("第1行应为表头（列名），表头前不能有空行"))
             return None
         positions: dict[str, int] = {}
         broken = False
@@ -399,12 +424,14 @@ class Importer:
             if not header:
                 continue
             if header in positions:
-                self._error(name, 1, header, header, "列名重复")
+                self._error(name, 1, header, header, _("列名重复"))
                 broken = True
             positions.setdefault(header, index)
         for header in sheet.headers:
             if header not in positions:
-                self._error(name, 1, header, "", f"缺少列“{header}”（列名须与模板完全一致）")
+                self._error(
+                    name, 1, header, "", _("缺少列“%(header)s”（列名须与模板完全一致）") % {"header": header}
+                )
                 broken = True
         if broken:
             return None
@@ -443,7 +470,11 @@ class Importer:
                 self.school_rows.add(code)
                 if code in seen:
                     self._error(
-                        SCHOOLS, row_no, H_SCHOOL_CODE, raw_code, f"与第{seen[code]}行重复（同一学校代码）"
+                        SCHOOLS,
+                        row_no,
+                        H_SCHOOL_CODE,
+                        raw_code,
+                        _("与第%(row)s行重复（同一学校代码）") % {"row": seen[code]},
                     )
                     ok = False
                 else:
@@ -471,13 +502,13 @@ class Importer:
             division = divisions.get(s.county)
             if division is None or division[0] != Level.COUNTY:
                 self._error(
-                    SCHOOLS, s.row, H_COUNTY, s.raw_county, "不是有效的区县级行政区划代码（GB/T 2260）"
+                    SCHOOLS, s.row, H_COUNTY, s.raw_county, _("不是有效的区县级行政区划代码（GB/T 2260）")
                 )
                 continue
             existing = institutions.get(s.code)
             if existing is not None:
                 if existing.kind != Institution.Kind.SCHOOL:
-                    self._error(SCHOOLS, s.row, H_SCHOOL_CODE, s.code, "该代码已被其他机构（非学校）使用")
+                    self._error(SCHOOLS, s.row, H_SCHOOL_CODE, s.code, _("该代码已被其他机构（非学校）使用"))
                     continue
                 if not self._in_scope(existing.path):
                     self._error(SCHOOLS, s.row, H_SCHOOL_CODE, s.code, SCHOOL_OUT_OF_SCOPE)
@@ -502,12 +533,16 @@ class Importer:
                     s.row,
                     H_REVIEWER,
                     reviewer.code,
-                    "审核机构不在您的管辖范围内，不能在其下新增或调整学校",
+                    _("审核机构不在您的管辖范围内，不能在其下新增或调整学校"),
                 )
                 continue
             if not orgs_bridge.may_change_schools(actor=self.actor, reviewer=reviewer):
                 self._error(
-                    SCHOOLS, s.row, H_SCHOOL_CODE, s.code, "只有机构管理员可以通过导入新增学校或修改学校信息"
+                    SCHOOLS,
+                    s.row,
+                    H_SCHOOL_CODE,
+                    s.code,
+                    _("只有机构管理员可以通过导入新增学校或修改学校信息"),
                 )
                 continue
             if existing is None:
@@ -551,16 +586,20 @@ class Importer:
             reviewer = institutions.get(s.county)
             if reviewer is None or reviewer.kind != Institution.Kind.BUREAU:
                 self._error(
-                    SCHOOLS, s.row, H_REVIEWER, "", f"未找到区县{s.county}的教育行政部门，请填写审核机构代码"
+                    SCHOOLS,
+                    s.row,
+                    H_REVIEWER,
+                    "",
+                    _("未找到区县%(county)s的教育行政部门，请填写审核机构代码") % {"county": s.county},
                 )
                 return None
             return reviewer
         reviewer = institutions.get(s.reviewer)
         if reviewer is None or not reviewer.is_active:
-            self._error(SCHOOLS, s.row, H_REVIEWER, s.raw_reviewer, "审核机构代码不存在")
+            self._error(SCHOOLS, s.row, H_REVIEWER, s.raw_reviewer, _("审核机构代码不存在"))
             return None
         if reviewer.kind not in (Institution.Kind.BUREAU, Institution.Kind.DEPARTMENT):
-            self._error(SCHOOLS, s.row, H_REVIEWER, s.raw_reviewer, "审核机构应为教育行政部门或主管部门")
+            self._error(SCHOOLS, s.row, H_REVIEWER, s.raw_reviewer, _("审核机构应为教育行政部门或主管部门"))
             return None
         if reviewer.division_id not in _ancestors(s.county, divisions):
             self._error(
@@ -568,7 +607,7 @@ class Importer:
                 s.row,
                 H_REVIEWER,
                 s.raw_reviewer,
-                "审核机构应为学校所在区县或其上级行政区划的教育行政部门或主管部门",
+                _("审核机构应为学校所在区县或其上级行政区划的教育行政部门或主管部门"),
             )
             return None
         return reviewer
@@ -655,14 +694,20 @@ class Importer:
                     ok = False
             if isinstance(rid, str):
                 if rid in seen_ids:
-                    self._error(TEACHERS, row_no, H_ID, raw_id, f"与第{seen_ids[rid]}行重复（同一身份证号）")
+                    self._error(
+                        TEACHERS,
+                        row_no,
+                        H_ID,
+                        raw_id,
+                        _("与第%(row)s行重复（同一身份证号）") % {"row": seen_ids[rid]},
+                    )
                     ok = False
                 else:
                     seen_ids[rid] = row_no
                     # Known from here on, so rows in later sheets do not also fail.
                     self.teacher_ids.setdefault(rid, PENDING)
                 if isinstance(sex, str) and sex and idcard.sex_of(rid) != sex:
-                    self._error(TEACHERS, row_no, H_SEX, raw_sex, "性别与身份证号不符")
+                    self._error(TEACHERS, row_no, H_SEX, raw_sex, _("性别与身份证号不符"))
                     ok = False
             cert: _Cert | None = None
             if isinstance(number, str) and number:
@@ -673,7 +718,7 @@ class Importer:
                         row_no,
                         H_CERT_NUMBER,
                         raw_number,
-                        f"与第{seen_numbers[number]}行重复（同一证书编号）",
+                        _("与第%(row)s行重复（同一证书编号）") % {"row": seen_numbers[number]},
                     )
                     ok = False
                 else:
@@ -695,14 +740,14 @@ class Importer:
                     for header, value in ((H_VALID_FROM, valid_from), (H_VALID_TO, valid_to)):
                         if value is None:
                             self._error(
-                                TEACHERS, row_no, header, "", "上次注册结论为合格时必须填写注册有效期"
+                                TEACHERS, row_no, header, "", _("上次注册结论为合格时必须填写注册有效期")
                             )
                     ok = False
                 elif (valid_from is None) != (valid_to is None) and not (
                     isinstance(valid_from, Bad) or isinstance(valid_to, Bad)
                 ):
                     header = H_VALID_FROM if valid_from is None else H_VALID_TO
-                    self._error(TEACHERS, row_no, header, "", "注册有效期起、止应同时填写")
+                    self._error(TEACHERS, row_no, header, "", _("注册有效期起、止应同时填写"))
                     ok = False
                 elif conclusion == "" and valid_from is not None and not isinstance(valid_from, Bad):
                     self._error(
@@ -710,7 +755,7 @@ class Importer:
                         row_no,
                         H_CONCLUSION,
                         "",
-                        "填写了注册有效期，但上次注册结论为空（表示从未注册）",
+                        _("填写了注册有效期，但上次注册结论为空（表示从未注册）"),
                     )
                     ok = False
                 if (
@@ -718,7 +763,7 @@ class Importer:
                     and isinstance(valid_to, dt.date)
                     and valid_from > valid_to
                 ):
-                    self._error(TEACHERS, row_no, H_VALID_TO, raw_to, "注册有效期止不能早于注册有效期起")
+                    self._error(TEACHERS, row_no, H_VALID_TO, raw_to, _("注册有效期止不能早于注册有效期起"))
                     ok = False
                 if ok:
                     cert = _Cert(
@@ -740,7 +785,7 @@ class Importer:
                     (H_VALID_TO, raw_to),
                 ):
                     if values.text(raw):
-                        self._error(TEACHERS, row_no, header, raw, "未填写证书编号时，证书相关信息应留空")
+                        self._error(TEACHERS, row_no, header, raw, _("未填写证书编号时，证书相关信息应留空"))
                         ok = False
             if not ok:
                 continue
@@ -784,11 +829,11 @@ class Importer:
             ok = False
         if qualification == "":
             self._error(
-                TEACHERS, row_no, H_QUALIFICATION, raw_qualification, "填写证书编号时必须填写资格种类"
+                TEACHERS, row_no, H_QUALIFICATION, raw_qualification, _("填写证书编号时必须填写资格种类")
             )
             ok = False
         if status == "":
-            self._error(TEACHERS, row_no, H_CERT_STATUS, raw_status, "填写证书编号时必须填写证书状态")
+            self._error(TEACHERS, row_no, H_CERT_STATUS, raw_status, _("填写证书编号时必须填写证书状态"))
             ok = False
         if problem:
             return False
@@ -799,7 +844,8 @@ class Importer:
                 row_no,
                 H_CERT_NUMBER,
                 raw_number,
-                f"证书编号第10位（资格种类）应为{qualification}（{label}），与资格种类不符",
+                _("证书编号第10位（资格种类）应为%(digit)s（%(label)s），与资格种类不符")
+                % {"digit": qualification, "label": label},
             )
             ok = False
         if isinstance(sex, str) and sex:
@@ -810,7 +856,8 @@ class Importer:
                     row_no,
                     H_CERT_NUMBER,
                     raw_number,
-                    f"证书编号第11位（性别）应为{digit}（{'男' if digit == '1' else '女'}），与性别不符",
+                    _("证书编号第11位（性别）应为%(digit)s（%(sex)s），与性别不符")
+                    % {"digit": digit, "sex": _("男") if digit == "1" else _("女")},
                 )
                 ok = False
         return ok
@@ -874,7 +921,7 @@ class Importer:
                 stored = certificates.get(t.cert.number)
                 if stored is not None and (current is None or stored[2] != current[0]):
                     self._error(
-                        TEACHERS, t.row, H_CERT_NUMBER, t.cert.number, "该证书编号已登记在其他教师名下"
+                        TEACHERS, t.row, H_CERT_NUMBER, t.cert.number, _("该证书编号已登记在其他教师名下")
                     )
                     ok = False
             if ok:
@@ -1153,7 +1200,7 @@ class Importer:
                 self._cell_errors(BREAKS, row_no, checked)
                 return None
             if end[0] < start[0]:
-                self._error(BREAKS, row_no, H_END, cells[2], "结束日期不能早于开始日期")
+                self._error(BREAKS, row_no, H_END, cells[2], _("结束日期不能早于开始日期"))
                 return None
             return (start[1], end[1], reason, approved)
 
@@ -1202,7 +1249,13 @@ class Importer:
             full_key = (rid, parsed[0]) if nk == 1 else (rid, *parsed[:nk])
             first = seen.setdefault(full_key, row_no)
             if first != row_no:
-                self._error(spec.sheet, row_no, H_ID, raw_id, f"与第{first}行重复（{spec.duplicate}）")
+                self._error(
+                    spec.sheet,
+                    row_no,
+                    H_ID,
+                    raw_id,
+                    _("与第%(row)s行重复（%(key)s）") % {"row": first, "key": spec.duplicate},
+                )
                 continue
             batch.append((row_no, rid, parsed))
             if len(batch) >= batch_size:

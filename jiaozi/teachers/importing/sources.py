@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from . import xlsx
@@ -58,7 +59,7 @@ class FastXlsxSource:
         try:
             self._book = xlsx.XlsxWorkbook(file if not isinstance(file, Path) else str(file))
         except xlsx.NotAWorkbook as exc:
-            raise UnreadableFile("文件无法读取：不是有效的 Excel 工作簿（.xlsx）") from exc
+            raise UnreadableFile(_("文件无法读取：不是有效的 Excel 工作簿（.xlsx）")) from exc
 
     @property
     def sheet_names(self) -> list[str]:
@@ -83,7 +84,7 @@ class OpenpyxlSource:
         try:
             self._book = load_workbook(file, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise UnreadableFile("文件无法读取：不是有效的 Excel 工作簿（.xlsx）") from exc
+            raise UnreadableFile(_("文件无法读取：不是有效的 Excel 工作簿（.xlsx）")) from exc
 
     @property
     def sheet_names(self) -> list[str]:
@@ -139,7 +140,7 @@ def _csv_folder(folder: Path) -> CsvSource:
         if path.is_file() and path.suffix.lower() == ".csv":
             files[path.stem.strip()] = lambda p=path: p.open("rb")  # type: ignore[misc]
     if not files:
-        raise UnreadableFile("文件夹中没有以工作表命名的 CSV 文件（如 教师.csv）")
+        raise UnreadableFile(_("文件夹中没有以工作表命名的 CSV 文件（如 教师.csv）"))
     return CsvSource(files)
 
 
@@ -160,10 +161,10 @@ def _csv_zip(archive: zipfile.ZipFile) -> CsvSource:
         if info.is_dir() or not name.lower().endswith(".csv") or name.startswith((".", "__MACOSX")):
             continue
         if info.file_size > MAX_CSV_BYTES:
-            raise UnreadableFile("压缩包中的 CSV 文件过大")
+            raise UnreadableFile(_("压缩包中的 CSV 文件过大"))
         files[name[:-4].strip()] = lambda i=info: archive.open(i)  # type: ignore[misc]
     if not files:
-        raise UnreadableFile("压缩包中没有以工作表命名的 CSV 文件（如 教师.csv）")
+        raise UnreadableFile(_("压缩包中没有以工作表命名的 CSV 文件（如 教师.csv）"))
     return CsvSource(files, closer=archive.close)
 
 
@@ -175,7 +176,7 @@ def open_source(file: str | Path | IO[bytes], *, name: str = "", fast: bool = Tr
         if path.is_dir():
             return _csv_folder(path)
         if not path.exists():
-            raise UnreadableFile("文件不存在")
+            raise UnreadableFile(_("文件不存在"))
         name = name or path.name
     if name.lower().endswith(".csv"):
         stem = Path(name).stem.strip()
@@ -188,7 +189,7 @@ def open_source(file: str | Path | IO[bytes], *, name: str = "", fast: bool = Tr
         archive = zipfile.ZipFile(file if not isinstance(file, Path) else str(file))
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnreadableFile(
-            "文件无法读取：请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）"
+            _("文件无法读取：请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）")
         ) from exc
     names = set(archive.namelist())
     if "xl/workbook.xml" not in names:

@@ -49,7 +49,7 @@ def test_school_user_importing_another_schools_teacher_gets_a_row_error(
     book.teacher(school=SCHOOL_A)
     book.teacher(school=SCHOOL_A2)
     result = run(school_a_staff, book, tmp_path)
-    assert errors(result) == [(TEACHERS, 3, "学校代码", loader.SCHOOL_OUT_OF_SCOPE)]
+    assert errors(result) == [(TEACHERS, 3, "学校代码", str(loader.SCHOOL_OUT_OF_SCOPE))]
     assert not Teacher.objects.exists()
 
 
@@ -66,7 +66,7 @@ def test_county_imports_its_schools_but_not_the_twin_county(
     assert run(county_a_reviewer, book, tmp_path).ok
     book.teacher(school=SCHOOL_B)
     result = run(county_a_reviewer, book, tmp_path)
-    assert errors(result) == [(TEACHERS, 4, "学校代码", loader.SCHOOL_OUT_OF_SCOPE)]
+    assert errors(result) == [(TEACHERS, 4, "学校代码", str(loader.SCHOOL_OUT_OF_SCOPE))]
 
 
 def test_a_teacher_registered_elsewhere_cannot_be_taken_over(
@@ -76,7 +76,7 @@ def test_a_teacher_registered_elsewhere_cannot_be_taken_over(
     book = TemplateBook()
     book.teacher(elsewhere.resident_id, school=SCHOOL_A, certificate=None)
     result = run(county_a_reviewer, book, tmp_path)
-    assert errors(result) == [(TEACHERS, 2, "身份证号", loader.TEACHER_OUT_OF_SCOPE)]
+    assert errors(result) == [(TEACHERS, 2, "身份证号", str(loader.TEACHER_OUT_OF_SCOPE))]
     elsewhere.refresh_from_db()
     assert elsewhere.school == school_b
 
@@ -88,7 +88,7 @@ def test_records_of_an_out_of_scope_teacher_look_like_an_unknown_one(
     book = TemplateBook()
     book.annual(elsewhere.resident_id, 2023)
     result = run(county_a_reviewer, book, tmp_path)
-    assert errors(result) == [(ANNUAL, 2, "身份证号", loader.NOT_FOUND_TEACHER)]
+    assert errors(result) == [(ANNUAL, 2, "身份证号", str(loader.NOT_FOUND_TEACHER))]
     assert not elsewhere.annual_appraisals.exists()
 
 
@@ -161,7 +161,7 @@ def test_county_admin_renames_and_moves_a_school(
     # The county no longer reviews it, so the county admin can no longer touch it.
     book.sheets[SCHOOLS][0]["学校名称"] = "又改名"
     assert errors(run(county_a_admin, book, tmp_path)) == [
-        (SCHOOLS, 2, "学校代码", loader.SCHOOL_OUT_OF_SCOPE)
+        (SCHOOLS, 2, "学校代码", str(loader.SCHOOL_OUT_OF_SCOPE))
     ]
 
 

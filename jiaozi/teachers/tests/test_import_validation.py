@@ -12,15 +12,18 @@ from typing import Any
 import pytest
 
 from jiaozi.orgs.tests.factories import school
-from jiaozi.teachers.importing import loader
+from jiaozi.teachers.importing import loader, values
 from jiaozi.teachers.importing.columns import ANNUAL, BREAKS, ETHICS, SCHOOLS, TEACHERS, TRAINING
-from jiaozi.teachers.importing.values import NUMERIC_PRECISION, REQUIRED
 from jiaozi.teachers.services import teacher_import
 from jiaozi.teachers.tests.factories import make_certificate
 from jiaozi.teachers.tests.workbook import TemplateBook, certificate_number, resident_id
 
 pytestmark = pytest.mark.django_db
 
+REQUIRED = str(values.REQUIRED)
+NUMERIC_PRECISION = str(values.NUMERIC_PRECISION)
+NOT_FOUND_TEACHER = str(loader.NOT_FOUND_TEACHER)
+SCHOOL_NOT_FOUND = str(loader.SCHOOL_NOT_FOUND)
 RID = resident_id(7)  # male
 FEMALE_RID = resident_id(8, sex="女")
 OTHER_RID = resident_id(9)
@@ -149,7 +152,7 @@ CASES: list[tuple[str, Callable[[TemplateBook], None], list[tuple[str, int | Non
     (
         "school unknown",
         edit(TEACHERS, 学校代码="3401039999"),
-        [(TEACHERS, 2, "学校代码", loader.SCHOOL_NOT_FOUND)],
+        [(TEACHERS, 2, "学校代码", SCHOOL_NOT_FOUND)],
     ),
     (
         "post",
@@ -307,7 +310,7 @@ CASES: list[tuple[str, Callable[[TemplateBook], None], list[tuple[str, int | Non
     (
         "appraisal of nobody",
         add("annual", OTHER_RID, 2023),
-        [(ANNUAL, 3, "身份证号", loader.NOT_FOUND_TEACHER)],
+        [(ANNUAL, 3, "身份证号", NOT_FOUND_TEACHER)],
     ),
     (
         "appraisal id checksum",
