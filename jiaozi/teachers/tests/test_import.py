@@ -312,3 +312,25 @@ def test_blank_rows_between_data_are_skipped(tmp_path: Path) -> None:
     wb.save(path)
     result = teacher_import(actor=None, file=path)
     assert [(e.sheet, e.row) for e in result.errors] == [(ANNUAL, 8)]
+
+
+def test_the_blank_template_reads_back_with_its_instructions_sheet(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from jiaozi.teachers.importing.template import build_template
+
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(build_template())
+    result = teacher_import(actor=None, file=path)
+    assert result.reader == "xlsx"
+    assert [e.reason for e in result.errors] == ["文件中没有可导入的数据行（第1行为表头，数据从第2行开始）"]
+    # Filled in (the way a user would), the same workbook loads.
+    wb = load_workbook(path)
+    book, ids = full_book(1)
+    for sheet, rows in book.sheets.items():
+        for row in rows:
+            wb[sheet].append(list(row.values()))
+    wb.save(path)
+    result = teacher_import(actor=None, file=path)
+    assert result.ok, result.errors
+    assert result.counts[ANNUAL]["created"] == 5
