@@ -326,7 +326,7 @@ def test_the_blank_template_reads_back_with_its_instructions_sheet(tmp_path: Pat
     assert [e.reason for e in result.errors] == ["文件中没有可导入的数据行（第1行为表头，数据从第2行开始）"]
     # Filled in (the way a user would), the same workbook loads.
     wb = load_workbook(path)
-    book, ids = full_book(1)
+    book, _ids = full_book(1)
     for sheet, rows in book.sheets.items():
         for row in rows:
             wb[sheet].append(list(row.values()))
