@@ -15,8 +15,10 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
@@ -123,6 +125,18 @@ def test_list_for_a_reviewer_is_their_jurisdiction_only(c: Chain) -> None:
     other = token_client(county_b_reviewer()).get(f"{API}/applications?tab=all")
     assert other.status_code == 200
     assert other.json()["items"] == []
+
+
+def test_list_query_count_does_not_grow_with_the_rows(c: Chain, django_assert_max_num_queries: Any) -> None:
+    api = staff_api(c, "registration")
+    application(c, status=Status.REGISTRATION_REVIEW)
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(f"{API}/applications?tab=todo").json()["items"]) == 1
+    for _n in range(5):
+        stranger, certificate = another_applicant(c)
+        application(c, applicant=stranger, certificate_=certificate, status=Status.REGISTRATION_REVIEW)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(api.get(f"{API}/applications?tab=todo").json()["items"]) == 6
 
 
 def test_list_for_an_applicant_is_their_own(c: Chain) -> None:
