@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import importlib
 import importlib.util
 import json
@@ -149,11 +150,22 @@ def scratch_database(backend: str, name: str, server_url: str | None, workdir: P
 # --- One benchmark in a child process -------------------------------------------------
 
 
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def child(name: str, database_url: str, backend: str, options: dict[str, str], result_file: Path) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["DJANGO_DEBUG"] = "0"  # no query log: it would cost time and memory
-    sys.path[:0] = [str(ROOT), str(BENCH_DIR)]
+    # The project root only: bench/ on the path would let a module named like the
+    # standard library's (queue.py) shadow it. Benchmarks are loaded by file below.
+    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -162,7 +174,7 @@ def child(name: str, database_url: str, backend: str, options: dict[str, str], r
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     migrate_seconds = time.perf_counter() - started
-    module = importlib.import_module(name)
+    module = _load(name, BENCH_DIR / f"{name}.py")
     ctx = BenchContext(
         backend=backend, database_url=database_url, options=options, workdir=result_file.parent
     )
@@ -237,10 +249,26 @@ def render_section(
     return "\n".join(lines) + "\n"
 
 
-def write_results(sections: dict[str, str], machine_rows: list[tuple[str, str]], when: str) -> None:
-    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+def write_results(
+    sections: dict[str, str], machine_rows: list[tuple[str, str]], when: str, path: Path = RESULTS
+) -> None:
+    # Several people run benchmarks on one checkout: lock, re-read, merge, write.
+    with (Path(tempfile.gettempdir()) / "jiaozi-bench-results.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _write_results(sections, machine_rows, when, path)
+
+
+def _write_results(
+    sections: dict[str, str], machine_rows: list[tuple[str, str]], when: str, path: Path
+) -> None:
+    previous = path.read_text(encoding="utf-8") if path.exists() else ""
     kept = {m["name"]: m.group(0) for m in _SECTION.finditer(previous)}
     kept.update(sections)
+    if not any(key == "PostgreSQL" for key, _value in machine_rows):
+        # A SQLite-only run keeps the server version an earlier run recorded.
+        found = re.search(r"^\| PostgreSQL \| (.+) \|$", previous, re.MULTILINE)
+        if found:
+            machine_rows = [*machine_rows, ("PostgreSQL", found.group(1))]
     head = [
         "# Benchmark results",
         "",
@@ -254,7 +282,7 @@ def write_results(sections: dict[str, str], machine_rows: list[tuple[str, str]],
         *[f"| {key} | {value} |" for key, value in machine_rows],
         "",
     ]
-    RESULTS.write_text(
+    path.write_text(
         "\n".join(head) + "\n" + "\n".join(kept[name] for name in sorted(kept)), encoding="utf-8"
     )
 
@@ -272,6 +300,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite runs")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--results", default=str(RESULTS), help="the results file (default bench/results.md)")
     parser.add_argument(
         "--tag",
         default="",
@@ -319,13 +348,12 @@ def main(argv: list[str]) -> int:
     sections: dict[str, str] = {}
     failed = False
     for name in names:
-        spec = importlib.util.spec_from_file_location(f"bench_{name}", available[name])
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        title = getattr(module, "TITLE", name)
-        wanted = [b for b in backends if b in getattr(module, "BACKENDS", BACKENDS)]
+        try:
+            module = _load(name, available[name])
+            title, supported = getattr(module, "TITLE", name), getattr(module, "BACKENDS", BACKENDS)
+        except Exception:  # a module that needs Django at import: learn its title in the child
+            title, supported = name, BACKENDS
+        wanted = [b for b in backends if b in supported]
         by_backend: dict[str, dict[str, Any]] = {}
         for backend in wanted:
             print(f"== {name} on {backend} …", flush=True)
@@ -343,8 +371,9 @@ def main(argv: list[str]) -> int:
         sections[key] = render_section(
             key, shown, by_backend, when, command=" ".join(["python bench/run.py", *argv])
         )
-    write_results(sections, machine(server_url), when)
-    print(f"Results written to {RESULTS.relative_to(ROOT)}")
+    results = Path(args.results).resolve()
+    write_results(sections, machine(server_url), when, results)
+    print(f"Results written to {results}")
     return 1 if failed else 0
 
 
