@@ -282,9 +282,7 @@ def _write_results(
         *[f"| {key} | {value} |" for key, value in machine_rows],
         "",
     ]
-    path.write_text(
-        "\n".join(head) + "\n" + "\n".join(kept[name] for name in sorted(kept)), encoding="utf-8"
-    )
+    path.write_text("\n".join(head) + "\n" + "\n".join(kept[name] for name in sorted(kept)), encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
