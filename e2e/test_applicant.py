@@ -166,6 +166,17 @@ def test_a_teacher_signs_up_links_the_record_and_submits_an_application(
     page.wait_for_load_state("load")
     shot(page, "inbox")
 
+    # The same in English, then back.
+    page.get_by_role("link", name="我的首页").click()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="English").first.click()
+    page.wait_for_load_state("load")
+    shot(page, "home-english")
+    assert "My teacher qualification certificates" in page.locator("main").inner_text()
+    assert _no_horizontal_scroll(page)
+    page.get_by_role("button", name="中文").first.click()
+    page.wait_for_load_state("load")
+
     # Sign out.
     page.get_by_role("button", name="退出").click()
     page.wait_for_load_state("load")

@@ -199,3 +199,14 @@ def test_staff_get_403_in_the_applicant_area(client: Client, as_staff: Any) -> N
     assert response.status_code == 403
     assert "仅供申请人使用" in response.text
     assert settings.STAFF_URL_PREFIX not in response.text
+
+
+def test_the_pages_speak_english_after_the_language_switch(client: Client, applicant_client: Client) -> None:
+    client.post(reverse("set_language"), {"language": "en", "next": "/me/"})
+
+    home = client.get(reverse("applicants:home"))
+    login = client.get(reverse("applicants:privacy"))
+
+    assert "My teacher qualification certificates" in home.text
+    assert "我的教师资格证书" not in home.text
+    assert "Personal Information Notice" in login.text
