@@ -354,10 +354,6 @@ class Importer:
                         continue
                     rows = self._sheet_rows(source, name)
                     if rows is None:
-                        if name == SCHOOLS:
-                            self.schools_unreadable = True
-                        elif name == TEACHERS:
-                            self.teachers_unreadable = True
                         continue
                     handlers[name](rows)
                     self._report(name, self.counts[name].rows)
@@ -405,6 +401,14 @@ class Importer:
         self.errors.add(sheet, row, column, value, reason)
 
     # --- headers ------------------------------------------------------------------
+    def _unreadable(self, name: str) -> None:
+        """The sheet's header is broken (already reported): rows of later sheets that
+        refer to it are not reported again as unknown codes or IDs."""
+        if name == SCHOOLS:
+            self.schools_unreadable = True
+        elif name == TEACHERS:
+            self.teachers_unreadable = True
+
     def _sheet_rows(self, source: Source, name: str) -> _Layout | None:
         """The rows of ``name`` after its header, or None when the sheet is empty or its
         header is unusable (the header errors are recorded)."""
@@ -416,6 +420,7 @@ class Importer:
         row_no, header_cells = first
         if row_no != 1:
             self._error(name, row_no, "", "", _("第1行应为表头（列名），表头前不能有空行"))
+            self._unreadable(name)
             return None
         positions: dict[str, int] = {}
         broken = False
@@ -434,6 +439,7 @@ class Importer:
                 )
                 broken = True
         if broken:
+            self._unreadable(name)
             return None
         indexes = [positions[h] for h in sheet.headers]
         return _Layout(rows, itemgetter(*indexes), max(indexes) + 1, indexes == list(range(len(indexes))))
@@ -907,10 +913,13 @@ class Importer:
         for t in batch:
             ok = True
             school_id, school_path = self.schools[t.school_code]
-            if school_id == MISSING:
+            if school_id == PENDING:
+                # Its 学校 row failed (reported there); nothing is written anyway.
+                ok = False
+            elif school_id == MISSING:
                 self._error(TEACHERS, t.row, H_SCHOOL_CODE, t.school_code, SCHOOL_NOT_FOUND)
                 ok = False
-            elif school_id != PENDING and not self._in_scope(school_path):
+            elif not self._in_scope(school_path):
                 self._error(TEACHERS, t.row, H_SCHOOL_CODE, t.school_code, SCHOOL_OUT_OF_SCOPE)
                 ok = False
             current = existing.get(blind[t.rid])

@@ -430,3 +430,35 @@ def test_the_error_report_stops_growing_at_its_limit(tmp_path: Path, settings: A
     importer = Importer(error_limit=10)
     result = importer.run(open_source(book.write_xlsx(tmp_path / "t.xlsx")))
     assert (len(result.errors), result.error_total, result.truncated) == (10, 25, True)
+
+
+def test_an_empty_sheet_hides_no_reference_errors(tmp_path: Path) -> None:
+    """A 学校 or 教师 sheet without even a header is empty, not unreadable: codes and IDs
+    that refer to nothing are still reported."""
+    book = base()
+    book.sheets[SCHOOLS].clear()
+    wb = book.workbook()
+    wb.create_sheet(SCHOOLS, 0)  # blank sheet, no header
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    result = teacher_import(actor=None, file=path)
+    assert [(e.sheet, e.row, e.column) for e in result.errors] == [(TEACHERS, 2, "学校代码")]
+
+    only_children = TemplateBook()
+    only_children.annual(RID, 2023)
+    wb = only_children.workbook()
+    wb.create_sheet(TEACHERS, 0)
+    wb.save(path)
+    result = teacher_import(actor=None, file=path)
+    assert [(e.sheet, e.row, e.reason) for e in result.errors] == [(ANNUAL, 2, NOT_FOUND_TEACHER)]
+
+
+def test_a_broken_teacher_header_is_reported_once(tmp_path: Path) -> None:
+    book = base()
+    result = teacher_import(
+        actor=None,
+        file=book.write_xlsx(
+            tmp_path / "t.xlsx", headers={TEACHERS: ["身份证号码", *list(book.sheets[TEACHERS][0])[1:]]}
+        ),
+    )
+    assert [(e.sheet, e.row, e.column) for e in result.errors] == [(TEACHERS, 1, "身份证号")]
