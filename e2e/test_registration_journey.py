@@ -247,8 +247,16 @@ def test_the_demo_teacher_reaches_a_filed_stamped_conclusion(
     certificate.refresh_from_db()
     assert certificate.last_conclusion == "qualified"
     assert (certificate.registered_on, certificate.valid_to) == (dt.date(2024, 12, 31), dt.date(2029, 12, 30))
-    form = RegistrationForm.objects.get(application=application)
+    form = RegistrationForm.objects.select_related("token").get(application=application)
     assert form.is_rendered
+
+    # The QR code's public page confirms the paper, with the name masked (§7).
+    visit(page, reverse("certificates:verify_token", kwargs={"token": form.token.token}), "public-verify")
+    main = page.locator("main").inner_text()
+    assert teacher.name not in page.content()
+    assert teacher.name[0] + "*" in main
+    assert certificate.number in main
+    assert "注册合格" in main
 
     # Every step audited, on the application (or its certificate), by the right people.
     def actors(kind: AuditKind, obj: Any) -> set[int | None]:
