@@ -385,6 +385,47 @@ class ReturnForm(_ActionForm):
 NEEDS_REASON = frozenset({Conclusion.DEFERRED, Conclusion.UNQUALIFIED})
 
 
+class ConclusionChoice(forms.RadioSelect):
+    """The three conclusions as one row of toggle buttons (Bootstrap ``btn-check``),
+    coloured like their badges; still plain radio inputs for keyboards, screen readers
+    and a browser without JavaScript."""
+
+    TONES: dict[str, str] = {"qualified": "success", "deferred": "warning", "unqualified": "danger"}
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        base_id = final.get("id") or f"id_{name}"
+        selected = {str(v) for v in self.format_value(value)}
+        buttons = format_html_join(
+            "",
+            '<input type="radio" class="btn-check" name="{}" id="{}_{}" value="{}" autocomplete="off"{}{}>'
+            '<label class="btn btn-outline-{}" for="{}_{}">{}</label>',
+            (
+                (
+                    name,
+                    base_id,
+                    index,
+                    key,
+                    mark_safe(" checked") if str(key) in selected else "",
+                    mark_safe(" required") if final.get("required") else "",
+                    self.TONES.get(str(key), "secondary"),
+                    base_id,
+                    index,
+                    label,
+                )
+                for index, (key, label) in enumerate(self.choices)
+            ),
+        )
+        return format_html(
+            '<div class="btn-group jz-conclusion" role="group" id="{}">{}</div>', base_id, buttons
+        )
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return f"{id_}_0" if id_ else ""
+
+
 class ConcludeForm(_ActionForm):
     """注册结论: a reason for 暂缓/不合格, and a reason for differing from the
     system's suggestion (the service checks both again)."""
@@ -394,7 +435,7 @@ class ConcludeForm(_ActionForm):
         choices=[
             (c, label) for c, label in Conclusion.choices if c in {"qualified", "deferred", "unqualified"}
         ],
-        widget=forms.RadioSelect,
+        widget=ConclusionChoice,
     )
     reason = forms.CharField(
         label=_("结论说明"),

@@ -426,7 +426,7 @@ def queue_rows(applications: Iterable[Application], *, user: Any, next_query: st
                 conclusion_label=labels.get("conclusion", app.conclusion, Conclusion)
                 if app.conclusion
                 else "",
-                submitted=_local(app.submitted_at, "%Y-%m-%d %H:%M"),
+                submitted=_local(app.submitted_at, "%Y-%m-%d"),
                 deadline=_local(app.step_deadline, "%Y-%m-%d"),
                 overdue=held and app.step_deadline is not None and app.step_deadline < now,
                 held=held,

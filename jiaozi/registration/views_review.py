@@ -93,15 +93,13 @@ def _columns(tab: str) -> list[Column]:
         )
         columns.append(Column(select_all, css="jz-col-check"))
     columns += [
-        Column(gettext_lazy("姓名"), "name", sortable=True),
-        Column(gettext_lazy("身份证号"), css="text-nowrap"),
-        Column(gettext_lazy("证书编号"), "number", sortable=True),
+        Column(gettext_lazy("姓名 / 身份证号"), "name", sortable=True),
+        Column(gettext_lazy("证书编号 / 注册类型"), "number", sortable=True),
         Column(gettext_lazy("学校"), "school", sortable=True),
-        Column(gettext_lazy("注册类型")),
         Column(gettext_lazy("系统建议及理由"), "suggestion", sortable=True),
         Column(gettext_lazy("状态"), "status", sortable=True),
-        Column(gettext_lazy("提交时间"), "submitted", sortable=True),
-        Column(gettext_lazy("本级办理期限"), "deadline", sortable=True),
+        Column(gettext_lazy("提交日期"), "submitted", sortable=True, css="text-nowrap"),
+        Column(gettext_lazy("办理期限"), "deadline", sortable=True, css="text-nowrap"),
         Column(gettext_lazy("操作"), css="text-end"),
     ]
     return columns
@@ -154,7 +152,7 @@ def _row_html(
     deadline: str
     if row.overdue:
         deadline = format_html(
-            '<span class="jz-overdue">{}</span> <span class="jz-badge jz-badge-danger">{}</span>',
+            '<span class="jz-overdue">{}</span><div><span class="jz-badge jz-badge-danger">{}</span></div>',
             row.deadline,
             texts.overdue,
         )
@@ -168,15 +166,14 @@ def _row_html(
     )
     return format_html(
         "<tr{}>{}"
-        '<td class="text-nowrap"><a href="{}" class="fw-semibold">{}</a></td>'
-        '<td class="font-monospace text-nowrap">{}</td>'
-        '<td class="font-monospace">{}</td>'
-        "<td>{}</td>"
-        '<td class="text-nowrap">{}</td>'
+        '<td class="jz-col-person"><a href="{}" class="fw-semibold">{}</a>'
+        '<div class="jz-sub font-monospace">{}</div></td>'
+        '<td class="jz-col-cert"><span class="font-monospace">{}</span><div class="jz-sub">{}</div></td>'
+        '<td class="jz-col-school">{}</td>'
         '<td class="jz-col-suggestion">{}{}</td>'
         '<td class="text-nowrap"><span class="jz-badge jz-badge-{}" data-status="{}">{}</span>{}</td>'
-        '<td class="text-nowrap small">{}</td>'
-        '<td class="text-nowrap small">{}</td>'
+        '<td class="text-nowrap jz-col-date">{}</td>'
+        '<td class="text-nowrap jz-col-date">{}</td>'
         '<td class="text-end text-nowrap">{}</td></tr>',
         mark_safe(' class="jz-row-overdue"') if row.overdue else "",
         check,
@@ -184,8 +181,8 @@ def _row_html(
         row.name,
         row.resident_id_masked,
         row.certificate_number,
-        row.school_name,
         row.due_label,
+        row.school_name,
         suggestion,
         reasons,
         row.status_tone,

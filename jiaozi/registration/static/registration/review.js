@@ -54,6 +54,33 @@
     });
   }
 
+  /* The conclusion form: the "不采纳系统建议的理由" field matters only when the chosen
+     conclusion differs from the suggestion, so it shows only then (the server checks
+     either way). */
+  function initConclusion(form) {
+    var suggestion = form.getAttribute("data-jz-suggestion");
+    var override = form.querySelector("textarea[name=override_reason]");
+    var field = override ? override.closest(".jz-field") : null;
+    if (!field) { return; }
+    function sync() {
+      var chosen = form.querySelector("input[name=conclusion]:checked");
+      var differs = !suggestion || (chosen !== null && chosen.value !== suggestion);
+      field.hidden = !differs && !override.value && !field.classList.contains("has-error");
+    }
+    form.addEventListener("change", sync);
+    sync();
+  }
+
+  function initConclusions() {
+    document.querySelectorAll("form[data-jz-suggestion]").forEach(initConclusion);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initConclusions);
+  } else {
+    initConclusions();
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
