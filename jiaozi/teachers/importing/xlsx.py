@@ -53,8 +53,9 @@ class NotAWorkbook(Exception):
 
 def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
     """One cell. Excel, WPS, LibreOffice and openpyxl all write ``r`` first, then ``s``
-    and ``t``; a cell written otherwise does not match, the count check in
-    :meth:`XlsxWorkbook.rows` notices, and the workbook goes to openpyxl instead. The
+    and ``t``; a cell written otherwise either does not match (the count check in
+    :meth:`XlsxWorkbook.rows` notices) or leaves ``t=``/``s=`` among the other
+    attributes (checked per cell): the workbook goes to openpyxl instead. The
     two common bodies (``<v>…</v>`` and a plain inline string) have their own groups so
     most cells need no second match."""
     p = re.escape(prefix)
@@ -81,7 +82,7 @@ def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
         + rb"(\d+)"
         + q
         + rb")?"
-        + rb"[^>]*?(?:/>|>(?:<"
+        + rb"([^>]*?)(?:/>|>(?:<"
         + p
         + rb"v>([^<]*)</"
         + p
@@ -268,9 +269,12 @@ class XlsxWorkbook:
                 matches = cell_re.findall(part)
                 if len(matches) != sum(part.count(tag) for tag in cell_open):
                     raise Unsupported("unrecognised cell markup")
-                for letters, number, style, kind, style_after, v, t, inner in matches:
+                for letters, number, style, kind, style_after, rest, v, t, inner in matches:
                     value: Value
                     style = style or style_after
+                    if rest and (b"t=" in rest or b"s=" in rest):
+                        # A type or style after other attributes: not the order vouched for.
+                        raise Unsupported("cell attributes in an unexpected order")
                     if v:
                         if kind == b"s":
                             value = strings[int(v)]

@@ -62,7 +62,9 @@ def test_fast_reader_reads_what_openpyxl_reads(rows: list[list[Any]]) -> None:
     expected = _rows(OpenpyxlSource(io.BytesIO(data)))
     assert _rows(FastXlsxSource(io.BytesIO(data))) == expected
     # The same cells with strings in a shared table, as Excel saves them.
-    assert _rows(FastXlsxSource(io.BytesIO(as_excel_saves(data)))) == expected
+    excel = as_excel_saves(data)
+    assert _rows(FastXlsxSource(io.BytesIO(excel))) == expected
+    assert _rows(OpenpyxlSource(io.BytesIO(excel))) == expected
 
 
 def test_row_numbers_skip_blank_rows() -> None:
@@ -81,3 +83,26 @@ def test_a_date_formatted_number_is_a_date() -> None:
     buffer = io.BytesIO()
     wb.save(buffer)
     assert _rows(FastXlsxSource(io.BytesIO(buffer.getvalue()))) == [(1, [dt.datetime(2023, 3, 15), 45000])]
+
+
+def test_attributes_in_another_order_go_to_openpyxl(tmp_path: Any) -> None:
+    """``t`` after an attribute the reader does not expect must not be mistaken for a
+    number cell (a shared-string index read as a number): the reader refuses."""
+    import zipfile
+
+    import pytest
+
+    from jiaozi.teachers.importing.xlsx import Unsupported
+
+    data = as_excel_saves(_workbook([["甲", "乙"]]))
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                content = content.replace(b'<c r="B1" t="s">', b'<c r="B1" cm="1" t="s">')
+            target.writestr(info, content)
+    with pytest.raises(Unsupported):
+        _rows(FastXlsxSource(io.BytesIO(out.getvalue())))
+    assert _rows(OpenpyxlSource(io.BytesIO(out.getvalue()))) == [(1, ["甲", "乙"])]

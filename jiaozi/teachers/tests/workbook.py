@@ -245,6 +245,12 @@ def as_excel_saves(xlsx: bytes, *, prefix: str = "") -> bytes:
                 data = data.replace(
                     b"<" + p + b":worksheet xmlns=", b"<" + p + b":worksheet xmlns:" + p + b"="
                 )
+        elif info.filename == "[Content_Types].xml":
+            data = data.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+            )
         elif info.filename == "xl/_rels/workbook.xml.rels":
             data = data.replace(
                 b"</Relationships>",
