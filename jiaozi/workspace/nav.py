@@ -78,7 +78,15 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry(
         _("注册预审"),
         "registration:precheck",
-        frozenset({Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN}),
+        frozenset(
+            {
+                Role.SCHOOL_REVIEWER,
+                Role.REGISTRATION_REVIEWER,
+                Role.CITY_RECHECKER,
+                Role.PROVINCE_REVIEWER,
+                Role.INSTITUTION_ADMIN,
+            }
+        ),
         "check",
         SECTION_TEACHERS,
     ),
