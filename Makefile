@@ -42,7 +42,7 @@ demo: migrate ## Load the demo data (Anhui 2024, personas, $(TEACHERS) teachers)
 	$(PY) manage.py seed_demo --teachers $(TEACHERS)
 
 run: demo ## Set up, migrate, load the demo and serve it on http://$(HOST):$(PORT)
-	@$(PY) manage.py demo_signins
+	@$(PY) manage.py demo_signins --host http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup browser ## The whole suite: unit, integration, API schema and browser journeys

@@ -82,7 +82,10 @@ class Command(BaseCommand):
         widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
         line = "  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()
         self.stdout.write("")
-        self.stdout.write(f"工作人员入口：{options['host'].rstrip('/')}{reverse('accounts:login')}")
+        host = options["host"].rstrip("/")
+        self.stdout.write(f"公众门户：{host}/")
+        self.stdout.write(f"教师（申请人）登录：{host}{reverse('applicants:login')}（用户名 teacher_demo）")
+        self.stdout.write(f"工作人员入口：{host}{reverse('accounts:login')}")
         self.stdout.write(f"统一密码：{DEMO_PASSWORD}")
         self.stdout.write("动态口令: python manage.py demo_totp <用户名>（登录页也会显示当前口令）")
         self.stdout.write("")
