@@ -143,7 +143,9 @@ def application_timeline(*, application: Application) -> Timeline:
     application now and until when, and the stages of its chain (no city stage for a
     chain without one). Reads the application's chain, campaign and notice (loaded by
     ``application_get_*``) and one query for the steps."""
-    steps = list(application.steps.select_related("actor", "institution").order_by("at", "pk"))
+    # In the order they were taken: transitions of one application are serialised by its
+    # compare-and-set, so ids follow commit order even when clocks were moved.
+    steps = list(application.steps.select_related("actor", "institution").order_by("pk"))
     status = application.status
     holder = HOLDER.get(status)
     if holder == Actor.REGISTRATION and status == Status.NOTICE_PAUSED:

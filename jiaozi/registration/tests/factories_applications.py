@@ -330,6 +330,6 @@ def steps_of(app: Application) -> list[tuple[str, str, str]]:
     """(action, from, to) of the application's steps, oldest first."""
     return list(
         ApplicationStep.objects.filter(application=app)
-        .order_by("at", "pk")
+        .order_by("pk")
         .values_list("action", "from_status", "to_status")
     )
