@@ -162,6 +162,22 @@ class Application(TimeStampedModel):
             models.Index(fields=["status", "registration_authority"]),
             models.Index(fields=["status", "city_bureau"]),
             models.Index(fields=["campaign", "status"]),
+            # Reviewer queues (registration/queues.py, docs/decisions/0106): each level's
+            # 待办 is "holder = my institution AND status IN (…)" ordered by the step
+            # deadline; these cover the filter, the order and the overdue count.
+            models.Index(fields=["school", "status", "step_deadline"], name="registration_app_school_todo"),
+            models.Index(
+                fields=["registration_authority", "status", "step_deadline"],
+                name="registration_app_auth_todo",
+            ),
+            models.Index(
+                fields=["city_bureau", "status", "step_deadline"], name="registration_app_city_todo"
+            ),
+            models.Index(
+                fields=["province_bureau", "status", "step_deadline"], name="registration_app_province_todo"
+            ),
+            # 全部 / 已办 newest first, per school of the jurisdiction.
+            models.Index(fields=["school", "updated_at"], name="registration_app_school_upd"),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +207,10 @@ class ApplicationStep(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [
+            # A reviewer queue's 已办: the applications an institution acted on (queues.py).
+            models.Index(fields=["institution", "action", "application"], name="registration_step_done_by"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.action}"

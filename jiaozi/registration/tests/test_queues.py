@@ -81,6 +81,8 @@ def more(c: Chain, status: str, **fields: Any) -> Application:
 
 
 def ids(queryset: Any) -> set[int]:
+    if isinstance(queryset, queues.QueueList):
+        queryset = queryset.queryset
     return set(queryset.values_list("pk", flat=True))
 
 
@@ -362,3 +364,21 @@ def test_bureaus_exist() -> None:
     # The fixtures above rely on the migration's bureaus.
     assert bureau(ANQING).level == "city"
     assert bureau(SUSONG).parent == bureau(PROVINCE)
+
+
+def test_pages_of_the_queue_neither_overlap_nor_miss_rows() -> None:
+    a = chain()
+    apps = [
+        application(a, status=Status.REGISTRATION_REVIEW, step_deadline=clock.now() + dt.timedelta(days=3))
+    ]
+    apps += [
+        more(a, Status.REGISTRATION_REVIEW, step_deadline=clock.now() + dt.timedelta(days=3))
+        for _ in range(4)
+    ]
+    listing = queues.application_queue(user=a.registration_reviewer, filters=QueueFilters())
+    assert listing.count() == len(listing) == 5
+    # Equal deadlines: the primary key decides, so consecutive pages are disjoint.
+    pages = [[x.pk for x in listing[start : start + 2]] for start in (0, 2, 4)]
+    assert pages == [[apps[0].pk, apps[1].pk], [apps[2].pk, apps[3].pk], [apps[4].pk]]
+    with pytest.raises(TypeError):
+        listing[0]  # type: ignore[index]
