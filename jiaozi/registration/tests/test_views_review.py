@@ -578,3 +578,122 @@ def test_deadline_and_overdue_shown(c: Chain) -> None:
     body = text(client_for(c.registration_reviewer).get(queue_url(overdue="on")))
     assert "jz-row-overdue" in body
     assert 'data-count="overdue">1<' in body
+
+
+# --- Role × URL × method (SECURITY 9) ----------------------------------------------------
+
+ROLES = ("anonymous", "applicant", "admin", "school", "reviewer", "city", "province", "other_reviewer")
+_LOGIN = {"anonymous": 302, "applicant": 302, "admin": 403}
+EVERY_REVIEWER = _LOGIN | {
+    "school": 200,
+    "reviewer": 200,
+    "city": 200,
+    "province": 200,
+    "other_reviewer": 200,
+}
+IN_SCOPE = EVERY_REVIEWER | {"other_reviewer": 404}
+# Posting a decision with a stale version: only the holder gets as far as the version
+# check (back to the page with a message); other levels are refused, other counties 404.
+ACT = _LOGIN | {"school": 403, "reviewer": 302, "city": 403, "province": 403, "other_reviewer": 404}
+# A batch of 注册合格 to confirm: levels that have no such batch action go back to the queue.
+BATCH = _LOGIN | {"school": 302, "reviewer": 200, "city": 302, "province": 302, "other_reviewer": 200}
+RESULT = _LOGIN | {"school": 302, "reviewer": 302, "city": 302, "province": 302, "other_reviewer": 302}
+
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    "registration:queue": ("GET", EVERY_REVIEWER),
+    "registration:batch_act": ("POST", BATCH),
+    "registration:batch_result": ("GET", RESULT),
+    "registration:application_detail": ("GET", IN_SCOPE),
+    "registration:application_act": ("POST", ACT),
+    "registration:application_unmask": ("POST", IN_SCOPE),
+    "registration:material": ("GET", IN_SCOPE),
+}
+REFUSED = {
+    "registration:queue": "POST",
+    "registration:batch_act": "GET",
+    "registration:batch_result": "POST",
+    "registration:application_detail": "POST",
+    "registration:application_act": "GET",
+    "registration:application_unmask": "GET",
+    "registration:material": "POST",
+}
+
+
+def review_url_names() -> set[str]:
+    """Every URL name served by views_review."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from jiaozi.registration import views_review
+
+    names: set[str] = set()
+    for top in get_resolver().url_patterns:
+        if isinstance(top, URLResolver) and top.namespace == "registration":
+            for pattern in top.url_patterns:
+                if isinstance(pattern, URLPattern) and getattr(pattern.callback, "__module__", "") == (
+                    views_review.__name__
+                ):
+                    names.add(f"registration:{pattern.name}")
+    return names
+
+
+def test_every_review_url_is_in_the_matrix() -> None:
+    assert review_url_names() == set(MATRIX) == set(REFUSED)
+
+
+def _client_as(role: str, c: Chain, other: Chain) -> Client:
+    if role == "anonymous":
+        return Client()
+    if role == "applicant":
+        client = Client()
+        client.force_login(c.applicant)
+        return client
+    users = {
+        "admin": make_staff(role=Role.INSTITUTION_ADMIN, institution=c.authority),
+        "school": c.school_reviewer,
+        "reviewer": c.registration_reviewer,
+        "city": c.city_rechecker,
+        "province": c.province_reviewer,
+        "other_reviewer": other.registration_reviewer,
+    }
+    return client_for(users[role])
+
+
+def _request(name: str, method: str, client: Client, app: Application, material: Material) -> Any:
+    if name in (
+        "registration:application_detail",
+        "registration:application_act",
+        "registration:application_unmask",
+    ):
+        url = reverse(name, args=[app.pk])
+    elif name == "registration:material":
+        url = reverse(name, args=[material.pk])
+    else:
+        url = reverse(name)
+    data: dict[str, Any] = {}
+    if name == "registration:application_act":
+        data = {"action": Action.CONCLUDE, "version": app.version + 9, "conclusion": "qualified"}
+    if name == "registration:batch_act":
+        data = {"action": Action.CONCLUDE, "items": [f"{app.pk}:{app.version}"], "step": "confirm"}
+    return getattr(client, method.lower())(url, data) if method != "GET" else client.get(url)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_what_the_matrix_says(name: str, settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    c, other = chain(), chain_in(YAOHAI)
+    app = application(c, status=Status.REGISTRATION_REVIEW)
+    material = _material(app, c)
+    method, expected = MATRIX[name]
+    for role in ROLES:
+        response = _request(name, method, _client_as(role, c, other), app, material)
+        assert response.status_code == expected[role], (name, role)
+    assert refreshed(app).status == Status.REGISTRATION_REVIEW  # nothing in the matrix changes state
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_other_methods_are_refused(name: str, settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    app = application(c := chain(), status=Status.REGISTRATION_REVIEW)
+    material = _material(app, c)
+    response = _request(name, REFUSED[name], client_for(c.registration_reviewer), app, material)
+    assert response.status_code == 405
