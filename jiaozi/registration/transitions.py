@@ -34,10 +34,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,7 +60,7 @@ from jiaozi.teachers.models import Conclusion
 
 from .models import Application, ApplicationStep, Campaign, Notice
 from .selectors_applications import application_list_visible_to, deadline_for
-from .windows import format_window, window_check, window_is_open
+from .windows import format_window, window_check
 from .workflow import (
     ACTIONS_OF_LEVEL,
     LEVELS_OF_ACTION,
@@ -491,7 +493,9 @@ def _reason(inputs: _Inputs, *, required: bool) -> tuple[str, str]:
     if required and not text and (not code or code == ReturnReason.OTHER):
         raise ValidationFailed(_("请填写理由。"), code="reason_required", field="reason")
     if not text and code:
-        text = str(ReturnReason(code).label)
+        # The label becomes the written opinion (the form prints it): the site's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            text = str(ReturnReason(code).label)
     return text, code
 
 
@@ -624,14 +628,17 @@ def _step(plan: _Plan, who: _Who, now: dt.datetime) -> ApplicationStep:
 
 
 def _applicant_link(application_id: int | None = None) -> str:
-    # The applicant area owns these URL names; until it defines them a notification
-    # carries no link rather than failing the transition.
-    try:
-        if application_id is not None:
-            return reverse("applicants:application_detail", args=[application_id])
-        return reverse("applicants:home")
-    except NoReverseMatch:
-        return ""
+    """The application's page in the applicant area; a batch shares one link, so it
+    points at the applicant's home, which lists their applications."""
+    if application_id is not None:
+        return reverse("applicants:application_detail", args=[application_id])
+    return reverse("applicants:home")
+
+
+def _texts(announcement: Announcement) -> tuple[str, str]:
+    # In the site's language, not the acting reviewer's: the applicant reads them.
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(announcement.title), str(announcement.body)
 
 
 def _orm_values(values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -661,11 +668,12 @@ def _write_one(plan: _Plan, who: _Who, now: dt.datetime) -> Application:
     )
     announcement = ANNOUNCEMENTS.get(plan.transition.action)
     if announcement is not None:
+        title, body = _texts(announcement)
         notify(
             user=application.applicant,
             kind=announcement.kind,
-            title=str(announcement.title),
-            body=str(announcement.body),
+            title=title,
+            body=body,
             link=_applicant_link(application.pk),
             channels=announcement.channels,
         )
@@ -816,11 +824,12 @@ def _announce_many(plans: Iterable[_Plan]) -> None:
 
     for action, applicant_ids in by_action.items():
         announcement = ANNOUNCEMENTS[action]
+        title, body = _texts(announcement)
         notify_many(
             users=[User(pk=pk) for pk in applicant_ids],
             kind=announcement.kind,
-            title=str(announcement.title),
-            body=str(announcement.body),
+            title=title,
+            body=body,
             link=_applicant_link(),
             channels=announcement.channels,
         )
@@ -954,6 +963,9 @@ def can_act(*, user: Any, application: Application, action: str) -> bool:
     return True
 
 
+_NOBODY = frozenset({Actor.PUBLIC, Actor.SYSTEM})
+
+
 def actions_for(*, user: Any, application: Application) -> list[str]:
     """The actions ``user`` could take on ``application`` now, in table order."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -966,11 +978,3 @@ def actions_for(*, user: Any, application: Application) -> list[str]:
         for action in dict.fromkeys(candidates)
         if can_act(user=user, application=application, action=action)
     ]
-
-
-_NOBODY = frozenset({Actor.PUBLIC, Actor.SYSTEM})
-
-
-def window_open_for(*, application: Application, level: str) -> bool:
-    """Whether the window of ``level`` is open for ``application`` now (for hints)."""
-    return window_is_open(campaign=application.campaign, action=WINDOW_OF[level])

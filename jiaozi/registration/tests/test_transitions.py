@@ -736,3 +736,31 @@ def test_actions_for_the_public_and_anonymous_is_empty() -> None:
     app = application(c, status=Status.NOTICE)
     assert actions_for(user=None, application=app) == []
     assert actions_for(user=AnonymousUser(), application=app) == []
+
+
+class _LanguageProbe:
+    """A text that reads as the language active when it is rendered."""
+
+    def __str__(self) -> str:
+        from django.utils import translation
+
+        return f"语言 {translation.get_language()}"
+
+
+def test_the_applicant_is_told_in_the_sites_language_with_a_link_to_the_application(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.urls import reverse
+    from django.utils import translation
+
+    from jiaozi.registration import transitions
+
+    probe = transitions.Announcement("registration.returned", _LanguageProbe(), _LanguageProbe())
+    monkeypatch.setitem(transitions.ANNOUNCEMENTS, Action.RETURN_TO_APPLICANT, probe)
+    c = chain()
+    app = application(c, status=Status.SCHOOL_REVIEW)
+    with translation.override("en"):  # the reviewer works in English
+        _act(c, app, Action.RETURN_TO_APPLICANT, Actor.SCHOOL, reason_code=ReturnReason.MATERIALS_MISSING)
+    note = Notification.objects.get(recipient=c.applicant)
+    assert (note.title, note.body) == ("语言 zh-hans", "语言 zh-hans")
+    assert note.link == reverse("applicants:application_detail", args=[app.pk])
