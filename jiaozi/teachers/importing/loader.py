@@ -999,7 +999,7 @@ class Importer:
                 )
             )
             counts.updated += 1
-        created = bulk.insert_returning(
+        created = bulk.insert_keyed(
             Teacher,
             (
                 "resident_id",
@@ -1018,7 +1018,7 @@ class Importer:
                 "updated_at",
             ),
             inserts,
-            ("id", "resident_id_bidx"),
+            key="resident_id_bidx",
         )
         by_blind = {b: rid for rid, b in blind.items()}
         for pk, b in created:
