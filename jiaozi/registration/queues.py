@@ -51,7 +51,7 @@ from jiaozi.teachers.models import (
 from . import rules
 from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from .models import Application, ApplicationStep, Material
-from .workflow import Action, Actor, Status
+from .workflow import TRANSITIONS, Action, Actor, Status
 
 # --- Levels -------------------------------------------------------------------------
 
@@ -73,6 +73,14 @@ class Level:
     @property
     def can_conclude(self) -> bool:
         return self.actor == Actor.REGISTRATION
+
+    @property
+    def batch_statuses(self) -> frozenset[str]:
+        """The statuses from which one of the level's batch actions can be taken (a
+        registration reviewer's CONCLUDED rows wait for the notice, not for a batch)."""
+        return frozenset(
+            t.source for t in TRANSITIONS if t.actor == self.actor and t.action in self.batch_actions
+        )
 
 
 LEVELS: dict[str, Level] = {
@@ -427,6 +435,7 @@ class QueueRow:
     deadline: str
     overdue: bool
     held: bool
+    selectable: bool
 
     @property
     def item(self) -> str:
@@ -458,6 +467,8 @@ def queue_rows(applications: Iterable[Application], *, user: Any, next_query: st
     from jiaozi.teachers.models import Conclusion
 
     now = clock.now()
+    level = level_for(user)
+    batchable = level.batch_statuses if level is not None else frozenset()
     labels = _Labels()
     reason_cache: dict[str, str] = {}
     # One reversal for the page: the detail URL differs only by the id.
@@ -496,6 +507,7 @@ def queue_rows(applications: Iterable[Application], *, user: Any, next_query: st
                 deadline=_local(app.step_deadline, "%Y-%m-%d"),
                 overdue=held and app.step_deadline is not None and app.step_deadline < now,
                 held=held,
+                selectable=held and app.status in batchable,
             )
         )
     return rows
@@ -658,7 +670,9 @@ def applications_for_batch(*, user: Any, ids: Sequence[int]) -> list[Application
         return []
     found = {
         a.pk: a
-        for a in Application.objects.filter(_todo_q(user, level), pk__in=list(ids))
+        for a in Application.objects.filter(
+            _todo_q(user, level), status__in=level.batch_statuses, pk__in=list(ids)
+        )
         .select_related("teacher", "certificate", "school")
         .only(*ROW_FIELDS)
     }

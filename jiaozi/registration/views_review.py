@@ -99,7 +99,12 @@ def _columns(tab: str) -> list[Column]:
         Column(gettext_lazy("系统建议及理由"), "suggestion", sortable=True),
         Column(gettext_lazy("状态"), "status", sortable=True),
         Column(gettext_lazy("提交日期"), "submitted", sortable=True, css="text-nowrap"),
-        Column(gettext_lazy("办理期限"), "deadline", sortable=True, css="text-nowrap"),
+        Column(
+            gettext_lazy("办理期限") if tab == Tab.TODO else gettext_lazy("当前环节期限"),
+            "deadline",
+            sortable=True,
+            css="text-nowrap",
+        ),
         Column(gettext_lazy("操作"), css="text-end"),
     ]
     return columns
@@ -108,6 +113,7 @@ def _columns(tab: str) -> list[Column]:
 @dataclass(frozen=True)
 class _RowTexts:
     select: str
+    no_batch: str
     overdue: str
     review: str
     view: str
@@ -120,17 +126,20 @@ def _row_html(
     100 rows spent most of its time resolving template variables, and the queue must
     answer in 50 ms (docs/decisions/0102-queue-rows-rendered-in-python.md). Every value
     goes through ``format_html``, so everything is escaped exactly as a template would."""
-    check = (
-        format_html(
+    check: str = ""
+    if selectable and row.selectable:
+        check = format_html(
             '<td class="jz-col-check"><input class="form-check-input" type="checkbox" name="items" '
             'value="{}" aria-label="{} {}"></td>',
             row.item,
             texts.select,
             row.name,
         )
-        if selectable
-        else ""
-    )
+    elif selectable:
+        # Waiting for this level but not for a batch action (e.g. concluded, to be noticed).
+        check = format_html(
+            '<td class="jz-col-check"><span class="visually-hidden">{}</span></td>', texts.no_batch
+        )
     suggestion: str
     if row.suggestion_label:
         suggestion = format_html(
@@ -215,7 +224,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     page_obj = paginate(request, applications, per_page=form.page_size())
     here = request.get_full_path()
     rows = queues.queue_rows(page_obj.object_list, user=user, next_query=f"?{urlencode({'next': here})}")
-    texts = _RowTexts(select=_("选择"), overdue=_("已超期"), review=_("审核"), view=_("查看"))
+    texts = _RowTexts(
+        select=_("选择"), no_batch=_("不可批量办理"), overdue=_("已超期"), review=_("审核"), view=_("查看")
+    )
     row_html = [
         _row_html(row, selectable=tab == Tab.TODO, show_conclusion=tab != Tab.TODO, texts=texts)
         for row in rows

@@ -697,3 +697,21 @@ def test_other_methods_are_refused(name: str, settings: Any, tmp_path: Any) -> N
     material = _material(app, c)
     response = _request(name, REFUSED[name], client_for(c.registration_reviewer), app, material)
     assert response.status_code == 405
+
+
+def test_concluded_rows_wait_for_the_notice_not_for_a_batch(c: Chain) -> None:
+    waiting = application(c, status=Status.REGISTRATION_REVIEW)
+    concluded = more(c, Status.CONCLUDED)
+    client = client_for(c.registration_reviewer)
+    body = text(client.get(queue_url()))
+    assert f'value="{waiting.pk}:{waiting.version}"' in body
+    assert f'value="{concluded.pk}:{concluded.version}"' not in body
+    confirm = client.post(
+        reverse("registration:batch_act"),
+        {
+            "action": Action.RETURN_TO_APPLICANT,
+            "items": [f"{concluded.pk}:{concluded.version}"],
+            "step": "confirm",
+        },
+    )
+    assert 'data-count="ready">0<' in text(confirm)
