@@ -89,6 +89,14 @@ def _require_applicant(applicant: Any) -> None:
         raise PermissionDenied(_("请使用实名注册的申请人账号办理。"))
 
 
+def _require_link(applicant: Any, teacher: Teacher) -> None:
+    """The applicant confirmed this teacher record (the applicant area's link, proved
+    with a certificate number, docs/decisions/0091) — on every path, the API's too."""
+    link = getattr(applicant, "teacher_link", None)  # the reverse one-to-one, None if absent
+    if link is None or link.teacher_id != teacher.pk:
+        raise PermissionDenied(_("请先确认您的教师档案，再申请定期注册。"), code="teacher_not_linked")
+
+
 def _own_certificate(applicant: Any, certificate_id: Any) -> Certificate:
     """The certificate, if its teacher is the applicant (same resident ID, matched by
     the blind index); NotFound otherwise, the same as a missing one."""
@@ -194,7 +202,8 @@ def _existing(campaign: Campaign, certificate: Certificate, applicant: Any) -> A
 
 def application_start(*, applicant: Any, certificate_id: int) -> Application:
     """A draft application for one of the applicant's own certificates in the active
-    campaign of the teacher's province.
+    campaign of the teacher's province. The certificate's teacher is the applicant's by
+    resident ID, and the applicant has confirmed that teacher record (TeacherLink).
 
     Idempotent: the certificate's active application in that campaign is returned as it
     is (whatever its status) — a double click, a replayed request or two racing ones
@@ -205,6 +214,7 @@ def application_start(*, applicant: Any, certificate_id: int) -> Application:
     _require_applicant(applicant)
     certificate = _own_certificate(applicant, certificate_id)
     teacher = certificate.teacher
+    _require_link(applicant, teacher)
     campaign = campaign_get_active(province_code=province_code_of(teacher.school))
     if campaign is not None:
         existing = _existing(campaign, certificate, applicant)

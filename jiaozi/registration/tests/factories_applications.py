@@ -31,6 +31,7 @@ from django.apps import apps as django_apps
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.tests.factories import make_applicant, make_staff
+from jiaozi.applicants.models import TeacherLink
 from jiaozi.core import clock
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.routing import review_chain
@@ -127,7 +128,8 @@ def due_teacher(school_: Institution, **fields: Any) -> tuple[Teacher, Certifica
 
 
 def applicant_for(owner: Teacher, **fields: Any) -> User:
-    """A real-name applicant account of ``owner`` (same resident ID)."""
+    """A real-name applicant account of ``owner`` (same resident ID), not yet linked to
+    the teacher record (see ``link``)."""
     n = next(_serial)
     values: dict[str, Any] = {
         "username": f"applicant{n:05d}",
@@ -136,6 +138,20 @@ def applicant_for(owner: Teacher, **fields: Any) -> User:
         "phone": f"1370000{n:04d}",
     } | fields
     return make_applicant(**values)
+
+
+def link(applicant: User, owner: Teacher) -> User:
+    """Confirm ``applicant``'s link to ``owner`` (as the applicant area does with a
+    certificate number) unless it exists; ``application_start`` requires it. Returns the
+    applicant reloaded, as the next request would see it."""
+    if not TeacherLink.objects.filter(user=applicant).exists():
+        TeacherLink.objects.create(
+            user=applicant,
+            teacher=owner,
+            certificate=owner.certificates.earliest("pk"),
+            linked_at=clock.now(),
+        )
+    return User.objects.get(pk=applicant.pk)
 
 
 def chain(kind: str = "county", *, campaign: Campaign | None = None) -> Chain:
@@ -298,9 +314,11 @@ def step(c: Chain, app: Application, action: str, **kwargs: Any) -> Application:
 
 
 def start(c: Chain) -> Application:
-    """The chain applicant's draft, through ``application_start``."""
+    """The chain applicant's draft, through ``application_start`` (linking the applicant
+    to the teacher record first if the test has not)."""
     from jiaozi.registration.applications import application_start
 
+    c.applicant = link(c.applicant, c.teacher)
     return application_start(applicant=c.applicant, certificate_id=c.certificate.pk)
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.tests.factories import make_staff
+from jiaozi.applicants.models import TeacherLink
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, WindowClosed
@@ -33,6 +34,7 @@ from jiaozi.registration.tests.factories_applications import (
     application,
     chain,
     drive,
+    link,
     make_notice,
     start,
     step,
@@ -176,6 +178,24 @@ def test_start_needs_a_real_name_applicant_account() -> None:
         application_start(applicant=None, certificate_id=c.certificate.pk)
 
 
+def test_start_needs_the_confirmed_link_to_the_teacher_record() -> None:
+    """The applicant area's rule (docs/decisions/0091) holds on every path, the API's too."""
+    c = chain()  # its applicant is not linked yet
+    with pytest.raises(PermissionDenied) as caught:
+        application_start(applicant=c.applicant, certificate_id=c.certificate.pk)
+    assert caught.value.code == "teacher_not_linked"
+    # A link to another teacher record is no link to this one.
+    other = chain()
+    TeacherLink.objects.create(
+        user=c.applicant, teacher=other.teacher, certificate=other.certificate, linked_at=clock.now()
+    )
+    fresh = type(c.applicant).objects.get(pk=c.applicant.pk)
+    with pytest.raises(PermissionDenied) as caught:
+        application_start(applicant=fresh, certificate_id=c.certificate.pk)
+    assert caught.value.code == "teacher_not_linked"
+    assert not Application.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("fields", "due"),
     [
@@ -188,7 +208,7 @@ def test_start_refuses_a_certificate_that_is_not_due(fields: dict[str, Any], due
     c = chain()
     cert = certificate(c.teacher, **fields)
     with pytest.raises(ValidationFailed) as caught:
-        application_start(applicant=c.applicant, certificate_id=cert.pk)
+        application_start(applicant=link(c.applicant, c.teacher), certificate_id=cert.pk)
     assert caught.value.code == "not_due"
     assert caught.value.details["due"] == due
     assert not Application.objects.exists()

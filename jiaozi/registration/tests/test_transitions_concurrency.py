@@ -31,6 +31,7 @@ from jiaozi.registration.tests.factories_applications import (
     another_applicant,
     application,
     chain,
+    link,
 )
 from jiaozi.registration.transitions import BatchItem, application_transition, application_transition_batch
 from jiaozi.registration.workflow import Action, Status
@@ -113,6 +114,7 @@ def _two_approvals() -> None:
 
 def _two_starts() -> None:
     c = chain()
+    c.applicant = link(c.applicant, c.teacher)
     results = race(
         lambda _n: retrying(
             lambda: application_start(applicant=c.applicant, certificate_id=c.certificate.pk)

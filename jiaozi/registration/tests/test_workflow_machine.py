@@ -29,6 +29,7 @@ from jiaozi.registration.tests.factories_applications import (
     Chain,
     another_applicant,
     chain,
+    link,
     make_notice,
 )
 from jiaozi.registration.transitions import application_transition
@@ -234,12 +235,12 @@ def test_workflow_state_machine() -> None:
     with clock.travel(OPEN):
         county, susong = chain("county"), chain("susong")
         pool = [
-            (county.applicant, county.certificate, county),
-            (susong.applicant, susong.certificate, susong),
+            (link(county.applicant, county.teacher), county.certificate, county),
+            (link(susong.applicant, susong.teacher), susong.certificate, susong),
         ]
         for c in (county, susong):
             applicant, certificate = another_applicant(c)
-            pool.append((applicant, certificate, c))
+            pool.append((link(applicant, certificate.teacher), certificate, c))
     WorkflowMachine.pool = pool
     run_state_machine_as_test(
         WorkflowMachine,
