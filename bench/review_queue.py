@@ -3,7 +3,8 @@
 
 Fills a scratch database with one county's applications — by default 50,000 in 庐阳区
 (340103), spread over 100 schools, most of them waiting for the county's conclusion —
-plus 10,000 in the neighbouring 瑶海区 that the county must never see. Then a county
+plus 100,000 in five other districts (瑶海区 next door among them, ``--others N``) that
+the county must never see — so the table is a province's, not one county's. Then a county
 registration reviewer, signed in with a verified second factor, asks for the queue page
 through Django's test client (the whole stack: middleware, session, OTP, templates)
 with several filters; each is requested ``--runs`` times (default 40) after three
@@ -27,14 +28,15 @@ from typing import Any, NamedTuple
 
 TITLE = "Reviewer queue page (registration:queue)"
 DEFAULT_APPLICATIONS = 50_000
-NEIGHBOUR_APPLICATIONS = 10_000
+DEFAULT_OTHERS = 100_000
+# Out of the county's scope: its neighbour 瑶海区 (county B), two more 合肥 districts and
+# two 芜湖 districts — a province table, not one county's.
+OTHER_COUNTIES = ("340102", "340104", "340111", "340202", "340207")
 DEFAULT_RUNS = 40
 TARGET_P95_MS = 50.0
 TARGET_QUERIES = 12
 BATCH = 5_000
 COUNTY_A = "340103"  # 庐阳区
-COUNTY_B = "340102"  # 瑶海区
-CITY = "340100"
 PROVINCE = "340000"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -132,7 +134,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
     campaign = Campaign.objects.get(province_code=PROVINCE, year=2024)
     review_closes = campaign.review_closes_at
     bureau = Institution.objects.get(kind=Institution.Kind.BUREAU, code=county)
-    city = Institution.objects.get(kind=Institution.Kind.BUREAU, code=CITY)
+    city = Institution.objects.get(kind=Institution.Kind.BUREAU, code=f"{county[:4]}00")
     province = Institution.objects.get(kind=Institution.Kind.BUREAU, code=PROVINCE)
     schools = _schools(county, max(1, applications // 500))
     applicant, _created = User.objects.get_or_create(
@@ -397,7 +399,14 @@ def run(ctx: Any) -> dict[str, Any]:
     runs = int(ctx.options.get("runs") or DEFAULT_RUNS)
     started = time.perf_counter()
     counts_a = generate(applications, COUNTY_A, seed=20241015, first_serial=0)
-    counts_b = generate(NEIGHBOUR_APPLICATIONS, COUNTY_B, seed=20241016, first_serial=500_000)
+    others = int(ctx.options.get("others") or DEFAULT_OTHERS)
+    outside = 0
+    for index, county in enumerate(OTHER_COUNTIES):
+        # Serials in separate ranges keep resident IDs and certificate numbers unique.
+        made = generate(
+            others // len(OTHER_COUNTIES), county, seed=20241016 + index, first_serial=100_000 * (index + 1)
+        )
+        outside += made.get("applications", 0)
     fill_seconds = time.perf_counter() - started
     from django.db import connection
 
@@ -453,7 +462,7 @@ def run(ctx: Any) -> dict[str, Any]:
         {
             "what": "data",
             "value": f"{in_scope:,} applications in the county's jurisdiction ({todo:,} 待办), "
-            f"{counts_b.get('applications', 0):,} in the neighbouring county; loaded in {fill_seconds:.0f} s",
+            f"{outside:,} in five other districts (瑶海区 next door among them); loaded in {fill_seconds:.0f} s",
         },
     )
     metrics.append(

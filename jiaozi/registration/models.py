@@ -164,20 +164,24 @@ class Application(TimeStampedModel):
             models.Index(fields=["campaign", "status"]),
             # Reviewer queues (registration/queues.py, docs/decisions/0106): each level's
             # 待办 is "holder = my institution AND status IN (…)" ordered by the step
-            # deadline; these cover the filter, the order and the overdue count.
-            models.Index(fields=["school", "status", "step_deadline"], name="registration_app_school_todo"),
+            # deadline; these cover the filter, the order, the overdue count and (with the
+            # id as last key) the page's ids, so PostgreSQL answers from the index alone.
             models.Index(
-                fields=["registration_authority", "status", "step_deadline"],
+                fields=["school", "status", "step_deadline", "id"], name="registration_app_school_todo"
+            ),
+            models.Index(
+                fields=["registration_authority", "status", "step_deadline", "id"],
                 name="registration_app_auth_todo",
             ),
             models.Index(
-                fields=["city_bureau", "status", "step_deadline"], name="registration_app_city_todo"
+                fields=["city_bureau", "status", "step_deadline", "id"], name="registration_app_city_todo"
             ),
             models.Index(
-                fields=["province_bureau", "status", "step_deadline"], name="registration_app_province_todo"
+                fields=["province_bureau", "status", "step_deadline", "id"],
+                name="registration_app_province_todo",
             ),
             # 全部 / 已办 newest first, per school of the jurisdiction.
-            models.Index(fields=["school", "updated_at"], name="registration_app_school_upd"),
+            models.Index(fields=["school", "updated_at", "id"], name="registration_app_school_upd"),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Func, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -357,11 +357,14 @@ def queue_counts(*, user: Any) -> QueueCounts:
     level = level_for(user)
     if level is None:
         return QueueCounts(0, 0)
-    holder = f"{level.holder_field}_id"
 
     def counted(queryset: QuerySet[Application]) -> Subquery:
+        # COUNT as a plain function, not an aggregate: a scalar subquery without GROUP BY,
+        # which both databases answer from the queue index alone.
         return Subquery(
-            queryset.order_by().values(holder).annotate(n=Count("pk")).values("n")[:1],
+            queryset.order_by()
+            .annotate(n=Func(template="COUNT(*)", output_field=models.IntegerField()))
+            .values("n")[:1],
             output_field=models.IntegerField(),
         )
 

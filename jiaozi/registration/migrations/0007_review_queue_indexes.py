@@ -16,31 +16,32 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="application",
             index=models.Index(
-                fields=["school", "status", "step_deadline"], name="registration_app_school_todo"
+                fields=["school", "status", "step_deadline", "id"], name="registration_app_school_todo"
             ),
         ),
         migrations.AddIndex(
             model_name="application",
             index=models.Index(
-                fields=["registration_authority", "status", "step_deadline"],
+                fields=["registration_authority", "status", "step_deadline", "id"],
                 name="registration_app_auth_todo",
             ),
         ),
         migrations.AddIndex(
             model_name="application",
             index=models.Index(
-                fields=["city_bureau", "status", "step_deadline"], name="registration_app_city_todo"
+                fields=["city_bureau", "status", "step_deadline", "id"], name="registration_app_city_todo"
             ),
         ),
         migrations.AddIndex(
             model_name="application",
             index=models.Index(
-                fields=["province_bureau", "status", "step_deadline"], name="registration_app_province_todo"
+                fields=["province_bureau", "status", "step_deadline", "id"],
+                name="registration_app_province_todo",
             ),
         ),
         migrations.AddIndex(
             model_name="application",
-            index=models.Index(fields=["school", "updated_at"], name="registration_app_school_upd"),
+            index=models.Index(fields=["school", "updated_at", "id"], name="registration_app_school_upd"),
         ),
         migrations.AddIndex(
             model_name="applicationstep",
