@@ -37,6 +37,7 @@ from jiaozi.registration.tests.factories_applications import (
     application,
     chain,
     drive,
+    link,
 )
 from jiaozi.registration.tests.test_completion import pdf_text
 from jiaozi.registration.tests.test_materials import pdf_bytes
@@ -199,6 +200,7 @@ def test_timeline_of_someone_elses_application_is_404(c: Chain) -> None:
 
 
 def test_start_then_start_again_leaves_one_application(c: Chain) -> None:
+    link(c.applicant, c.teacher)
     client = applicant_client(c.applicant)
     payload = {"certificate_id": c.certificate.pk}
     first = client.post_json(f"{API}/applications", payload, csrf=True)
@@ -209,6 +211,13 @@ def test_start_then_start_again_leaves_one_application(c: Chain) -> None:
     assert second.status_code == 201
     assert second.json()["id"] == first.json()["id"]
     assert Application.objects.filter(certificate=c.certificate).count() == 1
+
+
+def test_start_is_refused_until_the_record_is_linked(c: Chain) -> None:
+    client = applicant_client(c.applicant)
+    response = client.post_json(f"{API}/applications", {"certificate_id": c.certificate.pk}, csrf=True)
+    problem(response, 403, "teacher_not_linked")
+    assert not Application.objects.exists()
 
 
 def test_start_is_refused_to_staff(c: Chain) -> None:
