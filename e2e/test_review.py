@@ -178,6 +178,19 @@ def test_county_reviewer_concludes_from_the_queue(
     assert "王晓明" in table
     assert "陈静" in table
 
+    # Looking a person up by full resident ID: posted, never in the address bar.
+    wanted = apps["李秀英"].teacher.resident_id
+    search = page.locator("form.jz-id-search")
+    search.locator("input[name=resident_id]").fill(wanted)
+    search.get_by_role("button", name="查询").click()
+    page.wait_for_load_state("load")
+    shot(page, "queue-id-search")
+    assert wanted not in page.url
+    assert wanted not in page.content()
+    table = page.locator("main table").inner_text()
+    assert "李秀英" in table
+    assert "王晓明" not in table
+
 
 def test_queue_on_a_phone(demo: None, campaign_open: None, phone_page: Any, sign_in: Any, visit: Any) -> None:
     c = chain()

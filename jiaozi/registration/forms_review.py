@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.core import idcard
 from jiaozi.teachers.models import Conclusion
 
 from .labels import DUE_LABELS, SUGGESTION_LABELS
@@ -103,7 +104,7 @@ class QueueFilterForm(forms.Form):
         label=_("搜索"),
         required=False,
         max_length=64,
-        widget=forms.TextInput(attrs={"placeholder": _("姓名、完整身份证号或证书编号")}),
+        widget=forms.TextInput(attrs={"placeholder": _("姓名或证书编号")}),
     )
     authority = forms.TypedChoiceField(
         label=_("注册机构"), required=False, coerce=int, empty_value=None, widget=QuickSelect
@@ -196,6 +197,27 @@ class QueueFilterForm(forms.Form):
 def _set_choices(field: forms.Field, institutions: Any, empty: Any) -> None:
     assert isinstance(field, forms.ChoiceField)
     field.choices = [("", empty), *((pk, name) for pk, name in institutions.values_list("pk", "name"))]
+
+
+class ResidentIdSearchForm(forms.Form):
+    """按身份证号查询 — posted, never in a URL (SECURITY 22)."""
+
+    resident_id = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("完整的18位身份证号"), "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    tab = forms.ChoiceField(choices=Tab.choices, required=False, widget=forms.HiddenInput)
+
+    def clean_resident_id(self) -> str:
+        value = idcard.normalise(self.cleaned_data["resident_id"])
+        message = idcard.error_message(value)
+        if message:
+            raise forms.ValidationError(message, code="invalid_resident_id")
+        return value
 
 
 def parse_tab(value: Any) -> str:

@@ -28,6 +28,7 @@ from . import views_review  # noqa: E402
 
 urlpatterns += [
     path("queue/", views_review.queue, name="queue"),
+    path("queue/id-search/", views_review.queue_id_search, name="queue_id_search"),
     path("queue/batch/", views_review.batch_act, name="batch_act"),
     path("queue/batch/result/", views_review.batch_result, name="batch_result"),
     path("applications/<int:pk>/", views_review.application_detail, name="application_detail"),

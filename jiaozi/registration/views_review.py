@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -33,6 +33,7 @@ from .forms_review import (
     BatchForm,
     BatchRequest,
     QueueFilterForm,
+    ResidentIdSearchForm,
     action_form,
     action_label,
     batch_label,
@@ -65,7 +66,7 @@ def _safe_next(request: HttpRequest, value: str | None) -> str:
     queue_url = reverse("registration:queue")
     if (
         value
-        and value.startswith(queue_url)
+        and (value == queue_url or value.startswith(f"{queue_url}?"))
         and url_has_allowed_host_and_scheme(
             value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
@@ -204,21 +205,17 @@ def _row_html(
     )
 
 
-@never_cache
-@staff_required(*QUEUE_ROLES)
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def _queue_page(
+    request: HttpRequest,
+    *,
+    level: Level,
+    tab: str,
+    form: QueueFilterForm,
+    filters: queues.QueueFilters,
+    id_form: ResidentIdSearchForm,
+    id_search: str = "",
+) -> HttpResponse:
     user: Any = request.user
-    level = _level(request)
-    tab = parse_tab(request.GET.get("tab"))
-    form = QueueFilterForm(request.GET or None, user=user, level=level, tab=tab)
-    filters = form.filters(tab=tab)
-    if filters.q and queues.search_kind(filters.q) == SearchKind.RESIDENT_ID:
-        try:
-            ratelimit(f"queue-id-search:{user.pk}", limit=ID_SEARCH_LIMIT, window=ID_SEARCH_WINDOW)
-        except RateLimited as exc:
-            messages.error(request, exc.message)
-            filters = queues.QueueFilters(tab=tab)
     sort, order_by = ordering_from(request, allowed=SORTS, default=queues.DEFAULT_SORT[tab])
     applications = queues.application_queue(user=user, filters=filters, order_by=order_by)
     page_obj = paginate(request, applications, per_page=form.page_size())
@@ -246,6 +243,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "tabs": [(value, label, url) for value, (label, url) in tab_urls.items()],
         "filter_form": form,
         "filter_action": tab_urls[tab][1],
+        "id_form": id_form,
+        "id_search_masked": queues.mask_resident_id(id_search) if id_search else "",
         "columns": _columns(tab),
         "rows": row_html,
         "page_obj": page_obj,
@@ -259,6 +258,70 @@ def queue(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [(_("审核队列"), None)],
     }
     return render(request, "registration/review/queue.html", context)
+
+
+@never_cache
+@staff_required(*QUEUE_ROLES)
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    level = _level(request)
+    tab = parse_tab(request.GET.get("tab"))
+    form = QueueFilterForm(request.GET or None, user=user, level=level, tab=tab)
+    filters = form.filters(tab=tab)
+    if filters.q and queues.search_kind(filters.q) == SearchKind.RESIDENT_ID:
+        # SECURITY 22: a resident ID never travels in a URL (browser history, proxy and
+        # server logs). Away from this one at once; the dedicated form posts it.
+        messages.warning(request, _("身份证号不能放在网址中查询，请使用“按身份证号查询”。"))
+        kept = request.GET.copy()
+        kept.pop("q", None)
+        return redirect(f"{reverse('registration:queue')}?{kept.urlencode()}".rstrip("?"))
+    return _queue_page(
+        request,
+        level=level,
+        tab=tab,
+        form=form,
+        filters=filters,
+        id_form=ResidentIdSearchForm(initial={"tab": tab}),
+    )
+
+
+@never_cache
+@staff_required(*QUEUE_ROLES)
+@require_http_methods(["GET", "POST"])
+def queue_id_search(request: HttpRequest) -> HttpResponse:
+    """按身份证号查询: the full resident ID comes in a POST body and the page answers
+    directly (nothing to bookmark, nothing in a log line); rate-limited per user. A GET
+    (a sort or page link of the result page) goes back to the queue."""
+    if request.method == "GET":
+        return redirect(f"{reverse('registration:queue')}?{request.GET.urlencode()}".rstrip("?"))
+    user: Any = request.user
+    level = _level(request)
+    id_form = ResidentIdSearchForm(request.POST)
+    tab = parse_tab(request.POST.get("tab"))
+    form = QueueFilterForm(None, user=user, level=level, tab=tab)
+    if not id_form.is_valid():
+        return _queue_page(
+            request, level=level, tab=tab, form=form, filters=queues.QueueFilters(tab=tab), id_form=id_form
+        )
+    resident_id = id_form.cleaned_data["resident_id"]
+    try:
+        ratelimit(f"queue-id-search:{user.pk}", limit=ID_SEARCH_LIMIT, window=ID_SEARCH_WINDOW)
+    except RateLimited as exc:
+        messages.error(request, exc.message)
+        return redirect("registration:queue")
+    # 全部 unless asked otherwise: a clerk looking a person up wants them at any stage.
+    tab = parse_tab(request.POST.get("tab") or Tab.ALL)
+    form = QueueFilterForm(None, user=user, level=level, tab=tab)
+    return _queue_page(
+        request,
+        level=level,
+        tab=tab,
+        form=form,
+        filters=queues.QueueFilters(tab=tab, q=resident_id),
+        id_form=ResidentIdSearchForm(initial={"tab": tab}),
+        id_search=resident_id,
+    )
 
 
 # --- Batch ----------------------------------------------------------------------------

@@ -123,8 +123,9 @@ def test_queue_of_county_a_never_shows_county_b(c: Chain) -> None:
     for tab in ("todo", "done", "all"):
         body = text(client.get(queue_url(tab=tab)))
         assert b.teacher.name not in body
-    body = text(client.get(queue_url(q=b.teacher.resident_id)))
+    body = text(client.post(reverse("registration:queue_id_search"), {"resident_id": b.teacher.resident_id}))
     assert b.teacher.name not in body
+    assert 'data-testid="queue-summary"' in body  # the result page, empty
 
 
 def test_queue_search_by_full_id_and_filters(c: Chain) -> None:
@@ -133,7 +134,7 @@ def test_queue_search_by_full_id_and_filters(c: Chain) -> None:
         c, Status.REGISTRATION_REVIEW, suggestion="deferred", suggestion_reasons=["training_hours_short"]
     )
     client = client_for(c.registration_reviewer)
-    body = text(client.get(queue_url(q=c.teacher.resident_id)))
+    body = text(client.post(reverse("registration:queue_id_search"), {"resident_id": c.teacher.resident_id}))
     assert c.teacher.name in body
     assert other.teacher.name not in body
     body = text(client.get(queue_url(suggestion="deferred")))
@@ -601,6 +602,7 @@ RESULT = _LOGIN | {"school": 302, "reviewer": 302, "city": 302, "province": 302,
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registration:queue": ("GET", EVERY_REVIEWER),
+    "registration:queue_id_search": ("POST", EVERY_REVIEWER),
     "registration:batch_act": ("POST", BATCH),
     "registration:batch_result": ("GET", RESULT),
     "registration:application_detail": ("GET", IN_SCOPE),
@@ -610,6 +612,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 }
 REFUSED = {
     "registration:queue": "POST",
+    "registration:queue_id_search": "PUT",
     "registration:batch_act": "GET",
     "registration:batch_result": "POST",
     "registration:application_detail": "POST",
@@ -672,6 +675,8 @@ def _request(name: str, method: str, client: Client, app: Application, material:
     data: dict[str, Any] = {}
     if name == "registration:application_act":
         data = {"action": Action.CONCLUDE, "version": app.version + 9, "conclusion": "qualified"}
+    if name == "registration:queue_id_search":
+        data = {"resident_id": app.teacher.resident_id}
     if name == "registration:batch_act":
         data = {"action": Action.CONCLUDE, "items": [f"{app.pk}:{app.version}"], "step": "confirm"}
     return getattr(client, method.lower())(url, data) if method != "GET" else client.get(url)
@@ -715,3 +720,49 @@ def test_concluded_rows_wait_for_the_notice_not_for_a_batch(c: Chain) -> None:
         },
     )
     assert 'data-count="ready">0<' in text(confirm)
+
+
+def test_a_resident_id_never_travels_in_a_url(c: Chain) -> None:
+    application(c, status=Status.REGISTRATION_REVIEW)
+    other = more(c, Status.REGISTRATION_REVIEW)
+    client = client_for(c.registration_reviewer)
+    full_id = c.teacher.resident_id
+    response = client.get(queue_url(q=full_id, tab="all"))
+    assert response.status_code == 302
+    assert response["Location"] == queue_url(tab="all")
+    body = text(client.get(response["Location"]))
+    assert "身份证号不能放在网址中查询" in body
+    assert full_id not in body  # not echoed in the search box either
+    assert other.teacher.name in body  # the queue, unfiltered
+    # The posted search finds the person (in 全部 by default) and shows the number masked.
+    found = client.post(reverse("registration:queue_id_search"), {"resident_id": full_id.lower()})
+    body = text(found)
+    assert c.teacher.name in body
+    assert other.teacher.name not in body
+    assert full_id not in body
+    assert f"{full_id[:6]}********{full_id[-4:]}" in body
+    # A number with a wrong check digit is refused with the reason.
+    wrong = full_id[:17] + ("0" if full_id[17] != "0" else "1")
+    refused = client.post(reverse("registration:queue_id_search"), {"resident_id": wrong})
+    assert "身份证号校验位错误" in text(refused)
+    # Sorting or paging the result page goes back to the queue.
+    again = client.get(reverse("registration:queue_id_search") + "?sort=name")
+    assert again.status_code == 302
+    assert again["Location"] == queue_url(sort="name")
+
+
+def test_id_search_is_rate_limited(c: Chain, settings: Any) -> None:
+    from django.core.cache import cache
+
+    from jiaozi.registration import views_review
+
+    cache.clear()
+    application(c, status=Status.REGISTRATION_REVIEW)
+    client = client_for(c.registration_reviewer)
+    url = reverse("registration:queue_id_search")
+    for _ in range(views_review.ID_SEARCH_LIMIT):
+        assert client.post(url, {"resident_id": c.teacher.resident_id}).status_code == 200
+    over = client.post(url, {"resident_id": c.teacher.resident_id}, follow=True)
+    assert "请求过于频繁" in text(over)
+    assert c.teacher.resident_id not in text(over)
+    cache.clear()
