@@ -530,6 +530,7 @@ def _detail_context(
             }
         )
     notice_url = _url_or_none("registration:notice_publish") if links else None
+    objection_url = _url_or_none("registration:objection_list") if links else None
     back = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
     return {
         "application": application,
@@ -545,6 +546,11 @@ def _detail_context(
         "action_forms": forms,
         "elsewhere": links,
         "notice_url": notice_url,
+        "objection_url": objection_url,
+        "publish_pending": any(link["action"] == Action.PUBLISH_NOTICE for link in links),
+        "objection_pending": any(
+            link["action"] in (Action.UPHOLD_OBJECTION, Action.DISMISS_OBJECTION) for link in links
+        ),
         "next": back,
         "nav_active": "registration:queue",
         "breadcrumbs": [

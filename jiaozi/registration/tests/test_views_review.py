@@ -766,3 +766,13 @@ def test_id_search_is_rate_limited(c: Chain, settings: Any) -> None:
     assert "请求过于频繁" in text(over)
     assert c.teacher.resident_id not in text(over)
     cache.clear()
+
+
+def test_concluded_application_points_to_the_notice_and_offers_a_revision(c: Chain) -> None:
+    app = application(c, status=Status.CONCLUDED)
+    body = text(client_for(c.registration_reviewer).get(detail_url(app)))
+    assert reverse("registration:notice_publish") in body
+    assert 'value="revise"' in body  # 修改结论 (back to 待注册审核, with a reason)
+    paused = more(c, Status.NOTICE_PAUSED)
+    body = text(client_for(c.registration_reviewer).get(detail_url(paused)))
+    assert reverse("registration:objection_list") in body
