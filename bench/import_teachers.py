@@ -428,6 +428,8 @@ def run(ctx: Any = None) -> dict[str, Any]:
         and TrainingRecord.objects.count() == training_before
     )
     first = rejected.errors[0] if rejected.errors else None
+    for generated_file in (path, bad_path):
+        generated_file.unlink(missing_ok=True)
 
     return {
         "title": TITLE,
@@ -488,7 +490,12 @@ def _standalone(argv: list[str]) -> int:
         backend = "sqlite" if os.environ["DATABASE_URL"].startswith("sqlite") else "postgresql"
 
     Ctx.workdir = workdir  # type: ignore[attr-defined]
-    result = run(Ctx())
+    try:
+        result = run(Ctx())
+    finally:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
     for metric in result["metrics"]:
         print(f"{metric['what']}: {metric['value']}  (target {metric.get('target', '-')})")
     for note in result["notes"]:
