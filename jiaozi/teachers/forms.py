@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.core import idcard
+
 from .models import AppraisalGrade, CertificateStatus, EmploymentType, EthicsResult, Health, PostType, Sex
 from .selectors import NO_CERTIFICATE
 
@@ -26,12 +28,7 @@ class DateInput(forms.DateInput):
 
 
 class TeacherFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("姓名或身份证号"),
-        required=False,
-        max_length=64,
-        help_text=_("身份证号须完整填写18位"),
-    )
+    q = forms.CharField(label=_("姓名"), required=False, max_length=64)
     school = forms.CharField(label=_("学校代码"), required=False, max_length=32)
     post_type = forms.ChoiceField(label=_("岗位类别"), required=False, choices=_blank(PostType.choices))
     employment_type = forms.ChoiceField(
@@ -47,6 +44,26 @@ class TeacherFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class ResidentIdSearchForm(forms.Form):
+    """按身份证号查询: posted, never in a URL (SECURITY 22)."""
+
+    resident_id = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("完整的18位身份证号"), "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_resident_id(self) -> str:
+        value = idcard.normalise(self.cleaned_data["resident_id"])
+        message = idcard.error_message(value)
+        if message:
+            raise forms.ValidationError(message, code="invalid_resident_id")
+        return value
 
 
 class TeacherFactsForm(forms.Form):

@@ -47,10 +47,11 @@ def teacher_search(
     employment_type: str = "",
     certificate_status: str = "",
     q: str = "",
+    resident_id: str = "",
 ) -> models.QuerySet[Teacher]:
-    """Narrow an already scoped queryset. ``q`` is a name (part of it) or a complete
-    resident ID, found through the blind index: the stored IDs are encrypted, so a
-    part of an ID cannot be searched."""
+    """Narrow an already scoped queryset. ``q`` is (part of) a name; ``resident_id`` a
+    complete ID, found through the blind index (the stored IDs are encrypted, so a part
+    of an ID cannot be searched)."""
     if school:
         queryset = queryset.filter(school__code=school.strip())
     if post_type:
@@ -67,10 +68,9 @@ def teacher_search(
         )
     q = q.strip()
     if q:
-        if idcard.is_valid(q):
-            queryset = queryset.filter(**field_lookup(Teacher, "resident_id", idcard.normalise(q)))
-        else:
-            queryset = queryset.filter(name__contains=q)
+        queryset = queryset.filter(name__contains=q)
+    if resident_id:
+        queryset = queryset.filter(**field_lookup(Teacher, "resident_id", idcard.normalise(resident_id)))
     return queryset
 
 

@@ -6,6 +6,7 @@ app_name = "teachers"
 urlpatterns = [
     path("", views.teacher_list, name="teacher_list"),
     path("new/", views.teacher_create, name="teacher_create"),
+    path("id-search/", views.teacher_id_search, name="teacher_id_search"),
     path("<int:pk>/", views.teacher_detail, name="teacher_detail"),
     path("<int:pk>/edit/", views.teacher_edit, name="teacher_edit"),
     path("<int:pk>/resident-id/", views.teacher_reveal, name="teacher_reveal"),

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.core.masking import mask_resident_id
+from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.workspace.tables import Column, ordering_from, paginate
 
 from . import selectors, services
@@ -27,6 +29,7 @@ from .forms import (
     AnnualAppraisalForm,
     EthicsAppraisalForm,
     ImportUploadForm,
+    ResidentIdSearchForm,
     TeacherCreateForm,
     TeacherEditForm,
     TeacherFilterForm,
@@ -57,6 +60,9 @@ LIST_COLUMNS = [
 ]
 LIST_SORTS = {"name": ("name", "pk"), "school": ("school__code", "name", "pk")}
 LIST_PER_PAGE = 50
+# 按身份证号查询 per user and hour: enough for a clerk, too few for harvesting.
+ID_SEARCH_LIMIT = 120
+ID_SEARCH_WINDOW = 3600
 ERRORS_ON_SCREEN = 500
 COUNT_LABELS = {
     "created": gettext_lazy("新增"),
@@ -87,14 +93,15 @@ def _crumbs(*extra: tuple[Any, str | None]) -> list[tuple[Any, str | None]]:
 # --- List and detail ---------------------------------------------------------------------
 
 
-@never_cache
-@staff_required(*VIEW_ROLES)
-@require_http_methods(["GET"])
-def teacher_list(request: HttpRequest) -> HttpResponse:
-    form = TeacherFilterForm(request.GET or None)
-    queryset = selectors.teacher_search(
-        selectors.teacher_list_visible_to(user=request.user), **form.filters()
-    )
+def _list_page(
+    request: HttpRequest,
+    *,
+    form: TeacherFilterForm,
+    id_form: ResidentIdSearchForm,
+    filters: dict[str, str],
+    searched_id: str = "",
+) -> HttpResponse:
+    queryset = selectors.teacher_search(selectors.teacher_list_visible_to(user=request.user), **filters)
     sort, order_by = ordering_from(request, allowed=LIST_SORTS, default="school")
     page_obj = paginate(
         request, selectors.teacher_list_for_page(queryset).order_by(*order_by), per_page=LIST_PER_PAGE
@@ -104,6 +111,8 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
         "teachers/teacher_list.html",
         {
             "filter_form": form,
+            "id_form": id_form,
+            "searched_id": mask_resident_id(searched_id) if searched_id else "",
             "page_obj": page_obj,
             "columns": LIST_COLUMNS,
             "sort": sort,
@@ -112,6 +121,48 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
             "nav_active": "teachers:teacher_list",
             "breadcrumbs": [(_("教师信息"), None)],
         },
+    )
+
+
+@never_cache
+@staff_required(*VIEW_ROLES)
+@require_http_methods(["GET"])
+def teacher_list(request: HttpRequest) -> HttpResponse:
+    if any(ch.isdigit() for ch in request.GET.get("q", "")):
+        # SECURITY 22: an ID (or part of one) never travels in a URL — browser history,
+        # proxy and server logs keep URLs. Away from this one at once.
+        messages.warning(request, _("身份证号不能放在网址中查询，请使用“按身份证号查询”。"))
+        kept = request.GET.copy()
+        kept.pop("q", None)
+        return redirect(f"{reverse('teachers:teacher_list')}?{kept.urlencode()}".rstrip("?"))
+    form = TeacherFilterForm(request.GET or None)
+    return _list_page(request, form=form, id_form=ResidentIdSearchForm(), filters=form.filters())
+
+
+@never_cache
+@staff_required(*VIEW_ROLES)
+@require_http_methods(["GET", "POST"])
+def teacher_id_search(request: HttpRequest) -> HttpResponse:
+    """按身份证号查询: the full ID comes in a POST body and the page answers directly
+    (nothing to bookmark or log); rate-limited per user, a bulk lookup tool it is not
+    (SECURITY 25). A GET (a link of the result page) goes back to the list."""
+    if request.method == "GET":
+        return redirect("teachers:teacher_list")
+    id_form = ResidentIdSearchForm(request.POST)
+    if not id_form.is_valid():
+        return _list_page(request, form=TeacherFilterForm(), id_form=id_form, filters={})
+    try:
+        ratelimit(f"teacher-id-search:{request.user.pk}", limit=ID_SEARCH_LIMIT, window=ID_SEARCH_WINDOW)
+    except RateLimited as exc:
+        messages.error(request, exc.message)
+        return redirect("teachers:teacher_list")
+    resident_id = id_form.cleaned_data["resident_id"]
+    return _list_page(
+        request,
+        form=TeacherFilterForm(),
+        id_form=ResidentIdSearchForm(),
+        filters={"resident_id": resident_id},
+        searched_id=resident_id,
     )
 
 

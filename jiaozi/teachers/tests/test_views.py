@@ -81,22 +81,64 @@ def test_list_query_count_does_not_grow_with_the_page(
     assert len(many) <= 12
 
 
-def test_search_by_name_and_by_full_resident_id(
-    signed_in: SignIn, county_a_reviewer: User, school_a: Institution
+def test_search_by_name(signed_in: SignIn, county_a_reviewer: User, school_a: Institution) -> None:
+    make_teacher(school=school_a, name="李明")
+    make_teacher(school=school_a, name="王芳")
+    body = signed_in(county_a_reviewer).get(reverse("teachers:teacher_list"), {"q": "李"}).content.decode()
+    assert "李明" in body
+    assert "王芳" not in body
+
+
+def test_search_by_full_resident_id_is_posted(
+    signed_in: SignIn, county_a_reviewer: User, school_a: Institution, school_b: Institution
 ) -> None:
     one = make_teacher(school=school_a, name="李明")
     two = make_teacher(school=school_a, name="王芳")
+    theirs = make_teacher(school=school_b, name="瑶海教师")
     client = signed_in(county_a_reviewer)
-    url = reverse("teachers:teacher_list")
-    by_name = client.get(url, {"q": "李"}).content.decode()
-    assert "李明" in by_name
-    assert "王芳" not in by_name
-    by_id = client.get(url, {"q": two.resident_id.lower()}).content.decode()
-    assert "王芳" in by_id
-    assert "李明" not in by_id
-    # Part of an ID finds nothing: the stored IDs are encrypted.
-    partial = client.get(url, {"q": one.resident_id[:10]}).content.decode()
-    assert "李明" not in partial
+    url = reverse("teachers:teacher_id_search")
+    found = client.post(url, {"resident_id": two.resident_id.lower()})
+    assert found.status_code == 200
+    body = found.content.decode()
+    assert "王芳" in body
+    assert "李明" not in body
+    assert two.resident_id not in body  # shown masked, even as the search term
+    # Out of scope answers like unknown: nothing.
+    assert "瑶海教师" not in client.post(url, {"resident_id": theirs.resident_id}).content.decode()
+    # A wrong check digit is a form error, not a search.
+    wrong = one.resident_id[:-1] + ("0" if one.resident_id[-1] != "0" else "1")
+    assert "身份证号校验位错误" in client.post(url, {"resident_id": wrong}).content.decode()
+
+
+def test_an_id_in_the_url_is_sent_away(
+    signed_in: SignIn, county_a_reviewer: User, school_a: Institution
+) -> None:
+    teacher = make_teacher(school=school_a)
+    response = signed_in(county_a_reviewer).get(
+        reverse("teachers:teacher_list"), {"q": teacher.resident_id, "post_type": "dual"}
+    )
+    assert response.status_code == 302
+    assert teacher.resident_id not in response["Location"]
+    assert response["Location"] == reverse("teachers:teacher_list") + "?post_type=dual"
+
+
+def test_id_search_is_rate_limited(
+    signed_in: SignIn, county_a_reviewer: User, school_a: Institution, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    from jiaozi.teachers import views
+
+    cache.clear()  # the limiter's counts live in the cache, shared by the whole test run
+    teacher = make_teacher(school=school_a)
+    client = signed_in(county_a_reviewer)
+    url = reverse("teachers:teacher_id_search")
+    for _ in range(views.ID_SEARCH_LIMIT):
+        assert client.post(url, {"resident_id": teacher.resident_id}).status_code == 200
+    refused = client.post(url, {"resident_id": teacher.resident_id})
+    cache.clear()  # leave no spent limit to a later test whose user gets the same id
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("teachers:teacher_list")
 
 
 def test_filters(
