@@ -70,7 +70,9 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry(
         _("教师数据导入"),
         "teachers:import",
-        frozenset({Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN}),
+        frozenset(
+            {Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN}
+        ),
         "upload",
         SECTION_TEACHERS,
     ),
