@@ -180,8 +180,8 @@ class Application(TimeStampedModel):
                 fields=["province_bureau", "status", "step_deadline", "id"],
                 name="registration_app_province_todo",
             ),
-            # 全部 / 已办 newest first, per school of the jurisdiction.
-            models.Index(fields=["school", "updated_at", "id"], name="registration_app_school_upd"),
+            # 全部 / 已办 newest first, per school of the jurisdiction (drafts filtered in the index).
+            models.Index(fields=["school", "status", "updated_at", "id"], name="registration_app_school_upd"),
         ]
 
     def __str__(self) -> str:

@@ -41,7 +41,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="application",
-            index=models.Index(fields=["school", "updated_at", "id"], name="registration_app_school_upd"),
+            index=models.Index(
+                fields=["school", "status", "updated_at", "id"], name="registration_app_school_upd"
+            ),
         ),
         migrations.AddIndex(
             model_name="applicationstep",
