@@ -439,52 +439,78 @@ def teacher_update(
     return teacher
 
 
-@transaction.atomic
 def annual_appraisal_set(
     *, actor: Any, teacher_id: int, version: int, year: int, grade: str
 ) -> AnnualAppraisal:
     """Record (or correct) the annual appraisal of one year."""
-    teacher = _editable(actor=actor, pk=teacher_id)
-    fields: dict[str, str] = {}
-    clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
-    _check_choice("grade", grade, AppraisalGrade, fields)
-    if fields:
-        raise ValidationFailed(_("年度考核填写有误。"), code="invalid_appraisal", fields=fields)
-    _bump(teacher=teacher, version=version)
-    appraisal, created = AnnualAppraisal.objects.update_or_create(
-        teacher=teacher, year=clean_year, defaults={"grade": grade}
-    )
-    audit_record(
-        kind=AuditKind.TEACHER_UPDATED,
+    return _yearly_set(
         actor=actor,
-        obj=teacher,
-        details={"section": "annual_appraisal", "year": clean_year, "grade": grade, "created": created},
+        teacher_id=teacher_id,
+        version=version,
+        year=year,
+        value=grade,
+        model=AnnualAppraisal,
+        field="grade",
+        choices=AppraisalGrade,
+        section="annual_appraisal",
+        message=_("年度考核填写有误。"),
+        code="invalid_appraisal",
     )
-    return appraisal
 
 
-@transaction.atomic
 def ethics_appraisal_set(
     *, actor: Any, teacher_id: int, version: int, year: int, result: str
 ) -> EthicsAppraisal:
     """Record (or correct) the ethics appraisal of one year."""
+    return _yearly_set(
+        actor=actor,
+        teacher_id=teacher_id,
+        version=version,
+        year=year,
+        value=result,
+        model=EthicsAppraisal,
+        field="result",
+        choices=EthicsResult,
+        section="ethics_appraisal",
+        message=_("师德考核填写有误。"),
+        code="invalid_ethics",
+    )
+
+
+@transaction.atomic
+def _yearly_set(
+    *,
+    actor: Any,
+    teacher_id: int,
+    version: int,
+    year: int,
+    value: str,
+    model: Any,
+    field: str,
+    choices: Any,
+    section: str,
+    message: str,
+    code: str,
+) -> Any:
+    """One appraisal per (teacher, year): created or corrected, the teacher's version
+    advanced by compare-and-set and the change audited."""
     teacher = _editable(actor=actor, pk=teacher_id)
     fields: dict[str, str] = {}
     clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
-    _check_choice("result", result, EthicsResult, fields)
+    _check_choice(field, value, choices, fields)
     if fields:
-        raise ValidationFailed(_("师德考核填写有误。"), code="invalid_ethics", fields=fields)
+        raise ValidationFailed(message, code=code, fields=fields)
     _bump(teacher=teacher, version=version)
-    appraisal, created = EthicsAppraisal.objects.update_or_create(
-        teacher=teacher, year=clean_year, defaults={"result": result}
+    record, created = model.objects.update_or_create(
+        teacher=teacher, year=clean_year, defaults={field: value}
     )
     audit_record(
         kind=AuditKind.TEACHER_UPDATED,
         actor=actor,
         obj=teacher,
-        details={"section": "ethics_appraisal", "year": clean_year, "result": result, "created": created},
+        details={"section": section, "year": clean_year, field: value, "created": created},
     )
-    return appraisal
+    return record
 
 
 @transaction.atomic

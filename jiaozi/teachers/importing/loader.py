@@ -1117,33 +1117,25 @@ class Importer:
         )
 
     # --- 年度考核, 师德考核, 培训学时, 中止任教 --------------------------------------------
-    def _parse_annual(
-        self,
+    def _parse_annual(self) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
+        return self._parse_yearly(ANNUAL, GRADE, H_GRADE)
+
+    def _parse_ethics(self) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
+        return self._parse_yearly(ETHICS, ETHICS_RESULT, H_RESULT)
+
+    def _parse_yearly(
+        self, sheet: str, choices: Any, header: str
     ) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
+        """Rows of (身份证号, 年度, one enumerated result): annual and ethics appraisals."""
         year_m = Memo(lambda v: values.year(v, today=self.today))
-        grade_m = Memo(lambda v: values.choice(v, GRADE, required=True))
+        value_m = Memo(lambda v: values.choice(v, choices, required=True))
 
         def parse(row_no: int, cells: Sequence[Any]) -> tuple[Any, ...] | None:
-            year, grade = year_m[cells[1]], grade_m[cells[2]]
-            if type(year) is Bad or type(grade) is Bad:
-                self._cell_errors(ANNUAL, row_no, ((H_YEAR, cells[1], year), (H_GRADE, cells[2], grade)))
+            year, value = year_m[cells[1]], value_m[cells[2]]
+            if type(year) is Bad or type(value) is Bad:
+                self._cell_errors(sheet, row_no, ((H_YEAR, cells[1], year), (header, cells[2], value)))
                 return None
-            return (year, grade)
-
-        return parse
-
-    def _parse_ethics(
-        self,
-    ) -> Callable[[int, Sequence[Any]], tuple[Any, ...] | None]:
-        year_m = Memo(lambda v: values.year(v, today=self.today))
-        result_m = Memo(lambda v: values.choice(v, ETHICS_RESULT, required=True))
-
-        def parse(row_no: int, cells: Sequence[Any]) -> tuple[Any, ...] | None:
-            year, result = year_m[cells[1]], result_m[cells[2]]
-            if type(year) is Bad or type(result) is Bad:
-                self._cell_errors(ETHICS, row_no, ((H_YEAR, cells[1], year), (H_RESULT, cells[2], result)))
-                return None
-            return (year, result)
+            return (year, value)
 
         return parse
 
