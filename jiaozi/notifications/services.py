@@ -20,18 +20,21 @@ import logging
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from jiaozi.accounts.models import User
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound
 from jiaozi.core.logging import redact
 
 from .backends import OutgoingMessage, get_backend
 from .models import Channel, Delivery, Notification
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 logger = logging.getLogger("jiaozi.notifications")
 

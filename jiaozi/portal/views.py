@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from jiaozi.workspace.tables import paginate
+from jiaozi.core.ui.tables import paginate
 
 from . import selectors
 from .forms import DirectoryFilterForm

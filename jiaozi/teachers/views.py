@@ -22,7 +22,7 @@ from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.core.ratelimit import RateLimited, ratelimit
-from jiaozi.workspace.tables import Column, ordering_from, paginate
+from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
 from . import selectors, services
 from .forms import (

@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from jiaozi.accounts.decorators import staff_required
+from jiaozi.core.ui.nav import quick_links
 
 from .dashboard import tasks_for
-from .nav import quick_links
 
 
 # The dashboard names the user and their institution: never kept by a shared browser cache.
