@@ -24,7 +24,7 @@ from jiaozi.core.masking import mask_resident_id
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
-from . import selectors, services
+from . import selectors, services, uploads
 from .forms import (
     AnnualAppraisalForm,
     EthicsAppraisalForm,
@@ -353,7 +353,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
+            job = uploads.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
         except ValidationFailed as exc:
             _apply_errors(form, exc)
         except PermissionDenied:
