@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from jiaozi.accounts.decorators import staff_required
+from jiaozi.accounts.models import User
 from jiaozi.core.ui.nav import quick_links
 
 from .dashboard import tasks_for
@@ -15,6 +16,7 @@ from .dashboard import tasks_for
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)  # staff_required let only staff through
     return render(
         request,
         "workspace/home.html",
