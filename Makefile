@@ -54,9 +54,10 @@ unit: setup ## The suite without the browser journeys
 e2e: setup browser ## Browser journeys in Chromium (screenshots in e2e/screenshots/)
 	$(BIN)/pytest -q -m e2e e2e
 
-lint: setup ## ruff check and format check
+lint: setup ## ruff check and format check; import-linter's layer contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup ## Format the code with ruff
 	$(BIN)/ruff check --fix .

@@ -301,17 +301,9 @@ NOTIFICATION_OUTBOX_DIR = env("NOTIFICATION_OUTBOX_DIR", str(BASE_DIR / "var" / 
 CERTIFICATE_PDF_FONT_FILE = env("CERTIFICATE_PDF_FONT_FILE", "")
 
 # --- Scheduled jobs (Celery beat in production; `run_due_jobs` by cron otherwise) ----
-# One beat entry per periodic job (jiaozi.core.jobs; a test keeps them in step). Cron
-# can run ``manage.py run_due_jobs`` instead; the jobs are safe to overlap.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    name: {"task": "jiaozi.core.tasks.run_job", "schedule": float(seconds), "args": (name,)}
-    for name, seconds in (
-        ("registration.notice_close_expired", 15 * 60),
-        ("notifications.deliver_pending", 5 * 60),
-        ("accounts.disable_inactive_staff", 24 * 3600),
-        ("api.idempotency_records_purge", 24 * 3600),
-    )
-}
+# Each app registers its periodic jobs (jiaozi.core.jobs) from its AppConfig.ready();
+# config/celery.py gives beat one entry per registered job when beat starts. Cron can
+# run ``manage.py run_due_jobs`` instead; the jobs are safe to overlap.
 
 # --- Demo ---------------------------------------------------------------------
 DEMO_MODE = env_bool("DEMO_MODE", False)

@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the sign-in hooks)
+        from . import hooks, signals  # noqa: F401  (signals connects the sign-in hooks)
+
+        hooks.register()

@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from .events import access_denied_event
 from .middleware import staff_redirect
+from .services import password_expired
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -52,8 +53,6 @@ def staff_required(*roles: str, allow_expired_password: bool = False) -> Callabl
     def decorator(view: V) -> V:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            from .services import password_expired
-
             user: Any = request.user
             if not user.is_authenticated or getattr(user, "kind", None) != "staff":
                 return _to(request, "accounts:login")

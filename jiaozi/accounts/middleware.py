@@ -30,6 +30,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from jiaozi.core import clock
 
+from .services import password_expired
+
 AUTH_AT = "jz_auth_at"
 SEEN_AT = "jz_seen_at"
 FINGERPRINT = "jz_fp"
@@ -141,8 +143,6 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
     def _staff_gate(self, request: HttpRequest, user: Any) -> HttpResponse | None:
-        from .services import password_expired
-
         path = request.path_info
         in_staff_area = path.startswith(self.staff_root)
         if path in self.sign_in_paths:

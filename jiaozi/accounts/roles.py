@@ -1,22 +1,12 @@
-"""Staff roles (§1) and which institutions may hold them. Pure data, no database."""
+"""Rules about the staff roles (§1): rank, which institutions may hold each role. Pure
+data, no database. The role names themselves (``Role``) are shared vocabulary and live in
+``jiaozi.core.roles``; this module re-exports them."""
 
 from __future__ import annotations
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from jiaozi.core.roles import Role
 
-
-class Role(models.TextChoices):
-    SCHOOL_REVIEWER = "school_reviewer", _("学校审查员")
-    REGISTRATION_REVIEWER = "registration_reviewer", _("注册审核员")
-    CITY_RECHECKER = "city_rechecker", _("市级复核员")
-    PROVINCE_REVIEWER = "province_reviewer", _("省级终审员")
-    CONFIRMATION_USER = "confirmation_user", _("确认用户")
-    CERTIFYING_OFFICER = "certifying_officer", _("认定审核员")
-    INSTITUTION_ADMIN = "institution_admin", _("机构管理员")
-    PROVINCE_ADMIN = "province_admin", _("省级管理员")
-    SECURITY_ADMIN = "security_admin", _("安全管理员")
-    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+__all__ = ["ADMIN_ROLES", "HOLDERS", "RANK", "REGISTRATION_ROLES", "REVIEW_ROLES", "Role", "can_hold"]
 
 
 # Rank for "never above its own role": an admin may file only roles ranked below or
@@ -43,6 +33,18 @@ REVIEW_ROLES = frozenset(
         Role.PROVINCE_REVIEWER,
         Role.CONFIRMATION_USER,
         Role.CERTIFYING_OFFICER,
+    }
+)
+
+# Who keeps teacher facts and takes part in periodic registration (§1, §5).
+REGISTRATION_ROLES = frozenset(
+    {
+        Role.SCHOOL_REVIEWER,
+        Role.REGISTRATION_REVIEWER,
+        Role.CITY_RECHECKER,
+        Role.PROVINCE_REVIEWER,
+        Role.INSTITUTION_ADMIN,
+        Role.PROVINCE_ADMIN,
     }
 )
 

@@ -28,10 +28,12 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
 from jiaozi.core.errors import Conflict, ValidationFailed
+from jiaozi.notifications.backends import OutgoingMessage, get_backend
+from jiaozi.registration.models import Application
 from jiaozi.teachers.models import Certificate
 
 from .models import TeacherLink
-from .selectors import applicant_teacher, resident_id_lookup
+from .selectors import applicant_profile, applicant_teacher, resident_id_lookup
 
 # The version of the personal-information notice (个人信息处理规则) shown at sign-up; the
 # audit row of each sign-up records which version the applicant agreed to.
@@ -227,10 +229,6 @@ def applicant_data_export(*, user: User) -> dict[str, Any]:
     """A copy of the applicant's personal data (PIPL art. 45): the account, the linked
     teacher record with its certificates, appraisals, training and breaks, and the
     applications. Audited as an export of one's own data."""
-    from jiaozi.registration.models import Application
-
-    from .selectors import applicant_profile
-
     profile = applicant_profile(user=user)
     teacher = profile["teacher"]
     data: dict[str, Any] = {
@@ -360,7 +358,6 @@ def password_reset_request(*, resident_id: str, phone: str) -> ResetChallenge:
         return ResetChallenge(
             user_id=None, code_hash=_code_hash(None, secrets.token_hex(8)), expires_at=expires_at
         )
-    from jiaozi.notifications.backends import OutgoingMessage, get_backend
 
     get_backend("sms").send(
         OutgoingMessage(

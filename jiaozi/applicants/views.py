@@ -43,7 +43,12 @@ from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.notifications.selectors import notification_count_unread, notification_list_for
 from jiaozi.notifications.services import notification_mark_all_read, notification_mark_read
 from jiaozi.registration import materials as material_services
+from jiaozi.registration.applications import application_start as registration_application_start
+from jiaozi.registration.applications import application_update_draft
+from jiaozi.registration.completion import application_form_pdf
 from jiaozi.registration.models import Application, ApplicationStep, Material
+from jiaozi.registration.selectors_applications import application_get_for_applicant, application_timeline
+from jiaozi.registration.transitions import actions_for, application_transition
 from jiaozi.registration.windows import format_window, window_is_open
 from jiaozi.registration.workflow import Status
 
@@ -447,8 +452,6 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
-    from jiaozi.registration.selectors_applications import application_get_for_applicant
-
     try:
         return application_get_for_applicant(user=_user(request), pk=pk)
     except NotFound:
@@ -459,8 +462,6 @@ def _application(request: HttpRequest, pk: int) -> Application:
 def application_start(request: HttpRequest) -> HttpResponse:
     """GET shows what the application will be filled with (from the records); POST
     creates the draft (or returns the active one) and opens it for editing."""
-    from jiaozi.registration.applications import application_start as start
-
     user = _user(request)
     raw = request.POST.get("certificate") if request.method == "POST" else request.GET.get("certificate")
     overview = selectors.applicant_overview(user=user)
@@ -474,7 +475,7 @@ def application_start(request: HttpRequest) -> HttpResponse:
         return redirect("applicants:application_detail", pk=status.application.pk)
     if request.method == "POST":
         try:
-            application = start(applicant=user, certificate_id=status.certificate.pk)
+            application = registration_application_start(applicant=user, certificate_id=status.certificate.pk)
         except (WindowClosed, ValidationFailed, Conflict, PermissionDenied) as exc:
             messages.error(request, exc.message)
             return redirect("applicants:home")
@@ -537,8 +538,6 @@ def _application_initial(application: Application) -> dict[str, Any]:
 
 @applicant_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    from jiaozi.registration.applications import application_update_draft
-
     application = _application(request, pk)
     if application.status not in material_services.EDITABLE:
         messages.info(request, _("申请已提交，当前不能修改。"))
@@ -644,8 +643,6 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit, resubmit or withdraw. Outside the apply window the service raises
     WindowClosed with the window's dates; that message is what the applicant sees."""
-    from jiaozi.registration.transitions import application_transition
-
     application = _application(request, pk)
     form = ActionForm(request.POST)
     if not form.is_valid():
@@ -681,9 +678,6 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from jiaozi.registration.selectors_applications import application_timeline
-    from jiaozi.registration.transitions import actions_for
-
     user = _user(request)
     application = _application(request, pk)
     return render(
@@ -702,8 +696,6 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_required
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from jiaozi.registration.completion import application_form_pdf
-
     try:
         document = application_form_pdf(user=_user(request), application_id=pk)
     except NotFound:

@@ -22,6 +22,8 @@ class AuditConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, hooks  # noqa: F401  (checks registers the system checks)
+
+        hooks.register()
 
         post_migrate.connect(_ensure_guard, sender=self, dispatch_uid="jiaozi.audit.ensure_guard")

@@ -48,22 +48,22 @@ class AuditKind(models.IntegerChoices):
     # The audit log itself 9xx
     AUDIT_PRUNED = 901, _("清理过期审计记录")
     AUDIT_LOG_VIEWED = 902, _("查阅审计日志")
-    # Appended by accounts: the second sign-in step, and the periodic re-confirmation.
+    # Accounts: the second sign-in step, and the periodic re-confirmation.
     OTP_VERIFIED = 108, _("动态口令验证通过")
     STAFF_CONFIRMED = 207, _("确认在岗")
-    # Appended by applicants: self-service accounts 23x, application materials 75x.
+    # Applicants: self-service accounts 23x, application materials 75x.
     APPLICANT_SIGNED_UP = 230, _("申请人注册账号")
     APPLICANT_LINKED = 231, _("申请人关联教师信息")
     APPLICANT_PASSWORD_RESET = 232, _("申请人找回密码")
     MATERIAL_UPLOADED = 750, _("上传申请材料")
     MATERIAL_DELETED = 751, _("删除申请材料")
     MATERIAL_DOWNLOADED = 752, _("下载申请材料")
-    # Appended by notices: public notices (公示) and objections 76x.
+    # Public notices (公示) and objections 76x.
     NOTICE_PUBLISHED = 760, _("发布注册结果公示")
     NOTICE_CLOSED = 761, _("公示期满结束公示")
     OBJECTION_SUBMITTED = 762, _("提出公示异议")
     OBJECTION_RESOLVED = 763, _("处理公示异议")
-    # Appended by the workflow: registration applications 70x–71x, one per action
+    # Registration applications 70x–71x, one per action
     # (registration/transitions.py maps each workflow Action to its kind).
     APPLICATION_STARTED = 701, _("创建定期注册申请")
     APPLICATION_DRAFT_UPDATED = 702, _("修改定期注册申请")
@@ -82,7 +82,7 @@ class AuditKind(models.IntegerChoices):
     APPLICATION_PROVINCE_APPROVED = 715, _("省级终审通过并备案")
     APPLICATION_RETURNED_TO_APPLICANT = 716, _("退回申请人")
     APPLICATION_RETURNED_DOWN = 717, _("退回下一级")
-    # Appended by completion: the filed registration written into the certificate 77x.
+    # Completion: the filed registration written into the certificate 77x.
     CERTIFICATE_REGISTRATION_RECORDED = 770, _("更新证书注册记录（备案）")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jiaozi.accounts.roles import Role
+from jiaozi.core.roles import Role
 
 
 def can_read_audit_log(user: Any) -> bool:

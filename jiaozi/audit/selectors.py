@@ -1,25 +1,38 @@
 """Reading the audit log (the audit admin's viewer). Every read starts from the
 reader's jurisdiction; pages are keyset-paginated on ``(at, id)`` so that a page costs
 the same few queries on ten rows or ten million — no COUNT over the whole log.
-See docs/decisions/0005-audit-viewer.md."""
+See docs/decisions/0005-audit-viewer.md.
+
+The log keeps plain institution ids (no foreign key), and ``audit`` sits below ``orgs``:
+the viewer reaches the institution tree through the app registry
+(``apps.get_model("orgs", "Institution")``), not by importing orgs
+(docs/decisions/0145-import-layers.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiaozi.core.errors import PermissionDenied
-from jiaozi.orgs.jurisdiction import get_visible_or_404
-from jiaozi.orgs.models import Institution
+from jiaozi.core.scoping import get_visible_or_404
 
 from .models import AuditEvent
 from .permissions import can_read_audit_log
+
+if TYPE_CHECKING:
+    from jiaozi.orgs.models import Institution
+
+
+def _institutions() -> type[Institution]:
+    return apps.get_model("orgs", "Institution")  # type: ignore[no-any-return]
+
 
 PER_PAGE = 50
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -83,7 +96,7 @@ def _scoped(user: Any) -> QuerySet[AuditEvent]:
     if institution.parent_id is None:
         # The province: the whole log, including applicant and public chains.
         return events
-    below = Institution.objects.filter(path__startswith=institution.path).values("id")
+    below = _institutions().objects.filter(path__startswith=institution.path).values("id")
     return events.filter(institution_id__in=below)
 
 
@@ -102,11 +115,11 @@ def audit_event_list_visible_to(*, user: Any, query: EventQuery) -> QuerySet[Aud
     if query.date_to:
         events = events.filter(at__lt=_local_midnight(query.date_to + dt.timedelta(days=1)))
     if query.institution_code:
-        institution = Institution.objects.filter(code=query.institution_code).only("id", "path").first()
+        institution = _institutions().objects.filter(code=query.institution_code).only("id", "path").first()
         if institution is None:
             return events.none()
         if query.include_subordinates:
-            below = Institution.objects.filter(path__startswith=institution.path).values("id")
+            below = _institutions().objects.filter(path__startswith=institution.path).values("id")
             events = events.filter(institution_id__in=below)
         else:
             events = events.filter(institution_id=institution.pk)
@@ -166,7 +179,9 @@ def _with_institutions(page: EventPage) -> EventPage:
     """Names for the page's institutions in one query (the log keeps plain ids)."""
     ids = {event.institution_id for event in page.events if event.institution_id is not None}
     institutions = (
-        {i.pk: i for i in Institution.objects.filter(pk__in=ids).only("id", "code", "name")} if ids else {}
+        {i.pk: i for i in _institutions().objects.filter(pk__in=ids).only("id", "code", "name")}
+        if ids
+        else {}
     )
     page.rows = [
         EventRow(event, institutions.get(event.institution_id) if event.institution_id is not None else None)
@@ -183,4 +198,4 @@ def audit_event_get_visible_to(*, user: Any, pk: int) -> AuditEvent:
 def institution_for_event(event: AuditEvent) -> Institution | None:
     if event.institution_id is None:
         return None
-    return Institution.objects.filter(pk=event.institution_id).only("id", "code", "name").first()
+    return _institutions().objects.filter(pk=event.institution_id).only("id", "code", "name").first()

@@ -8,25 +8,18 @@ See docs/decisions/0004-audit-chain-per-institution.md.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import ipaddress
 import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
 from jiaozi.core import clock
@@ -35,10 +28,20 @@ from jiaozi.core.masking import mask_name
 from jiaozi.core.middleware import current
 
 from . import guard
+from .chain import GENESIS, canonical, canonical_ip, compute_hash, hash_bytes, normalise_details
 from .models import AuditChain, AuditEvent, AuditKind
+from .verify import verify_prefix
+
+__all__ = [
+    "GENESIS",
+    "canonical",
+    "canonical_ip",
+    "compute_hash",
+    "hash_bytes",
+    "normalise_details",
+]
 
 PUBLIC_SHARDS = 16
-GENESIS = "0" * 64
 OUTCOMES = frozenset(AuditEvent.Outcome.values)
 _LABEL_MAX = AuditEvent._meta.get_field("actor_label").max_length or 128
 _OBJECT_TYPE_MAX = AuditEvent._meta.get_field("object_type").max_length or 64
@@ -48,114 +51,6 @@ BULK_BATCH = 2000
 
 class ChainHeadMoved(RuntimeError):
     """The chain head changed under a writer that holds its lock: a bug or tampering."""
-
-
-# --- Hashing -------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _chain_key_bytes(encoded: str) -> bytes:
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except ValueError as exc:
-        raise ImproperlyConfigured("AUDIT_CHAIN_KEY is not valid base64.") from exc
-    if len(key) < 16:
-        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 16 bytes.")
-    return key
-
-
-def canonical_ip(ip: str | None) -> str | None:
-    """The form the database gives back, so the hash survives the round trip
-    (PostgreSQL's inet and Django both compress IPv6). Not an address → None."""
-    if not ip:
-        return None
-    try:
-        if ":" in ip:
-            return clean_ipv6_address(ip)
-        return str(ipaddress.IPv4Address(ip))
-    except (ValueError, ipaddress.AddressValueError):
-        return None
-
-
-def _json_safe(value: Any) -> Any:
-    """Details as the JSON column gives them back. Floats become strings because
-    PostgreSQL's jsonb may print them differently (1e20 → 100000000000000000000)."""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def normalise_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not details:
-        return {}
-    return _json_safe(json.loads(json.dumps(dict(details), cls=DjangoJSONEncoder)))
-
-
-def canonical(
-    *,
-    chain_key: str,
-    seq: int,
-    kind: int,
-    actor_id: int | None,
-    actor_label: str,
-    institution_id: int | None,
-    object_type: str,
-    object_id: str,
-    outcome: str,
-    ip: str | None,
-    at: dt.datetime,
-    details: Any,
-    prev_hash: str,
-) -> bytes:
-    """The bytes that are hashed: every column but ``id`` and ``hash``."""
-    payload = [
-        chain_key,
-        seq,
-        int(kind),
-        actor_id,
-        actor_label,
-        institution_id,
-        object_type,
-        object_id,
-        outcome,
-        canonical_ip(ip),
-        at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        details,
-        prev_hash,
-    ]
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def hash_bytes(data: bytes) -> str:
-    """HMAC-SM3 under AUDIT_CHAIN_KEY, hex. Always SM3, whatever algorithm the field
-    encryption uses: switching that must not invalidate the existing chain."""
-    mac = hmac.HMAC(_chain_key_bytes(settings.AUDIT_CHAIN_KEY), hashes.SM3())
-    mac.update(data)
-    return mac.finalize().hex()
-
-
-def compute_hash(event: AuditEvent) -> str:
-    return hash_bytes(
-        canonical(
-            chain_key=event.chain_key,
-            seq=event.seq,
-            kind=event.kind,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            institution_id=event.institution_id,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            outcome=event.outcome,
-            ip=event.ip,
-            at=event.at,
-            details=event.details,
-            prev_hash=event.prev_hash,
-        )
-    )
 
 
 # --- Chains --------------------------------------------------------------------
@@ -465,8 +360,6 @@ def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPrun
     only — up to its first row at or after ``before`` — after that prefix has been
     verified, and its head records the last pruned row (seq and hash) so the chain
     still verifies. Each chain is one transaction that also writes an AUDIT_PRUNED row."""
-    from .verify import verify_prefix
-
     oldest_allowed = clock.now() - dt.timedelta(days=retention_days())
     if before > oldest_allowed:
         raise ValidationFailed(

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .chain import GENESIS, canonical, hash_bytes
 from .models import AuditChain, AuditEvent
-from .services import GENESIS, canonical, hash_bytes
 
 CHUNK = 2000
 

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from jiaozi.accounts.decorators import staff_required
-from jiaozi.accounts.roles import Role
+from jiaozi.core.access import staff_required
 from jiaozi.core.errors import NotFound
-from jiaozi.workspace.tables import Column
+from jiaozi.core.roles import Role
+from jiaozi.core.ui.tables import Column
 
 from . import selectors, services
 from .forms import EventFilterForm

@@ -3,19 +3,19 @@ and Celery beat (``jiaozi.core.tasks.run_job``) read.
 
     from jiaozi.core.jobs import periodic_job
 
-    @periodic_job("registration.notice_close_expired", every=timedelta(minutes=15))
-    def _notice_close_expired() -> int: ...
+    periodic_job("registration.notice_close_expired", every=timedelta(minutes=15))(
+        notice_close_expired
+    )
 
 A job is a function without arguments that returns how much it did (an int, or
 anything with a length). Every job must be idempotent and safe to run twice at the
 same time — cron and beat may overlap, a run may be retried — so the registry keeps no
 "last run" state: running a job when nothing is due simply does nothing.
 
-Apps register their jobs in a ``jobs`` module (``jiaozi/<app>/jobs.py``), imported by
-``autodiscover``. The jobs of apps that have no such module yet are registered at the
-bottom of this file as thin wrappers that import their app lazily, so importing this
-module (from settings, from Celery) pulls in no domain code.
-See docs/decisions/0114-periodic-jobs.md.
+Each app registers its jobs from its ``AppConfig.ready()`` (``jiaozi/<app>/hooks.py``),
+so the registry is complete once Django is set up and this module names no app; Celery
+beat's schedule is built from it when beat starts (``config/celery.py``).
+See docs/decisions/0114-periodic-jobs.md and 0146-app-registries.md.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class UnknownJob(KeyError):
 
 
 _REGISTRY: dict[str, Job] = {}
-_discovered = False
 
 
 def periodic_job(name: str, *, every: dt.timedelta, description: str = "") -> Callable[[F], F]:
@@ -75,25 +74,12 @@ def periodic_job(name: str, *, every: dt.timedelta, description: str = "") -> Ca
     return decorator
 
 
-def autodiscover() -> None:
-    """Import every installed app's ``jobs`` module once (needs the app registry)."""
-    global _discovered
-    if _discovered:
-        return
-    from django.utils.module_loading import autodiscover_modules
-
-    autodiscover_modules("jobs")
-    _discovered = True
-
-
 def registered_jobs() -> list[Job]:
     """Every registered job, by name."""
-    autodiscover()
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 
 def job_get(name: str) -> Job:
-    autodiscover()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -139,58 +125,9 @@ def jobs_run(*, names: Iterable[str] | None = None) -> list[JobResult]:
 
 
 def beat_schedule(*, task: str = "jiaozi.core.tasks.run_job") -> dict[str, dict[str, Any]]:
-    """The Celery beat entries for the registered jobs (settings.CELERY_BEAT_SCHEDULE
-    spells them out; a test keeps the two in step)."""
+    """The Celery beat entries for the registered jobs (``config/celery.py`` installs
+    them when beat starts)."""
     return {
         job.name: {"task": task, "schedule": job.every.total_seconds(), "args": (job.name,)}
         for job in registered_jobs()
     }
-
-
-# --- The jobs of apps without a jobs module of their own ----------------------------
-# Imported lazily: this module is imported by Celery and must not load domain models.
-
-
-@periodic_job(
-    "registration.notice_close_expired",
-    every=dt.timedelta(minutes=15),
-    description="公示期满的申请自动进入下一环节，并结束到期的公示。",
-)
-def _notice_close_expired() -> int:
-    from jiaozi.registration.notices import notice_close_expired
-
-    return notice_close_expired()
-
-
-@periodic_job(
-    "notifications.deliver_pending",
-    every=dt.timedelta(minutes=5),
-    description="重新投递积压或中断的通知。",
-)
-def _deliver_pending() -> int:
-    from jiaozi.notifications.tasks import deliver_pending
-
-    # Called in-process (the task's body), not queued: the job's outcome is its result.
-    return int(deliver_pending())
-
-
-@periodic_job(
-    "accounts.disable_inactive_staff",
-    every=dt.timedelta(days=1),
-    description="停用长期未登录的工作人员账号。",
-)
-def _disable_inactive_staff() -> int:
-    from jiaozi.accounts.services import staff_disable_inactive
-
-    return len(staff_disable_inactive())
-
-
-@periodic_job(
-    "api.idempotency_records_purge",
-    every=dt.timedelta(days=1),
-    description="清理过期的接口幂等记录。",
-)
-def _idempotency_records_purge() -> int:
-    from jiaozi.core.api import idempotency_records_purge
-
-    return idempotency_records_purge()

@@ -1,5 +1,5 @@
 """Celery tasks of core: ``run_job`` runs one periodic job (jiaozi.core.jobs) by name;
-settings.CELERY_BEAT_SCHEDULE has one entry per job."""
+beat has one entry per registered job (config/celery.py)."""
 
 from __future__ import annotations
 

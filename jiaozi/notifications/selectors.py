@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
-from jiaozi.accounts.models import User
-
 from .models import Notification
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 
 def notification_list_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:

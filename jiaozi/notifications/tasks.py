@@ -8,7 +8,7 @@ import datetime as dt
 
 from celery import Task, shared_task
 
-from .services import Outcome, deliveries_requeue_stale, delivery_send
+from .delivery import Outcome, deliveries_requeue_stale, delivery_send
 
 
 def _backoff(retries: int) -> int:

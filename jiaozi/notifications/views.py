@@ -4,6 +4,8 @@ alike. Mounted under the notifications urls for now; the applicant area can incl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -12,19 +14,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from jiaozi.accounts.models import User
 from jiaozi.core.errors import NotFound
 
 from .selectors import notification_count_unread, notification_list_for
 from .services import notification_mark_all_read, notification_mark_read
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 PAGE_SIZE = 20
 
 
 def _user(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
+    assert user.is_authenticated  # login_required ran first
+    return cast("User", user)
 
 
 @never_cache

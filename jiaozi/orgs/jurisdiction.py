@@ -6,14 +6,13 @@ for out-of-scope and missing alike, so the answer never tells which it was."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
-from jiaozi.core.errors import NotFound
+from jiaozi.core.scoping import get_visible_or_404
 
-M = TypeVar("M", bound=models.Model)
+__all__ = ["get_visible_or_404", "scope_q"]
 
 
 def scope_q(user: Any, *, path_field: str = "path") -> models.Q:
@@ -31,11 +30,3 @@ def scope_q(user: Any, *, path_field: str = "path") -> models.Q:
     ):
         return models.Q(pk__in=[])
     return models.Q(**{f"{path_field}__startswith": institution.path})
-
-
-def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
-    """Fetch one object from an already-scoped queryset, or raise ``NotFound``."""
-    try:
-        return queryset.get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise NotFound("记录不存在或不在您的管辖范围内。") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jiaozi.accounts.roles import Role
+from jiaozi.core.roles import Role
 
 from .models import Institution
 

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import staff_required
-from jiaozi.accounts.roles import Role
+from jiaozi.core.access import staff_required
 from jiaozi.core.errors import Conflict, NotFound, ValidationFailed
-from jiaozi.workspace.tables import Column, ordering_from, paginate
+from jiaozi.core.roles import Role
+from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
 from . import selectors, services
 from .forms import InstitutionFilterForm, PublicInfoForm

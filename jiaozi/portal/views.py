@@ -14,7 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from jiaozi.workspace.tables import paginate
+from jiaozi.core.ui.tables import paginate
+from jiaozi.registration.views_notice import public_list
 
 from . import selectors
 from .forms import DirectoryFilterForm
@@ -53,8 +54,6 @@ def announcements(request: HttpRequest) -> HttpResponse:
 def notices(request: HttpRequest) -> HttpResponse:
     # /notices/ is served by the registration app's public notice pages (mounted before
     # the portal); this name stays for the site header's links.
-    from jiaozi.registration.views_notice import public_list
-
     return public_list(request)
 
 

@@ -513,8 +513,8 @@ def form_class_for(action: str) -> type[_ActionForm]:
     return ApproveForm
 
 
-# Actions whose page belongs to someone else (the notice engineer's publish page and
-# objection handling); the detail page links there instead of showing a form.
+# Actions handled on pages of their own (publishing the notice and objection
+# handling); the detail page links there instead of showing a form.
 ELSEWHERE = frozenset({Action.PUBLISH_NOTICE, Action.UPHOLD_OBJECTION, Action.DISMISS_OBJECTION})
 
 

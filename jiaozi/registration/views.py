@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from jiaozi.workspace.tables import Column, paginate
+from jiaozi.core.ui.tables import Column, paginate
 
 from . import selectors, services
 from .forms import CampaignForm, PrecheckExportForm, PrecheckFilterForm

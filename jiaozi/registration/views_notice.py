@@ -32,8 +32,8 @@ from jiaozi.core.errors import (
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited
+from jiaozi.core.ui.tables import Column, paginate
 from jiaozi.teachers.models import Conclusion
-from jiaozi.workspace.tables import Column, paginate
 
 from . import notices
 from .models import Notice, Objection

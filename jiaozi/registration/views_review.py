@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.ratelimit import RateLimited, ratelimit
-from jiaozi.workspace.tables import Column, ordering_from, paginate
+from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
 from . import queues
 from .forms_review import (

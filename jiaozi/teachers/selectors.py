@@ -125,7 +125,9 @@ def import_job_get_visible_to(*, user: Any, pk: Any) -> ImportJob:
 def import_job_progress(*, job: ImportJob) -> dict[str, Any] | None:
     """The running job's last reported sheet and row count (kept outside the database:
     the import's own transaction holds the writes until it commits)."""
-    from .services import progress_key
-
     value = cache.get(progress_key(job.pk))
     return value if isinstance(value, dict) else None
+
+
+def progress_key(job_id: int) -> str:
+    return f"teachers:import-job:{job_id}:progress"

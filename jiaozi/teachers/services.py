@@ -1,5 +1,6 @@
 """Writes to teacher records: the import of the §12 template (from the command line or
-as a background job) and the school's own edits.
+as a background job, ``import_job_run``) and the school's own edits. Queuing a job from
+an upload is ``uploads.import_job_create``, above the Celery task that runs it.
 
 Every edit is compare-and-set on the teacher's ``version`` (adding an appraisal or a
 training record bumps it too, so two people editing one teacher never silently
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -21,7 +21,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -52,13 +51,14 @@ from .models import (
     TrainingRecord,
 )
 from .permissions import can_edit_teacher, can_edit_teachers, can_import_teachers, can_view_teachers
+from .selectors import progress_key, teacher_get_visible_to
+
+__all__ = ["progress_key"]
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = getattr(settings, "TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 ERROR_LIMIT = getattr(settings, "TEACHER_IMPORT_MAX_ERRORS", 10_000)
 PROGRESS_SECONDS = 24 * 3600
-UPLOAD_SUFFIXES = (".xlsx", ".zip", ".csv")
 
 
 # --- Import -------------------------------------------------------------------------
@@ -148,61 +148,6 @@ def teacher_import(
                 "teacher import refused (%s errors); audit row not written: database busy", result.error_total
             )
     return result
-
-
-def _sniff(upload: UploadedFile) -> None:
-    name = (upload.name or "").lower()
-    if not name.endswith(UPLOAD_SUFFIXES):
-        raise ValidationFailed(
-            _("请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）。"), code="file_type"
-        )
-    if upload.size is None or upload.size == 0:
-        raise ValidationFailed(_("文件为空。"), code="file_empty")
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            _("文件过大（上限 %(mb)s MB）。") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
-            code="file_too_large",
-        )
-    upload.seek(0)
-    head = upload.read(65536)
-    upload.seek(0)
-    # By content, never by name alone: a workbook or .zip starts with a zip header; a
-    # CSV is text without NUL bytes.
-    if name.endswith((".xlsx", ".zip")):
-        if not head.startswith(b"PK\x03\x04"):
-            raise ValidationFailed(_("文件内容不是有效的 .xlsx 或 .zip 文件。"), code="file_content")
-    elif b"\x00" in head or head.startswith(b"PK\x03\x04"):
-        raise ValidationFailed(_("文件内容不是文本格式的 CSV 文件。"), code="file_content")
-
-
-@transaction.atomic
-def import_job_create(*, actor: Any, upload: UploadedFile) -> ImportJob:
-    """Store the upload and queue the import (run at commit, so the worker finds the
-    job; inline when Celery runs eagerly)."""
-    if not can_import_teachers(user=actor):
-        raise PermissionDenied(_("您无权导入教师数据。"))
-    _sniff(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    job = ImportJob(
-        created_by=actor,
-        institution=actor.institution,
-        original_name=Path(upload.name or "upload").name[:255],
-        size=upload.size or 0,
-        sha256=digest.hexdigest(),
-    )
-    job.file.save(job.original_name, upload, save=False)
-    job.save(force_insert=True)
-    from .tasks import import_job_run_task
-
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
-    return job
-
-
-def progress_key(job_id: int) -> str:
-    return f"teachers:import-job:{job_id}:progress"
 
 
 @contextlib.contextmanager
@@ -384,8 +329,6 @@ def teacher_create(
 
 
 def _editable(*, actor: Any, pk: int) -> Teacher:
-    from .selectors import teacher_get_visible_to
-
     teacher = teacher_get_visible_to(user=actor, pk=pk)
     if not can_edit_teacher(user=actor, teacher=teacher):
         raise PermissionDenied(_("只有教师所在学校的工作人员可以修改其信息。"))
@@ -579,8 +522,6 @@ def teaching_break_add(
 @transaction.atomic
 def teacher_reveal_resident_id(*, actor: Any, pk: int) -> str:
     """The full resident ID of one teacher in scope; every reveal is audited (§9)."""
-    from .selectors import teacher_get_visible_to
-
     if not can_view_teachers(user=actor):
         raise PermissionDenied(_("您无权查看教师信息。"))
     teacher = teacher_get_visible_to(user=actor, pk=pk)

@@ -22,9 +22,9 @@ from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.core.ratelimit import RateLimited, ratelimit
-from jiaozi.workspace.tables import Column, ordering_from, paginate
+from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
-from . import selectors, services
+from . import selectors, services, uploads
 from .forms import (
     AnnualAppraisalForm,
     EthicsAppraisalForm,
@@ -353,7 +353,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
+            job = uploads.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
         except ValidationFailed as exc:
             _apply_errors(form, exc)
         except PermissionDenied:

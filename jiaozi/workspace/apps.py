@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WorkspaceConfig(AppConfig):
     name = "jiaozi.workspace"
     label = "workspace"
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

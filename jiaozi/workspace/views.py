@@ -5,9 +5,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from jiaozi.accounts.decorators import staff_required
+from jiaozi.accounts.models import User
+from jiaozi.core.ui.nav import quick_links
 
 from .dashboard import tasks_for
-from .nav import quick_links
 
 
 # The dashboard names the user and their institution: never kept by a shared browser cache.
@@ -15,6 +16,7 @@ from .nav import quick_links
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)  # staff_required let only staff through
     return render(
         request,
         "workspace/home.html",

@@ -16,6 +16,7 @@ from django.db import models
 
 from jiaozi.registration.labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from jiaozi.registration.rules import Due
+from jiaozi.registration.transitions import ReturnReason
 from jiaozi.registration.workflow import Status
 from jiaozi.teachers.models import (
     AppraisalGrade,
@@ -101,8 +102,6 @@ def reasons_text(codes: list[str] | tuple[str, ...] | None) -> list[str]:
 
 @register.filter
 def return_reason_label(code: str) -> str:
-    from jiaozi.registration.transitions import ReturnReason
-
     return _label(ReturnReason, code)
 
 

@@ -4,14 +4,19 @@ browser session with a verified second factor (§13, SECURITY 1 and 4).
 The token is tried first, so a script that also carries a stale cookie is judged by its
 token alone. The session check enforces CSRF on unsafe methods — but only once the
 session is known to belong to a signed-in staff member, so an anonymous POST answers 401
-rather than a CSRF 403 (docs/decisions/0043)."""
+rather than a CSRF 403 (docs/decisions/0043).
+
+Service tokens and password expiry belong to ``accounts``, which installs them with
+``identity_use`` from its ``AppConfig.ready()``: core names the rule without importing the
+app that keeps the accounts (docs/decisions/0147). Until then nobody is authenticated."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,14 +25,40 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import BaseThrottle
 from ninja.utils import check_csrf
 
-from jiaozi.accounts.models import User
-from jiaozi.accounts.services import password_expired
-from jiaozi.accounts.tokens import service_token_authenticate
-
 from .problems import CsrfFailed, PasswordChangeRequired
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _CACHE_ATTR = "_jiaozi_api_auth"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How the API learns who is calling, installed by ``accounts``."""
+
+    # The active service account a bearer token belongs to, or None.
+    token_user: Callable[[str], User | None]
+    # An initial or expired password, to be changed in the browser first.
+    password_expired: Callable[[User], bool]
+
+
+def _nobody(token: str) -> User | None:
+    return None
+
+
+def _expired(user: User) -> bool:
+    return True
+
+
+# Fail closed until accounts installs the real rules.
+_identity = Identity(token_user=_nobody, password_expired=_expired)
+
+
+def identity_use(identity: Identity) -> None:
+    global _identity
+    _identity = identity
 
 
 def _cached(request: HttpRequest, method: str) -> User | None:
@@ -55,7 +86,7 @@ class ServiceTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = _cached(request, "token")
         if user is None:
-            user = _remember(request, "token", service_token_authenticate(token.strip()))
+            user = _remember(request, "token", _identity.token_user(token.strip()))
         if user is not None:
             # Code that reads request.user (audit context, throttles) sees the token's user.
             request.user = user
@@ -67,7 +98,7 @@ def session_staff(request: HttpRequest) -> User | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if getattr(user, "kind", None) != User.Kind.STAFF:
+    if not getattr(user, "is_staff_user", False):
         return None
     if getattr(settings, "STAFF_MFA_REQUIRED", True):
         is_verified = getattr(user, "is_verified", None)
@@ -91,7 +122,7 @@ class StaffSessionAuth(APIKeyCookie):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise CsrfFailed()
-        if password_expired(user):
+        if _identity.password_expired(user):
             # An initial or expired password is changed in the browser first (SECURITY 3).
             # The session middleware already treats such a session as anonymous outside
             # the staff area; this keeps the rule if that ever changes.

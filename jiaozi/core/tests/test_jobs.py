@@ -8,7 +8,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from jiaozi.core import jobs
@@ -27,7 +26,6 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, jobs.Job]:
     """An empty registry for the test (monkeypatch restores the real one afterwards)."""
     empty: dict[str, jobs.Job] = {}
     monkeypatch.setattr(jobs, "_REGISTRY", empty)
-    monkeypatch.setattr(jobs, "_discovered", True)
     return empty
 
 
@@ -35,8 +33,30 @@ def test_the_project_registers_the_four_periodic_jobs() -> None:
     assert {job.name for job in jobs.registered_jobs()} == DEFAULT_JOBS
 
 
-def test_beat_schedule_in_settings_runs_every_registered_job_at_its_interval() -> None:
-    assert jobs.beat_schedule() == settings.CELERY_BEAT_SCHEDULE
+def test_beat_gets_every_registered_job_at_its_interval_when_it_starts() -> None:
+    from celery.signals import beat_init
+
+    from config.celery import app
+
+    class Beat:  # what beat passes: its service, which knows the app
+        pass
+
+    sender = Beat()
+    sender.app = app  # type: ignore[attr-defined]
+    previous = app.conf.beat_schedule
+    try:
+        app.conf.beat_schedule = {}
+        beat_init.send(sender=sender)
+        assert app.conf.beat_schedule == jobs.beat_schedule()
+    finally:
+        app.conf.beat_schedule = previous
+    assert {name: entry["schedule"] for name, entry in jobs.beat_schedule().items()} == {
+        "registration.notice_close_expired": 15 * 60,
+        "notifications.deliver_pending": 5 * 60,
+        "accounts.disable_inactive_staff": 24 * 3600,
+        "api.idempotency_records_purge": 24 * 3600,
+    }
+    assert all(entry["task"] == "jiaozi.core.tasks.run_job" for entry in jobs.beat_schedule().values())
 
 
 def test_periodic_job_registers_and_returns_the_function(registry: dict[str, jobs.Job]) -> None:

@@ -4,8 +4,7 @@ signed-in user's unread inbox messages, for a badge in a header."""
 from __future__ import annotations
 
 from django import template
-
-from jiaozi.accounts.models import User
+from django.contrib.auth import get_user_model
 
 from ..selectors import notification_count_unread
 
@@ -16,6 +15,6 @@ register = template.Library()
 def unread_notification_count(context: template.Context) -> int:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not isinstance(user, User):
+    if not isinstance(user, get_user_model()):
         return 0
     return notification_count_unread(user=user)

@@ -1,4 +1,4 @@
-# The applicant's form fields on Application (workflow engineer, wave 2).
+# The applicant's form fields on Application.
 
 from django.db import migrations, models
 

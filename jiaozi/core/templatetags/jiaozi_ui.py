@@ -1,6 +1,6 @@
 """Template helpers of the Jiaozi UI: ``{% load jiaozi_ui %}``.
 
-- ``{% workspace_nav as sections %}`` — the user's navigation (see ``workspace/nav.py``).
+- ``{% workspace_nav as sections %}`` — the user's navigation (see ``jiaozi/core/ui/nav.py``).
 - ``{% icon "home" %}`` — an icon from ``static/jiaozi/icons.svg`` (no inline styles, CSP-safe).
 - ``{{ status|status_tone }}`` — success / warning / danger / info / neutral for a status code.
 - ``{{ form.field|jz_widget }}`` — the widget with Bootstrap classes and ARIA error links.
@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from jiaozi.workspace.nav import NavSection, build_nav
+from jiaozi.core.ui.nav import NavSection, build_nav
 
 register = template.Library()
 

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from jiaozi.accounts.roles import Role
-from jiaozi.workspace.nav import NAV, NavEntry, build_nav, entries_for
+from jiaozi.core.registry import nav_entries
+from jiaozi.core.ui.nav import NavEntry, build_nav, entries_for
 
 ENTRIES = (
     NavEntry("首页", "workspace:home", frozenset(Role.values), "home", "A"),
@@ -20,7 +21,7 @@ ENTRIES = (
 
 
 def staff(role: str) -> Any:
-    return SimpleNamespace(is_authenticated=True, kind="staff", role=role)
+    return SimpleNamespace(is_authenticated=True, kind="staff", is_staff_user=True, role=role)
 
 
 def test_entries_follow_the_role() -> None:
@@ -41,8 +42,8 @@ def test_entries_whose_url_does_not_resolve_are_left_out() -> None:
     "user",
     [
         None,
-        SimpleNamespace(is_authenticated=False, kind="staff", role=Role.PROVINCE_ADMIN),
-        SimpleNamespace(is_authenticated=True, kind="applicant", role=""),
+        SimpleNamespace(is_authenticated=False, kind="staff", is_staff_user=True, role=Role.PROVINCE_ADMIN),
+        SimpleNamespace(is_authenticated=True, kind="applicant", is_staff_user=False, role=""),
     ],
 )
 def test_anonymous_and_applicants_get_no_navigation(user: Any) -> None:
@@ -51,7 +52,7 @@ def test_anonymous_and_applicants_get_no_navigation(user: Any) -> None:
 
 def test_audit_log_only_for_the_audit_admin() -> None:
     """三员分立: the system admins never see the audit log in their navigation."""
-    audit_entry = next(e for e in NAV if e.url_name == "audit:event_list")
+    audit_entry = next(e for e in nav_entries() if e.url_name == "audit:event_list")
 
     assert audit_entry.roles == frozenset({Role.AUDIT_ADMIN})
 

@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 
-from jiaozi.workspace.tables import Column, ordering_from, paginate
-from jiaozi.workspace.templatetags.jiaozi_ui import tone_for
+from jiaozi.core.templatetags.jiaozi_ui import tone_for
+from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
 rf = RequestFactory()
 

@@ -1,0 +1,82 @@
+"""Registration's card on the staff dashboard: the active campaign and whether the
+user's window is open. Registered from ``RegistrationConfig.ready()`` (``hooks``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jiaozi.accounts.roles import Role
+from jiaozi.core import clock
+from jiaozi.core.ui.cards import NOT_OPEN, TaskCard, url_or_empty
+
+from .models import WindowAction
+from .selectors import campaign_active_for
+from .windows import format_window, window_is_open, window_label
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
+
+_REGISTRATION_TEXT: dict[str, Promise] = {
+    Role.SCHOOL_REVIEWER: _("本校教师提交的定期注册申请将在这里等待学校审查。"),
+    Role.REGISTRATION_REVIEWER: _("管辖学校报送的申请将在这里等待审核并作出注册结论。"),
+    Role.CITY_RECHECKER: _("各县（区）审核通过的申请将在这里等待市级复核。"),
+    Role.PROVINCE_REVIEWER: _("各市复核通过的申请将在这里等待省级终审备案。"),
+    Role.INSTITUTION_ADMIN: _("本机构的注册进度将在这里汇总显示。"),
+    Role.PROVINCE_ADMIN: _("全省定期注册工作批次和时间安排由省级管理员设置。"),
+}
+
+
+# The window each role works in (§3); admins follow the system window.
+_ROLE_WINDOW: dict[str, str] = {
+    Role.SCHOOL_REVIEWER: WindowAction.SCHOOL_REVIEW,
+    Role.REGISTRATION_REVIEWER: WindowAction.REVIEW,
+    Role.CITY_RECHECKER: WindowAction.RECHECK,
+    Role.PROVINCE_REVIEWER: WindowAction.FINAL_REVIEW,
+    Role.INSTITUTION_ADMIN: WindowAction.SYSTEM,
+    Role.PROVINCE_ADMIN: WindowAction.SYSTEM,
+}
+
+
+def registration_cards(user: User) -> list[TaskCard]:
+    role = getattr(user, "role", "")
+    if role not in _REGISTRATION_TEXT:
+        return []
+    return [_registration_card(user, role)]
+
+
+def _registration_card(user: User, role: str) -> TaskCard:
+    url = url_or_empty("registration:campaign_list")
+    campaign = campaign_active_for(user=user)
+    if campaign is None:
+        return TaskCard(
+            _("定期注册工作尚未开放"),
+            _REGISTRATION_TEXT[role],
+            *NOT_OPEN,
+            icon="calendar",
+            url=url,
+            action_label=_("查看注册工作"),
+        )
+    action = _ROLE_WINDOW[role]
+    opens_at, closes_at = campaign.window(action)
+    now = clock.now()
+    if window_is_open(campaign=campaign, action=action, at=now):
+        status: tuple[str, str | Promise] = ("open", _("办理中"))
+    elif now < opens_at:
+        status = ("scheduled", _("尚未开始"))
+    else:
+        status = ("closed", _("已截止"))
+    text = _("%(window)s时间：%(dates)s。") % {
+        "window": window_label(action),
+        "dates": format_window(opens_at, closes_at),
+    }
+    return TaskCard(
+        campaign.name,
+        f"{text}{_REGISTRATION_TEXT[role]}",
+        *status,
+        icon="calendar",
+        url=url,
+        action_label=_("查看注册工作"),
+    )
