@@ -157,7 +157,7 @@ def beat_schedule(*, task: str = "jiaozi.core.tasks.run_job") -> dict[str, dict[
     description="公示期满的申请自动进入下一环节，并结束到期的公示。",
 )
 def _notice_close_expired() -> int:
-    from jiaozi.registration.notices import notice_close_expired
+    from jiaozi.registration.notices.services import notice_close_expired
 
     return notice_close_expired()
 

@@ -53,7 +53,7 @@ def announcements(request: HttpRequest) -> HttpResponse:
 def notices(request: HttpRequest) -> HttpResponse:
     # /notices/ is served by the registration app's public notice pages (mounted before
     # the portal); this name stays for the site header's links.
-    from jiaozi.registration.views_notice import public_list
+    from jiaozi.registration.notices.views import public_list
 
     return public_list(request)
 

@@ -57,9 +57,9 @@ from jiaozi.core.ratelimit import ratelimit
 from jiaozi.orgs.models import Division, Institution, Level
 from jiaozi.teachers.models import Conclusion
 
-from .models import Application, Notice, Objection
-from .transitions import BatchItem, application_transition, application_transition_batch
-from .workflow import Action, Status
+from ..models import Application, Notice, Objection
+from ..transitions import BatchItem, application_transition, application_transition_batch
+from ..workflow import Action, Status
 
 logger = logging.getLogger(__name__)
 
