@@ -35,8 +35,8 @@ from jiaozi.core.ratelimit import RateLimited
 from jiaozi.teachers.models import Conclusion
 from jiaozi.workspace.tables import Column, paginate
 
-from . import services as notices
 from ..models import Notice, Objection
+from . import services as notices
 
 ENTRIES_PER_PAGE = 100
 NOTICES_PER_PAGE = 20
