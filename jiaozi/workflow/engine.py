@@ -364,6 +364,13 @@ class Workflow(Generic[M]):
         result.succeeded.extend(plan.row.pk for plan in won)
 
 
+def _target(table: TransitionTable, status: str, action: str, level: str) -> str:
+    transition = table.get(status, action)
+    if transition is None or transition.level != level:
+        raise Conflict(f"{action} is not allowed in {status}", code="wrong_stage")
+    return table.target(transition, None)
+
+
 def simple_transition(
     model: type[models.Model],
     table: TransitionTable,
@@ -380,12 +387,27 @@ def simple_transition(
     ``table``: a compare-and-set on its state alone. Returns the new state, or None when
     the row was no longer in ``status`` (a concurrent writer won); ``on_refused`` turns
     that into an error instead."""
-    transition = table.get(status, action)
-    if transition is None or transition.level != level:
-        raise Conflict(f"{action} is not allowed in {status}", code="wrong_stage")
-    target = table.target(transition, None)
+    target = _target(table, status, action, level)
     if compare_and_set(model, pk=pk, expected={field: status}, values={field: target, **(values or {})}):
         return target
     if on_refused is not None:
         raise on_refused()
     return None
+
+
+def simple_transition_where(
+    model: type[models.Model],
+    table: TransitionTable,
+    *,
+    filters: dict[str, Any],
+    status: str,
+    action: str,
+    level: str,
+    values: dict[str, Any] | None = None,
+    field: str = "state",
+) -> int:
+    """``simple_transition`` for every row matching ``filters`` that is still in
+    ``status``, in one statement; returns how many moved."""
+    target = _target(table, status, action, level)
+    update = {field: target, **(values or {})}
+    return int(model._default_manager.filter(**filters, **{field: status}).update(**update))

@@ -4,21 +4,13 @@
 names below are the package's public interface, so callers may keep writing
 ``notices.notice_publish(...)``; new code imports from the module it needs."""
 
-from .services import (
-    NOTICE_MAX_DAYS,
-    NOTICE_MAX_ENTRIES,
+from .selectors import (
     NOTICE_PUBLIC_DAYS_AFTER_END,
     NOTICE_ROLES,
-    OBJECTION_CONTENT_MAX,
-    OBJECTION_CONTENT_MIN,
-    OBJECTION_NAME_MAX,
     Region,
     applications_publishable_by,
     can_manage_notices,
-    mask_contact,
-    normalise_contact,
     notice_canonical_bytes,
-    notice_close_expired,
     notice_document_bytes,
     notice_entry,
     notice_entry_get,
@@ -28,12 +20,22 @@ from .services import (
     notice_list_public,
     notice_list_sha256,
     notice_list_visible_to,
-    notice_publish,
     notice_regions,
-    objection_contact_reveal,
     objection_entry,
     objection_get_visible_to,
     objection_list_visible_to,
+)
+from .services import (
+    NOTICE_MAX_DAYS,
+    NOTICE_MAX_ENTRIES,
+    OBJECTION_CONTENT_MAX,
+    OBJECTION_CONTENT_MIN,
+    OBJECTION_NAME_MAX,
+    mask_contact,
+    normalise_contact,
+    notice_close_expired,
+    notice_publish,
+    objection_contact_reveal,
     objection_rate_check,
     objection_resolve,
     objection_submit,
