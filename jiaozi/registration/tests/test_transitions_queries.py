@@ -3,6 +3,7 @@ compare-and-set (docs/decisions/0132-one-read-one-narrow-write.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
+from jiaozi.registration.models import Application
 from jiaozi.registration.tests.factories_applications import OPEN, application, chain
 from jiaozi.registration.transitions import application_transition
 from jiaozi.registration.workflow import Action, Actor, Status
@@ -73,3 +75,25 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
     # read, savepoint, update, step, audit (4), release: no notification for a conclusion
     assert len(queries) == 9  # was 10
+
+
+def test_a_resubmission_keeps_the_first_submission_time() -> None:
+    c = chain()
+    app = application(c, status=Status.DRAFT)
+    first = application_transition(
+        actor=c.applicant, application_id=app.pk, action=Action.SUBMIT, version=app.version
+    ).submitted_at
+    assert first is not None
+    returned = application_transition(
+        actor=c.staff(Actor.SCHOOL),
+        application_id=app.pk,
+        action=Action.RETURN_TO_APPLICANT,
+        version=app.version + 1,
+        reason="材料不全",
+    )
+    with clock.travel(OPEN + dt.timedelta(hours=1)):
+        again = application_transition(
+            actor=c.applicant, application_id=app.pk, action=Action.RESUBMIT, version=returned.version
+        )
+    assert again.submitted_at == first
+    assert Application.objects.get(pk=app.pk).submitted_at == first
