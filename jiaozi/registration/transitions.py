@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
@@ -229,12 +230,12 @@ def application_transition_batch(
     return APPLICATIONS.run_batch(user=actor, action=action, items=pairs, notice=_notice(notice))
 
 
-def can_act(*, user: User | None, application: Application, action: str) -> bool:
+def can_act(*, user: User | AnonymousUser | None, application: Application, action: str) -> bool:
     """Whether ``user`` could take ``action`` now (role, level, stage, own application,
     window; not the reasons). Load the campaign, teacher and notice with the application."""
     return APPLICATIONS.can_act(user=user, instance=application, action=action)
 
 
-def actions_for(*, user: User | None, application: Application) -> list[str]:
+def actions_for(*, user: User | AnonymousUser | None, application: Application) -> list[str]:
     """The actions ``user`` could take on ``application`` now, in table order."""
     return APPLICATIONS.actions_for(user=user, instance=application)

@@ -63,6 +63,7 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
     c = chain()
     app = application(c, status=Status.REGISTRATION_REVIEW)
     reviewer = c.staff(Actor.REGISTRATION)
+    assert reviewer is not None
     _warm_chain(actor=reviewer, institution_id=reviewer.institution_id)
     with CaptureQueriesContext(connection) as queries:
         application_transition(
