@@ -34,8 +34,8 @@ NEGATIVE_CONCLUSIONS = frozenset({Conclusion.DEFERRED, Conclusion.UNQUALIFIED})
 BEFORE_CONCLUSION = frozenset(
     {Status.DRAFT, Status.RETURNED, Status.SCHOOL_REVIEW, Status.REGISTRATION_REVIEW}
 )
-# Actions that record a conclusion: CONCLUDE must, UPHOLD_OBJECTION may revise it.
-CONCLUDING = frozenset({Action.CONCLUDE, Action.UPHOLD_OBJECTION})
+# Actions that record a conclusion (the table's ``requires``).
+CONCLUDING = frozenset(action for action, req in APPLICATION_TABLE.requires.items() if req.conclusion)
 REASON_MAX = 2000
 
 
@@ -239,7 +239,9 @@ def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None 
     plan.opinion, plan.reason_code = reason_of(inputs, required=plan.transition.needs_reason)
     values, notice_ends_at = plan.values, row.notice_ends_at
     if action in CONCLUDING:
-        values |= conclusion_of(row, inputs, plan.opinion, required=action == Action.CONCLUDE)
+        values |= conclusion_of(
+            row, inputs, plan.opinion, required=APPLICATION_TABLE.requires[action].conclusion == "must"
+        )
     if action == Action.PUBLISH_NOTICE:
         if notice is None:
             raise ValidationFailed(_("请指定公示。"), code="notice_required", field="notice")

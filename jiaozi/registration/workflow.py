@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.accounts.roles import Role
-from jiaozi.workflow.table import Branch, Transition, TransitionTable
+from jiaozi.workflow.table import Branch, Requires, Transition, TransitionTable
 from jiaozi.workflow.table import IllegalTransition as IllegalTransition
 
 
@@ -159,6 +159,12 @@ APPLICATION_TABLE = TransitionTable(
         ),
     },
     windows=WINDOW_OF,
+    # CONCLUDE must record a conclusion, an upheld objection may revise it; either way a
+    # conclusion other than the suggestion needs an override reason.
+    requires={
+        Action.CONCLUDE: Requires(conclusion="must", override_reason=True),
+        Action.UPHOLD_OBJECTION: Requires(conclusion="may", override_reason=True),
+    },
     anonymous=frozenset({ActingLevel.PUBLIC, ActingLevel.SYSTEM}),
 )
 TABLE: dict[tuple[str, str], Transition] = APPLICATION_TABLE.pairs
