@@ -78,6 +78,21 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
     assert len(queries) == 9  # was 10
 
 
+def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
+    c = chain()
+    app = application(c, status=Status.SCHOOL_REVIEW)
+    reviewer = c.staff(Actor.SCHOOL)
+    assert reviewer is not None
+    _warm_chain(actor=reviewer, institution_id=reviewer.institution_id)
+    with CaptureQueriesContext(connection) as queries:
+        application_transition(
+            actor=reviewer, application_id=app.pk, action=Action.SCHOOL_APPROVE, version=app.version
+        )
+    assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
+    # read, savepoint, update, step, audit (4), notification, release
+    assert len(queries) == 10  # was 11
+
+
 def test_a_resubmission_keeps_the_first_submission_time() -> None:
     c = chain()
     app = application(c, status=Status.DRAFT)
