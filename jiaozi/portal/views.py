@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jiaozi.core.ui.tables import paginate
-from jiaozi.registration.views_notice import public_list
+from jiaozi.registration.notices.views import public_list
 
 from . import selectors
 from .forms import DirectoryFilterForm

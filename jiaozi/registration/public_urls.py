@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views_notice
+from .notices import views as views_notice
 
 app_name = "notices"
 urlpatterns = [

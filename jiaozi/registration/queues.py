@@ -32,7 +32,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
@@ -51,7 +50,7 @@ from jiaozi.teachers.models import (
 from . import rules
 from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from .models import Application, ApplicationStep, Material
-from .workflow import TRANSITIONS, Action, Actor, Status
+from .workflow import ACTIONS_OF_LEVEL, REVIEW_LEVELS, TRANSITIONS, Action, Actor, Status, statuses_held_by
 
 # --- Levels -------------------------------------------------------------------------
 
@@ -83,47 +82,18 @@ class Level:
         )
 
 
+# Derived from the workflow: which role acts at which level (``REVIEW_LEVELS``), the
+# statuses that level holds (``HOLDER``) and the actions it takes (the table).
 LEVELS: dict[str, Level] = {
-    Role.SCHOOL_REVIEWER: Level(
-        role=Role.SCHOOL_REVIEWER,
-        actor=Actor.SCHOOL,
-        holder_field="school",
-        statuses=(Status.SCHOOL_REVIEW,),
-        batch_actions=(Action.SCHOOL_APPROVE, Action.RETURN_TO_APPLICANT),
-        actions=(Action.SCHOOL_APPROVE, Action.RETURN_TO_APPLICANT),
-    ),
-    Role.REGISTRATION_REVIEWER: Level(
-        role=Role.REGISTRATION_REVIEWER,
-        actor=Actor.REGISTRATION,
-        holder_field="registration_authority",
-        statuses=(Status.REGISTRATION_REVIEW, Status.CONCLUDED, Status.NOTICE_PAUSED),
-        batch_actions=(Action.CONCLUDE, Action.RETURN_TO_APPLICANT, Action.RETURN_DOWN),
-        actions=(
-            Action.CONCLUDE,
-            Action.REVISE,
-            Action.PUBLISH_NOTICE,
-            Action.UPHOLD_OBJECTION,
-            Action.DISMISS_OBJECTION,
-            Action.RETURN_TO_APPLICANT,
-            Action.RETURN_DOWN,
-        ),
-    ),
-    Role.CITY_RECHECKER: Level(
-        role=Role.CITY_RECHECKER,
-        actor=Actor.CITY,
-        holder_field="city_bureau",
-        statuses=(Status.CITY_RECHECK,),
-        batch_actions=(Action.CITY_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
-        actions=(Action.CITY_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
-    ),
-    Role.PROVINCE_REVIEWER: Level(
-        role=Role.PROVINCE_REVIEWER,
-        actor=Actor.PROVINCE,
-        holder_field="province_bureau",
-        statuses=(Status.PROVINCE_REVIEW,),
-        batch_actions=(Action.PROVINCE_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
-        actions=(Action.PROVINCE_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
-    ),
+    r.role: Level(
+        role=r.role,
+        actor=r.level,
+        holder_field=r.holder_field,
+        statuses=statuses_held_by(r.level),
+        batch_actions=r.batch_actions,
+        actions=tuple(action for action in Action.values if action in ACTIONS_OF_LEVEL[r.level]),
+    )
+    for r in REVIEW_LEVELS
 }
 
 QUEUE_ROLES: frozenset[str] = frozenset(LEVELS)

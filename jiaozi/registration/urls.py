@@ -13,7 +13,7 @@ urlpatterns = [
 ]
 
 # Public notice (公示): the registration reviewer's pages (the public ones are in public_urls.py).
-from . import views_notice  # noqa: E402
+from .notices import views as views_notice  # noqa: E402
 
 urlpatterns += [
     path("notices/", views_notice.notice_list, name="notice_list"),

@@ -1,18 +1,24 @@
 """The registration workflow (§5) in one place: every status, every action, and the one
 table ``(status, action) → status`` with who may take it.
 
-Nothing else assigns ``Application.status``: services call ``transition_for`` to learn
-the target and the acting level, then compare-and-set. ``docs/workflow.md`` draws this
-table.
+Nothing else assigns ``Application.status``: ``transitions.py`` runs this table on the
+workflow engine (``jiaozi.workflow``), which checks and compare-and-sets. Which staff
+role acts at which level is said once, in ``REVIEW_LEVELS``; the queues and the
+transitions derive from it. ``docs/workflow.md`` draws this table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from jiaozi.accounts.roles import Role
+from jiaozi.workflow.table import Branch, Requires, Transition, TransitionTable
+from jiaozi.workflow.table import IllegalTransition as IllegalTransition
 
 
 class Status(models.TextChoices):
@@ -47,7 +53,7 @@ class Action(models.TextChoices):
     RETURN_DOWN = "return_down", _("退回下一级")
 
 
-class Actor(models.TextChoices):
+class ActingLevel(models.TextChoices):
     """Who takes an action: the applicant, a level of the review chain, the public, or
     the scheduler."""
 
@@ -60,13 +66,9 @@ class Actor(models.TextChoices):
     SYSTEM = "system", _("系统")
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: str
-    action: str
-    target: str
-    actor: str
-    needs_reason: bool = False
+# The name the level choices had before the acting identity (``jiaozi.accounts.actor``)
+# took the word; kept so callers keep working.
+Actor = ActingLevel
 
 
 # RETURN_DOWN and NOTICE_END have targets that depend on the chain (a 省直管县 or a
@@ -75,111 +77,188 @@ CITY_OR_PROVINCE = "@city_or_province"
 DOWN_FROM_PROVINCE = "@down_from_province"
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Status.DRAFT, Action.SUBMIT, Status.SCHOOL_REVIEW, Actor.APPLICANT),
-    Transition(Status.DRAFT, Action.WITHDRAW, Status.WITHDRAWN, Actor.APPLICANT),
-    Transition(Status.RETURNED, Action.RESUBMIT, Status.SCHOOL_REVIEW, Actor.APPLICANT),
-    Transition(Status.RETURNED, Action.WITHDRAW, Status.WITHDRAWN, Actor.APPLICANT),
+    Transition(Status.DRAFT, Action.SUBMIT, Status.SCHOOL_REVIEW, ActingLevel.APPLICANT),
+    Transition(Status.DRAFT, Action.WITHDRAW, Status.WITHDRAWN, ActingLevel.APPLICANT),
+    Transition(Status.RETURNED, Action.RESUBMIT, Status.SCHOOL_REVIEW, ActingLevel.APPLICANT),
+    Transition(Status.RETURNED, Action.WITHDRAW, Status.WITHDRAWN, ActingLevel.APPLICANT),
     # The applicant may withdraw until the school has acted.
-    Transition(Status.SCHOOL_REVIEW, Action.WITHDRAW, Status.WITHDRAWN, Actor.APPLICANT),
-    Transition(Status.SCHOOL_REVIEW, Action.SCHOOL_APPROVE, Status.REGISTRATION_REVIEW, Actor.SCHOOL),
-    Transition(Status.SCHOOL_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, Actor.SCHOOL, True),
-    Transition(Status.REGISTRATION_REVIEW, Action.CONCLUDE, Status.CONCLUDED, Actor.REGISTRATION),
+    Transition(Status.SCHOOL_REVIEW, Action.WITHDRAW, Status.WITHDRAWN, ActingLevel.APPLICANT),
+    Transition(Status.SCHOOL_REVIEW, Action.SCHOOL_APPROVE, Status.REGISTRATION_REVIEW, ActingLevel.SCHOOL),
+    Transition(Status.SCHOOL_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, ActingLevel.SCHOOL, True),
+    Transition(Status.REGISTRATION_REVIEW, Action.CONCLUDE, Status.CONCLUDED, ActingLevel.REGISTRATION),
     Transition(
-        Status.REGISTRATION_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, Actor.REGISTRATION, True
+        Status.REGISTRATION_REVIEW,
+        Action.RETURN_TO_APPLICANT,
+        Status.RETURNED,
+        ActingLevel.REGISTRATION,
+        True,
     ),
     Transition(
-        Status.REGISTRATION_REVIEW, Action.RETURN_DOWN, Status.SCHOOL_REVIEW, Actor.REGISTRATION, True
+        Status.REGISTRATION_REVIEW, Action.RETURN_DOWN, Status.SCHOOL_REVIEW, ActingLevel.REGISTRATION, True
     ),
-    Transition(Status.CONCLUDED, Action.REVISE, Status.REGISTRATION_REVIEW, Actor.REGISTRATION, True),
-    Transition(Status.CONCLUDED, Action.PUBLISH_NOTICE, Status.NOTICE, Actor.REGISTRATION),
-    Transition(Status.NOTICE, Action.OBJECT, Status.NOTICE_PAUSED, Actor.PUBLIC),
-    Transition(Status.NOTICE, Action.NOTICE_END, CITY_OR_PROVINCE, Actor.SYSTEM),
-    Transition(Status.NOTICE_PAUSED, Action.UPHOLD_OBJECTION, Status.CONCLUDED, Actor.REGISTRATION, True),
-    Transition(Status.NOTICE_PAUSED, Action.DISMISS_OBJECTION, Status.NOTICE, Actor.REGISTRATION, True),
-    Transition(Status.CITY_RECHECK, Action.CITY_APPROVE, Status.PROVINCE_REVIEW, Actor.CITY),
-    Transition(Status.CITY_RECHECK, Action.RETURN_DOWN, Status.REGISTRATION_REVIEW, Actor.CITY, True),
-    Transition(Status.CITY_RECHECK, Action.RETURN_TO_APPLICANT, Status.RETURNED, Actor.CITY, True),
-    Transition(Status.PROVINCE_REVIEW, Action.PROVINCE_APPROVE, Status.COMPLETED, Actor.PROVINCE),
-    Transition(Status.PROVINCE_REVIEW, Action.RETURN_DOWN, DOWN_FROM_PROVINCE, Actor.PROVINCE, True),
-    Transition(Status.PROVINCE_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, Actor.PROVINCE, True),
+    Transition(Status.CONCLUDED, Action.REVISE, Status.REGISTRATION_REVIEW, ActingLevel.REGISTRATION, True),
+    Transition(Status.CONCLUDED, Action.PUBLISH_NOTICE, Status.NOTICE, ActingLevel.REGISTRATION),
+    Transition(Status.NOTICE, Action.OBJECT, Status.NOTICE_PAUSED, ActingLevel.PUBLIC),
+    Transition(Status.NOTICE, Action.NOTICE_END, CITY_OR_PROVINCE, ActingLevel.SYSTEM),
+    Transition(
+        Status.NOTICE_PAUSED, Action.UPHOLD_OBJECTION, Status.CONCLUDED, ActingLevel.REGISTRATION, True
+    ),
+    Transition(Status.NOTICE_PAUSED, Action.DISMISS_OBJECTION, Status.NOTICE, ActingLevel.REGISTRATION, True),
+    Transition(Status.CITY_RECHECK, Action.CITY_APPROVE, Status.PROVINCE_REVIEW, ActingLevel.CITY),
+    Transition(Status.CITY_RECHECK, Action.RETURN_DOWN, Status.REGISTRATION_REVIEW, ActingLevel.CITY, True),
+    Transition(Status.CITY_RECHECK, Action.RETURN_TO_APPLICANT, Status.RETURNED, ActingLevel.CITY, True),
+    Transition(Status.PROVINCE_REVIEW, Action.PROVINCE_APPROVE, Status.COMPLETED, ActingLevel.PROVINCE),
+    Transition(Status.PROVINCE_REVIEW, Action.RETURN_DOWN, DOWN_FROM_PROVINCE, ActingLevel.PROVINCE, True),
+    Transition(
+        Status.PROVINCE_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, ActingLevel.PROVINCE, True
+    ),
 )
 
-TABLE: dict[tuple[str, str], Transition] = {(t.source, t.action): t for t in TRANSITIONS}
 
 # Where an application waits, which level holds it (for queues and the timeline).
 HOLDER: dict[str, str] = {
-    Status.DRAFT: Actor.APPLICANT,
-    Status.RETURNED: Actor.APPLICANT,
-    Status.SCHOOL_REVIEW: Actor.SCHOOL,
-    Status.REGISTRATION_REVIEW: Actor.REGISTRATION,
-    Status.CONCLUDED: Actor.REGISTRATION,
-    Status.NOTICE: Actor.PUBLIC,
-    Status.NOTICE_PAUSED: Actor.REGISTRATION,
-    Status.CITY_RECHECK: Actor.CITY,
-    Status.PROVINCE_REVIEW: Actor.PROVINCE,
-}
-
-# Which levels take each action somewhere in the table, and the reverse: a user whose
-# level never takes an action is refused (403) before the stage is even looked at.
-LEVELS_OF_ACTION: dict[str, frozenset[str]] = {
-    action: frozenset(t.actor for t in TRANSITIONS if t.action == action) for action in Action.values
-}
-ACTIONS_OF_LEVEL: dict[str, frozenset[str]] = {
-    actor: frozenset(t.action for t in TRANSITIONS if t.actor == actor) for actor in Actor.values
+    Status.DRAFT: ActingLevel.APPLICANT,
+    Status.RETURNED: ActingLevel.APPLICANT,
+    Status.SCHOOL_REVIEW: ActingLevel.SCHOOL,
+    Status.REGISTRATION_REVIEW: ActingLevel.REGISTRATION,
+    Status.CONCLUDED: ActingLevel.REGISTRATION,
+    Status.NOTICE: ActingLevel.PUBLIC,
+    Status.NOTICE_PAUSED: ActingLevel.REGISTRATION,
+    Status.CITY_RECHECK: ActingLevel.CITY,
+    Status.PROVINCE_REVIEW: ActingLevel.PROVINCE,
 }
 
 # The campaign window (models.WindowAction value) that governs each acting level (§3).
 # The public and the scheduler act while the system is open; objections additionally
 # only while the notice runs.
 WINDOW_OF: dict[str, str] = {
-    Actor.APPLICANT: "apply",
-    Actor.SCHOOL: "school_review",
-    Actor.REGISTRATION: "review",
-    Actor.CITY: "recheck",
-    Actor.PROVINCE: "final_review",
-    Actor.PUBLIC: "system",
-    Actor.SYSTEM: "system",
+    ActingLevel.APPLICANT: "apply",
+    ActingLevel.SCHOOL: "school_review",
+    ActingLevel.REGISTRATION: "review",
+    ActingLevel.CITY: "recheck",
+    ActingLevel.PROVINCE: "final_review",
+    ActingLevel.PUBLIC: "system",
+    ActingLevel.SYSTEM: "system",
 }
+
+
+def _has_city_step(row: Any) -> bool:
+    return bool(row.has_city_step)
+
+
+APPLICATION_TABLE = TransitionTable(
+    transitions=TRANSITIONS,
+    levels=tuple(ActingLevel.values),
+    actions=tuple(Action.values),
+    branches={
+        CITY_OR_PROVINCE: Branch(
+            Status.CITY_RECHECK, Status.PROVINCE_REVIEW, _has_city_step, "有市级复核", "无市级复核"
+        ),
+        DOWN_FROM_PROVINCE: Branch(
+            Status.CITY_RECHECK, Status.REGISTRATION_REVIEW, _has_city_step, "有市级复核", "无市级复核"
+        ),
+    },
+    windows=WINDOW_OF,
+    # CONCLUDE must record a conclusion, an upheld objection may revise it; either way a
+    # conclusion other than the suggestion needs an override reason.
+    requires={
+        Action.CONCLUDE: Requires(conclusion="must", override_reason=True),
+        Action.UPHOLD_OBJECTION: Requires(conclusion="may", override_reason=True),
+    },
+    anonymous=frozenset({ActingLevel.PUBLIC, ActingLevel.SYSTEM}),
+)
+TABLE: dict[tuple[str, str], Transition] = APPLICATION_TABLE.pairs
+
+# Which levels take each action somewhere in the table, and the reverse: a user whose
+# level never takes an action is refused (403) before the stage is even looked at.
+LEVELS_OF_ACTION: dict[str, frozenset[str]] = APPLICATION_TABLE.levels_of_action
+ACTIONS_OF_LEVEL: dict[str, frozenset[str]] = APPLICATION_TABLE.actions_of_level
+
+
+class ReturnReason(models.TextChoices):
+    """Coded reasons for a return (and for any reasoned action taken in a batch). The
+    code goes into the step and the audit row; the label is the opinion the applicant
+    reads when no text was written. ``OTHER`` needs a written reason."""
+
+    MATERIALS_MISSING = "materials_missing", _("申请材料不齐全")
+    MATERIALS_UNCLEAR = "materials_unclear", _("申请材料不清晰或无法辨认")
+    INFO_MISMATCH = "info_mismatch", _("申请信息与档案记录不一致")
+    APPRAISAL_UNVERIFIED = "appraisal_unverified", _("年度考核或师德考核情况需核实")
+    TRAINING_UNVERIFIED = "training_unverified", _("培训学时证明不足或需核实")
+    BREAK_UNVERIFIED = "break_unverified", _("中止教育教学工作情况需核实")
+    NOT_ELIGIBLE = "not_eligible", _("不符合本次定期注册条件")
+    CONCLUSION_UNSUPPORTED = "conclusion_unsupported", _("注册结论依据不足，需重新审核")
+    OTHER = "other", _("其他原因（须说明）")
+
+
+@dataclass(frozen=True)
+class ReviewLevel:
+    """Which staff role acts at which level of the review chain, the Application
+    foreign key naming the institution that acts there, and the actions the queue
+    offers as batch actions (in this order)."""
+
+    role: str
+    level: str
+    holder_field: str
+    batch_actions: tuple[str, ...]
+
+
+REVIEW_LEVELS: tuple[ReviewLevel, ...] = (
+    ReviewLevel(
+        Role.SCHOOL_REVIEWER,
+        ActingLevel.SCHOOL,
+        "school",
+        (Action.SCHOOL_APPROVE, Action.RETURN_TO_APPLICANT),
+    ),
+    ReviewLevel(
+        Role.REGISTRATION_REVIEWER,
+        ActingLevel.REGISTRATION,
+        "registration_authority",
+        (Action.CONCLUDE, Action.RETURN_TO_APPLICANT, Action.RETURN_DOWN),
+    ),
+    ReviewLevel(
+        Role.CITY_RECHECKER,
+        ActingLevel.CITY,
+        "city_bureau",
+        (Action.CITY_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
+    ),
+    ReviewLevel(
+        Role.PROVINCE_REVIEWER,
+        ActingLevel.PROVINCE,
+        "province_bureau",
+        (Action.PROVINCE_APPROVE, Action.RETURN_DOWN, Action.RETURN_TO_APPLICANT),
+    ),
+)
+
+
+def statuses_held_by(level: str) -> tuple[str, ...]:
+    """The statuses in which ``level`` holds an application, in status order."""
+    return tuple(status for status in Status.values if HOLDER.get(status) == level)
+
 
 TERMINAL = frozenset({Status.COMPLETED, Status.WITHDRAWN})
 # An application in one of these counts as the certificate's active application.
 ACTIVE = frozenset(s for s in Status.values if s not in (Status.WITHDRAWN,))
 
 
-class IllegalTransition(Exception):
-    """No such (status, action) pair."""
-
-
 def transition_for(status: str, action: str) -> Transition:
-    try:
-        return TABLE[(status, action)]
-    except KeyError:
-        raise IllegalTransition(f"{action} is not allowed in {status}") from None
+    return APPLICATION_TABLE.transition_for(status, action)
+
+
+@dataclass(frozen=True)
+class _Chain:
+    has_city_step: bool
 
 
 def target_for(transition: Transition, *, has_city_step: bool) -> str:
     """The concrete target status; ``has_city_step`` is False for a chain without a city
     recheck (a 省直管县 or a province-level reviewing institution)."""
-    if transition.target == CITY_OR_PROVINCE:
-        return Status.CITY_RECHECK if has_city_step else Status.PROVINCE_REVIEW
-    if transition.target == DOWN_FROM_PROVINCE:
-        return Status.CITY_RECHECK if has_city_step else Status.REGISTRATION_REVIEW
-    return transition.target
+    return APPLICATION_TABLE.target(transition, _Chain(has_city_step))
 
 
 def actions_from(status: str, *, actor: str) -> list[str]:
-    """The actions ``actor`` may take on an application in ``status``."""
-    return [t.action for t in TRANSITIONS if t.source == status and t.actor == actor]
-
-
-def _mermaid_targets(transition: Transition) -> list[tuple[str, str]]:
-    """(target, condition) pairs: one for a fixed target, two for a chain-dependent one."""
-    if transition.target in (CITY_OR_PROVINCE, DOWN_FROM_PROVINCE):
-        return [
-            (target_for(transition, has_city_step=True), "有市级复核"),
-            (target_for(transition, has_city_step=False), "无市级复核"),
-        ]
-    return [(transition.target, "")]
+    """The actions ``actor`` (a level) may take on an application in ``status``."""
+    return APPLICATION_TABLE.actions_from(status, level=actor)
 
 
 def mermaid() -> str:
@@ -189,16 +268,10 @@ def mermaid() -> str:
     drawing can never drift from the table. Labels are the Chinese msgids whatever
     language is active; ``*`` marks an action that needs a written reason."""
     with translation.override(None):
-        lines = ["stateDiagram-v2"]
-        lines += [f'    state "{status.label}" as {status.value}' for status in Status]
-        lines.append(f"    [*] --> {Status.DRAFT.value}")
-        for t in TRANSITIONS:
-            action, actor = Action(t.action), Actor(t.actor)
-            star = "*" if t.needs_reason else ""
-            for target, condition in _mermaid_targets(t):
-                label = f"{action.label}{star}（{actor.label}）"
-                if condition:
-                    label += f"［{condition}］"
-                lines.append(f"    {t.source} --> {target}: {label}")
-        lines += [f"    {status} --> [*]" for status in Status.values if status in TERMINAL]
-    return "\n".join(lines) + "\n"
+        return APPLICATION_TABLE.mermaid(
+            states=[(status.value, str(status.label)) for status in Status],
+            initial=Status.DRAFT.value,
+            terminal=[status for status in Status.values if status in TERMINAL],
+            action_label=lambda action: str(Action(action).label),
+            level_label=lambda level: str(ActingLevel(level).label),
+        )

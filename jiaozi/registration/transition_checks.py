@@ -1,0 +1,270 @@
+"""Registration's checks on the workflow engine's plan (transitions.py runs them): who
+acts, the row the checks read, the campaign windows, the reasons, the conclusion and
+the notice an action needs. Each failure is a ``DomainError``; nothing here writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from jiaozi.accounts.models import User
+from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, WindowClosed
+from jiaozi.teachers.models import Conclusion
+from jiaozi.workflow.cas import FirstSet
+from jiaozi.workflow.engine import Inputs, Plan
+
+from .models import Application, Campaign, Notice
+from .selectors_applications import deadline_for
+from .windows import format_window, window_check
+from .workflow import APPLICATION_TABLE, REVIEW_LEVELS, Action, ReturnReason, Status
+from .workflow import ActingLevel as Level
+
+# Staff role → (level, the Application FK naming the institution that acts at it).
+ROLE_LEVEL: dict[str, tuple[str, str]] = {r.role: (r.level, f"{r.holder_field}_id") for r in REVIEW_LEVELS}
+# Conclusions other than 合格 need a written reason (§5).
+NEGATIVE_CONCLUSIONS = frozenset({Conclusion.DEFERRED, Conclusion.UNQUALIFIED})
+# Going back before the conclusion clears it (and its notice): it is decided again.
+BEFORE_CONCLUSION = frozenset(
+    {Status.DRAFT, Status.RETURNED, Status.SCHOOL_REVIEW, Status.REGISTRATION_REVIEW}
+)
+# Actions that record a conclusion (the table's ``requires``).
+CONCLUDING = frozenset(action for action, req in APPLICATION_TABLE.requires.items() if req.conclusion)
+REASON_MAX = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The acting user, reduced to what the checks read (None for public / system)."""
+
+    user: User | None
+    kind: str  # a User.Kind, or "" for the public / system
+    pk: int | None = None
+    role: str = ""
+    institution_id: int | None = None
+    resident_bidx: str | None = None
+    phone_bidx: str | None = None
+
+
+def who_of(user: User | None) -> Who:
+    if user is None:
+        return Who(user=None, kind="")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied(_("您的账号不能办理此业务。"))
+    return Who(
+        user=user,
+        kind=getattr(user, "kind", ""),
+        pk=user.pk,
+        role=getattr(user, "role", "") or "",
+        institution_id=getattr(user, "institution_id", None),
+        resident_bidx=getattr(user, "resident_id_bidx", None) or None,
+        phone_bidx=getattr(user, "phone_bidx", None) or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What the checks read of an application (``values()`` in a batch, or an instance)."""
+
+    pk: int
+    status: str
+    version: int
+    campaign_id: int
+    applicant_id: int
+    school_id: int
+    registration_authority_id: int
+    city_bureau_id: int | None
+    province_bureau_id: int
+    suggestion: str
+    teacher_resident_bidx: str | None
+    teacher_phone_bidx: str | None
+    notice_id: int | None
+    notice_starts_at: dt.datetime | None
+    notice_ends_at: dt.datetime | None
+
+    @property
+    def has_city_step(self) -> bool:
+        return self.city_bureau_id is not None
+
+
+ROW_FIELDS: tuple[str, ...] = (
+    *("pk", "status", "version", "campaign_id", "applicant_id", "school_id", "registration_authority_id"),
+    *("city_bureau_id", "province_bureau_id", "suggestion", "teacher__resident_id_bidx"),
+    *("teacher__phone_bidx", "notice_id", "notice__starts_at", "notice__ends_at"),
+)
+
+
+def row_of(a: Application) -> Row:
+    teacher, notice = a.teacher, (a.notice if a.notice_id else None)
+    return Row(
+        *(a.pk, a.status, a.version, a.campaign_id, a.applicant_id, a.school_id, a.registration_authority_id),
+        *(a.city_bureau_id, a.province_bureau_id, a.suggestion),
+        # The companion columns EncryptedField adds (not declared, so not typed).
+        getattr(teacher, "resident_id_bidx", None) or None,
+        getattr(teacher, "phone_bidx", None) or None,
+        *(a.notice_id, notice.starts_at if notice else None, notice.ends_at if notice else None),
+    )
+
+
+def rows(queryset: models.QuerySet[Application], ids: Sequence[int]) -> dict[int, Row]:
+    return {values[0]: Row(*values) for values in queryset.filter(pk__in=ids).values_list(*ROW_FIELDS)}
+
+
+class WindowCache:
+    """Window checks per (campaign, window), evaluated once per call or batch."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.campaigns: dict[int, Campaign] = {}
+        self._results: dict[tuple[int, str], WindowClosed | None] = {}
+
+    def campaign(self, pk: int) -> Campaign:
+        if pk not in self.campaigns:
+            self.campaigns[pk] = Campaign.objects.get(pk=pk)
+        return self.campaigns[pk]
+
+    def check(self, campaign_id: int, window: str) -> None:
+        key = (campaign_id, window)
+        if key not in self._results:
+            try:
+                window_check(campaign=self.campaign(campaign_id), action=window, at=self.now)
+                self._results[key] = None
+            except WindowClosed as exc:
+                self._results[key] = exc
+        if (failure := self._results[key]) is not None:
+            raise failure
+
+
+def reason_of(inputs: Inputs, *, required: bool) -> tuple[str, str]:
+    """(opinion text, reason code). A required reason is a written text or, except
+    ``other``, a code whose label then serves as the opinion; a batch item needs the code."""
+    text, code = inputs.reason.strip(), inputs.reason_code.strip()
+    if len(text) > REASON_MAX:
+        message = _("理由不能超过%(max)d字。") % {"max": REASON_MAX}
+        raise ValidationFailed(message, code="reason_too_long", field="reason")
+    if code and code not in ReturnReason.values:
+        raise ValidationFailed(_("理由代码无效。"), code="invalid_reason_code", field="reason_code")
+    if required and inputs.coded and not code:
+        message = _("批量操作须为每条申请选择理由代码。")
+        raise ValidationFailed(message, code="reason_required", field="reason_code")
+    if required and not text and (not code or code == ReturnReason.OTHER):
+        raise ValidationFailed(_("请填写理由。"), code="reason_required", field="reason")
+    if not text and code:
+        with translation.override(settings.LANGUAGE_CODE):  # the form prints it
+            text = str(ReturnReason(code).label)
+    return text, code
+
+
+def conclusion_of(row: Row, inputs: Inputs, opinion: str, *, required: bool) -> dict[str, Any]:
+    """The conclusion fields CONCLUDE (and an upheld objection) write."""
+    conclusion = inputs.conclusion.strip()
+    if not conclusion:
+        if required:
+            raise ValidationFailed(_("请选择注册结论。"), code="conclusion_required", field="conclusion")
+        return {}
+    if conclusion not in Conclusion.values:
+        raise ValidationFailed(_("注册结论无效。"), code="invalid_conclusion", field="conclusion")
+    if conclusion in NEGATIVE_CONCLUSIONS and not opinion:
+        raise ValidationFailed(_("暂缓注册或注册不合格须说明理由。"), code="reason_required", field="reason")
+    override = inputs.override_reason.strip()
+    overridden = bool(row.suggestion) and conclusion != row.suggestion
+    if overridden and not override:
+        message = _("注册结论与系统建议不一致，请说明不采纳建议的理由。")
+        raise ValidationFailed(message, code="override_reason_required", field="override_reason")
+    if len(override) > REASON_MAX:
+        message = _("理由不能超过%(max)d字。") % {"max": REASON_MAX}
+        raise ValidationFailed(message, code="reason_too_long", field="override_reason")
+    return {
+        "conclusion": conclusion,
+        "conclusion_reason": opinion,
+        "override_reason": override if overridden else "",
+    }
+
+
+def level_of(who: Who, row: Row, action: str) -> str | None:
+    if who.kind == "":
+        return next(
+            iter(APPLICATION_TABLE.levels_of_action.get(action, frozenset()) & APPLICATION_TABLE.anonymous),
+            None,
+        )
+    if who.kind == User.Kind.APPLICANT:
+        return Level.APPLICANT if who.pk == row.applicant_id else None
+    if who.kind == User.Kind.STAFF and who.role in ROLE_LEVEL:
+        level, attr = ROLE_LEVEL[who.role]
+        return level if who.institution_id is not None and who.institution_id == getattr(row, attr) else None
+    return None
+
+
+def refuse(who: Who, row: Row) -> None:
+    """Staff whose resident ID or phone is the teacher's: their own application."""
+    if who.kind == User.Kind.STAFF and (
+        (who.resident_bidx and who.resident_bidx == row.teacher_resident_bidx)
+        or (who.phone_bidx and who.phone_bidx == row.teacher_phone_bidx)
+    ):
+        message = _("不能审核本人的定期注册申请，请由同级其他工作人员办理。")
+        raise PermissionDenied(message, code="conflict_of_interest")
+
+
+def wrong_stage(row: Row, action: str) -> DomainError:
+    message = _("该申请当前状态为「%(status)s」，不能执行「%(action)s」。") % {
+        "status": Status(row.status).label,
+        "action": Action(action).label,
+    }
+    return Conflict(message, code="wrong_stage", status=row.status)
+
+
+def check_window(row: Row, window: str, ctx: WindowCache) -> None:
+    ctx.check(row.campaign_id, window)
+
+
+def timing(row: Row, action: str, level: str, ctx: WindowCache) -> None:
+    starts, ends, now = row.notice_starts_at, row.notice_ends_at, ctx.now
+    if action == Action.OBJECT and (starts is None or ends is None or not starts <= now < ends):
+        # Objections are taken only while the notice runs (its own half-open window).
+        dates = format_window(starts, ends) if starts and ends else ""
+        message = _("公示期为%(dates)s，当前不在公示期内，不能提出异议。") % {"dates": dates}
+        raise WindowClosed(message, window="notice")
+    if action == Action.NOTICE_END and (ends is None or now < ends):
+        raise Conflict(_("公示期尚未届满。"), code="notice_running")
+
+
+def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None = None) -> None:
+    row, action, target = plan.row, inputs.action, plan.target
+    plan.opinion, plan.reason_code = reason_of(inputs, required=plan.transition.needs_reason)
+    values, notice_ends_at = plan.values, row.notice_ends_at
+    if action in CONCLUDING:
+        values |= conclusion_of(
+            row, inputs, plan.opinion, required=APPLICATION_TABLE.requires[action].conclusion == "must"
+        )
+    if action == Action.PUBLISH_NOTICE:
+        if notice is None:
+            raise ValidationFailed(_("请指定公示。"), code="notice_required", field="notice")
+        if (notice.authority_id, notice.campaign_id, notice.state) != (
+            row.registration_authority_id, row.campaign_id, Notice.State.OPEN,
+        ):  # fmt: skip
+            raise ValidationFailed(_("该公示不能用于此申请。"), code="notice_mismatch", field="notice")
+        values["notice_id"], notice_ends_at = notice.pk, notice.ends_at
+    if target in BEFORE_CONCLUSION:
+        values |= {"conclusion": "", "conclusion_reason": "", "override_reason": "", "notice_id": None}
+        notice_ends_at = None
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        # The first submission stays the one queues sort by; a resubmission keeps it.
+        values["submitted_at"] = FirstSet(ctx.now)
+    # completed_at, valid_from and valid_to are completion's to write (exactly once).
+    campaign = ctx.campaign(row.campaign_id)
+    values["step_deadline"] = deadline_for(status=target, campaign=campaign, notice_ends_at=notice_ends_at)
+    details = {"action": action, "from": row.status, "to": target, "version": row.version + 1}
+    if plan.reason_code:
+        details["reason_code"] = plan.reason_code
+    if values.get("conclusion"):
+        details |= {"conclusion": values["conclusion"], "suggestion": row.suggestion}
+        details["overridden"] = bool(values["override_reason"])
+    if values.get("notice_id"):
+        details["notice"] = values["notice_id"]
+    plan.details, plan.extra["notice"] = details, notice
