@@ -1,7 +1,7 @@
 """Benchmark: the registration pre-check (PRODUCT.md §10: 1,000,000 teachers in ≤ 2 min,
 i.e. ≥ 8,300 teachers/s).
 
-Fills a scratch database with teachers (the orgs engineer's ``seed_demo`` when it
+Fills a scratch database with teachers (the demo's ``seed_demo`` when it
 exists, else the bulk generator below — deterministic, with realistic proportions for
 a registration date of 2024-12-31), then times ``manage.py registration_precheck``
 writing its CSV to a file, end to end.

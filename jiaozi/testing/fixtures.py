@@ -205,7 +205,7 @@ def make_staff(db: None) -> Callable[..., User]:
     def make(institution: Institution, role: str = Role.INSTITUTION_ADMIN, **kw: Any) -> User:
         n = next(_serial)
         return User.objects.create_user(
-            username=kw.pop("username", f"staff{n}"),
+            username=kw.pop("username", f"staff_{n}"),  # StaffFactory makes staff0001…
             password=PASSWORD,
             kind=User.Kind.STAFF,
             real_name=kw.pop("real_name", f"工作人员{n}"),
