@@ -28,6 +28,7 @@ from jiaozi.teachers.models import (
     AnnualAppraisal,
     Certificate,
     EthicsAppraisal,
+    Teacher,
     TeachingBreak,
     TrainingRecord,
 )
@@ -143,6 +144,10 @@ class Table:
     def insert(self, rows: Sequence[Sequence[Any]]) -> None:
         insert(self.model, self.columns, rows)
 
+    def without(self, *names: str) -> tuple[str, ...]:
+        """The columns but ``names``, in the same order (what an update sets)."""
+        return tuple(c for c in self.columns if c not in names)
+
 
 @dataclass(frozen=True)
 class FactTable(Table):
@@ -157,6 +162,27 @@ def _facts(model: type[models.Model], key: tuple[str, ...], values: tuple[str, .
     return FactTable(model, ("teacher", *key, *values), key, values)
 
 
+# Only the importer writes teachers set-based (``insert_keyed``); the demo and the
+# benchmarks use ``bulk_create``.
+TEACHERS = Table(
+    Teacher,
+    (
+        "resident_id",
+        "resident_id_bidx",
+        "name",
+        "sex",
+        "phone",
+        "phone_bidx",
+        "school",
+        "post_type",
+        "employment_type",
+        "health",
+        "probation_passed_on",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+)
 CERTIFICATES = Table(
     Certificate,
     (

@@ -111,29 +111,19 @@ def _fresh_cache() -> Iterator[None]:
 # ── institutions ───────────────────────────────────────────────────────────────
 
 
-@pytest.fixture
-def province(db: None) -> Institution:
-    return bureau(PROVINCE)
+def _bureau_fixture(name: str, code: str) -> Any:
+    @pytest.fixture(name=name)
+    def fixture(db: None) -> Institution:
+        return bureau(code)
+
+    return fixture
 
 
-@pytest.fixture
-def hefei(db: None) -> Institution:
-    return bureau(HEFEI)
-
-
-@pytest.fixture
-def wuhu(db: None) -> Institution:
-    return bureau(WUHU)
-
-
-@pytest.fixture
-def luyang(db: None) -> Institution:
-    return bureau(LUYANG)
-
-
-@pytest.fixture
-def yaohai(db: None) -> Institution:
-    return bureau(YAOHAI)
+province = _bureau_fixture("province", PROVINCE)
+hefei = _bureau_fixture("hefei", HEFEI)
+wuhu = _bureau_fixture("wuhu", WUHU)
+luyang = _bureau_fixture("luyang", LUYANG)
+yaohai = _bureau_fixture("yaohai", YAOHAI)
 
 
 @pytest.fixture
@@ -154,44 +144,25 @@ def ly_point(db: None) -> Institution:
 # ── staff ──────────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture
-def prov_admin(province: Institution) -> User:
-    return staff_factory(username="prov_admin", role=Role.PROVINCE_ADMIN, institution=province)
+def _staff_fixture(username: str, role: str, institution: str) -> Any:
+    """A fixture ``username``: a filed staff account with ``role`` at the institution
+    of fixture ``institution``."""
+
+    @pytest.fixture(name=username)
+    def fixture(request: pytest.FixtureRequest) -> User:
+        return staff_factory(username=username, role=role, institution=request.getfixturevalue(institution))
+
+    return fixture
 
 
-@pytest.fixture
-def sec_admin(province: Institution) -> User:
-    return staff_factory(username="sec_admin", role=Role.SECURITY_ADMIN, institution=province)
-
-
-@pytest.fixture
-def audit_admin(province: Institution) -> User:
-    return staff_factory(username="audit_admin", role=Role.AUDIT_ADMIN, institution=province)
-
-
-@pytest.fixture
-def hf_admin(hefei: Institution) -> User:
-    return staff_factory(username="hf_admin", role=Role.INSTITUTION_ADMIN, institution=hefei)
-
-
-@pytest.fixture
-def ly_admin(luyang: Institution) -> User:
-    return staff_factory(username="ly_admin", role=Role.INSTITUTION_ADMIN, institution=luyang)
-
-
-@pytest.fixture
-def yh_admin(yaohai: Institution) -> User:
-    return staff_factory(username="yh_admin", role=Role.INSTITUTION_ADMIN, institution=yaohai)
-
-
-@pytest.fixture
-def ly_reviewer(luyang: Institution) -> User:
-    return staff_factory(username="ly_reviewer", role=Role.REGISTRATION_REVIEWER, institution=luyang)
-
-
-@pytest.fixture
-def yh_reviewer(yaohai: Institution) -> User:
-    return staff_factory(username="yh_reviewer", role=Role.REGISTRATION_REVIEWER, institution=yaohai)
+prov_admin = _staff_fixture("prov_admin", Role.PROVINCE_ADMIN, "province")
+sec_admin = _staff_fixture("sec_admin", Role.SECURITY_ADMIN, "province")
+audit_admin = _staff_fixture("audit_admin", Role.AUDIT_ADMIN, "province")
+hf_admin = _staff_fixture("hf_admin", Role.INSTITUTION_ADMIN, "hefei")
+ly_admin = _staff_fixture("ly_admin", Role.INSTITUTION_ADMIN, "luyang")
+yh_admin = _staff_fixture("yh_admin", Role.INSTITUTION_ADMIN, "yaohai")
+ly_reviewer = _staff_fixture("ly_reviewer", Role.REGISTRATION_REVIEWER, "luyang")
+yh_reviewer = _staff_fixture("yh_reviewer", Role.REGISTRATION_REVIEWER, "yaohai")
 
 
 _serial = count(1)

@@ -998,22 +998,7 @@ class Importer:
             counts.updated += 1
         created = bulk.insert_keyed(
             Teacher,
-            (
-                "resident_id",
-                "resident_id_bidx",
-                "name",
-                "sex",
-                "phone",
-                "phone_bidx",
-                "school",
-                "post_type",
-                "employment_type",
-                "health",
-                "probation_passed_on",
-                "version",
-                "created_at",
-                "updated_at",
-            ),
+            bulk.TEACHERS.columns,
             inserts,
             key="resident_id_bidx",
         )
@@ -1022,19 +1007,7 @@ class Importer:
             self.teacher_ids[by_blind[b]] = pk
         bulk.update(
             Teacher,
-            (
-                "name",
-                "sex",
-                "phone",
-                "phone_bidx",
-                "school",
-                "post_type",
-                "employment_type",
-                "health",
-                "probation_passed_on",
-                "version",
-                "updated_at",
-            ),
+            bulk.TEACHERS.without("resident_id", "resident_id_bidx", "created_at"),
             updates,
         )
         cert_inserts: list[tuple[Any, ...]] = []
@@ -1085,16 +1058,7 @@ class Importer:
         bulk.CERTIFICATES.insert(cert_inserts)
         bulk.update(
             Certificate,
-            (
-                "qualification_type",
-                "subject",
-                "status",
-                "last_conclusion",
-                "valid_from",
-                "valid_to",
-                "version",
-                "updated_at",
-            ),
+            bulk.CERTIFICATES.without("number", "teacher", "registered_on", "created_at"),
             cert_updates,
         )
 
