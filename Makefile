@@ -8,12 +8,25 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEACHERS ?= 300
 CHROMIUM ?= /usr/bin/chromium
+# Tests run in a random order (pytest-randomly, docs/decisions/0159): each run prints its
+# seed; `make unit SEED=N` repeats that order, `make unit ORDER=fixed` runs the file order.
+ORDER ?= random
+ifeq ($(ORDER),random)
+SEED ?= $(shell echo $$RANDOM)
+SEED := $(SEED)
+PYTEST_ORDER := -p randomly --randomly-seed=$(SEED)
+SHOW_ORDER = @echo "Test order: random, seed $(SEED) (repeat: make $@ SEED=$(SEED); file order: make $@ ORDER=fixed)"
+else
+PYTEST_ORDER := -p no:randomly
+SHOW_ORDER = @echo "Test order: file order"
+endif
+PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -45,14 +58,17 @@ run: demo ## Set up, migrate, load the demo and serve it on http://$(HOST):$(POR
 	@$(PY) manage.py demo_signins --host http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup browser ## The whole suite: unit, integration, API schema and browser journeys
-	$(BIN)/pytest -q -n 2 --dist loadfile
+test: setup browser ## The whole suite: unit, integration, API schema and browser journeys (random order)
+	$(SHOW_ORDER)
+	$(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ORDER) $(PYTEST_ARGS)
 
-unit: setup ## The suite without the browser journeys
-	$(BIN)/pytest -q -n 2 --dist loadfile -m "not e2e"
+unit: setup ## The suite without the browser journeys (random order)
+	$(SHOW_ORDER)
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not e2e" $(PYTEST_ORDER) $(PYTEST_ARGS)
 
-e2e: setup browser ## Browser journeys in Chromium (screenshots in e2e/screenshots/)
-	$(BIN)/pytest -q -m e2e e2e
+e2e: setup browser ## Browser journeys in Chromium (screenshots in e2e/screenshots/; random order)
+	$(SHOW_ORDER)
+	$(BIN)/pytest -q -m e2e e2e $(PYTEST_ORDER) $(PYTEST_ARGS)
 
 lint: setup ## ruff check and format check; import-linter's layer contracts (pyproject.toml)
 	$(BIN)/ruff check .

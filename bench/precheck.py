@@ -1,7 +1,7 @@
 """Benchmark: the registration pre-check (PRODUCT.md §10: 1,000,000 teachers in ≤ 2 min,
 i.e. ≥ 8,300 teachers/s).
 
-Fills a scratch database with teachers (the demo seed, ``seed_demo``, when it
+Fills a scratch database with teachers (the demo's ``seed_demo`` when it
 exists, else the bulk generator below — deterministic, with realistic proportions for
 a registration date of 2024-12-31), then times ``manage.py registration_precheck``
 writing its CSV to a file, end to end.
@@ -68,31 +68,6 @@ def _schools(count: int) -> list[Any]:
     return schools
 
 
-# name → (model, fields) of the tables filled by plain multi-row inserts.
-_CHILD_TABLES: dict[str, tuple[Any, tuple[str, ...]]] = {}
-
-
-def _insert(model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Plain ``executemany``: the ORM's per-object work dominated the fill time, and these
-    tables hold nothing that needs a model's save logic."""
-    from django.db import connection
-
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY is an order of magnitude faster than INSERTs for millions of rows.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
-
-
 def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
     """Insert ``teachers`` teachers with certificates, appraisals, ethics, training and
     breaks; returns the row counts."""
@@ -100,33 +75,19 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
     from django.utils import timezone
 
     from jiaozi.core.idcard import make
+    from jiaozi.teachers import bulk
     from jiaozi.teachers import models as m
 
-    _CHILD_TABLES.update(
-        {
-            "certificates": (
-                m.Certificate,
-                (
-                    "created_at",
-                    "updated_at",
-                    "number",
-                    "teacher",
-                    "qualification_type",
-                    "subject",
-                    "status",
-                    "last_conclusion",
-                    "valid_from",
-                    "valid_to",
-                    "registered_on",
-                    "version",
-                ),
-            ),
-            "annual appraisals": (m.AnnualAppraisal, ("teacher", "year", "grade")),
-            "ethics appraisals": (m.EthicsAppraisal, ("teacher", "year", "result")),
-            "training records": (m.TrainingRecord, ("teacher", "date", "hours", "programme")),
-            "breaks": (m.TeachingBreak, ("teacher", "start", "end", "reason", "approved")),
-        }
-    )
+    # The shared bulk writer (COPY on PostgreSQL, one executemany on SQLite): the ORM's
+    # per-object work dominated the fill time, and these tables hold nothing that needs
+    # a model's save logic. Each row is a tuple in its table's column order.
+    tables = {
+        "certificates": bulk.CERTIFICATES,
+        "annual appraisals": bulk.ANNUAL_APPRAISALS,
+        "ethics appraisals": bulk.ETHICS_APPRAISALS,
+        "training records": bulk.TRAINING_RECORDS,
+        "breaks": bulk.TEACHING_BREAKS,
+    }
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -181,7 +142,7 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
         created = [teacher.pk for teacher in batch_teachers]
         counts["teachers"] += len(created)
 
-        rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in _CHILD_TABLES}
+        rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
         for teacher_id in created:
             for _c in range(_weighted(rng, ((0, 20), (1, 970), (2, 10)))):
                 conclusion = _weighted(
@@ -201,8 +162,6 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
                 status = _weighted(rng, (("valid", 995), ("revoked", 3), ("lost", 2)))
                 rows["certificates"].append(
                     (
-                        now,
-                        now,
                         # year(4) province(2) authority(3) type(1) sex(1) serial(6)
                         f"{2010 + next_cert // 1_000_000}34001{rng.randrange(1, 7)}"
                         f"{1 + next_cert % 2}{next_cert % 1_000_000:06d}",
@@ -215,6 +174,8 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
                         valid_to,
                         None,
                         1,
+                        now,
+                        now,
                     )
                 )
                 next_cert += 1
@@ -232,7 +193,7 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
             for _t in range(rng.randrange(6, 12)):
                 day = dt.date(2019, 6, 1) + dt.timedelta(days=rng.randrange(365 * 5 + 200))
                 rows["training records"].append(
-                    (teacher_id, day, Decimal(rng.randrange(100, 800)) / 10, "国培计划")
+                    (teacher_id, day, "国培计划", Decimal(rng.randrange(100, 800)) / 10)
                 )
             if rng.random() < 0.03:
                 start = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(365 * 6))
@@ -241,8 +202,8 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
                     (teacher_id, start, end, "进修" if rng.random() < 0.5 else "", rng.random() < 0.5)
                 )
         with transaction.atomic():
-            for name, (model, fields) in _CHILD_TABLES.items():
-                _insert(model, fields, rows[name])
+            for name, table in tables.items():
+                table.insert(rows[name])
                 counts[name] += len(rows[name])
     return dict(counts)
 

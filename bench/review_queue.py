@@ -53,26 +53,6 @@ def _weighted(rng: random.Random, table: tuple[tuple[Any, int], ...]) -> Any:
     raise AssertionError("unreachable")
 
 
-def _insert(model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Plain multi-row inserts (COPY on PostgreSQL) for tables whose rows need no model
-    logic; the teachers go through the ORM, which encrypts their resident IDs."""
-    from django.db import connection
-
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
-
-
 def _schools(county: str, count: int) -> list[Any]:
     from jiaozi.orgs.models import Institution
 
@@ -127,6 +107,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
     from jiaozi.core.idcard import make
     from jiaozi.orgs.models import Institution
     from jiaozi.registration.models import Application, ApplicationStep, Campaign
+    from jiaozi.teachers import bulk
     from jiaozi.teachers import models as m
 
     rng = random.Random(seed)
@@ -141,20 +122,6 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
         username="bench_applicant", defaults={"kind": User.Kind.APPLICANT, "real_name": "基准申请人"}
     )
     counts: Counter[str] = Counter()
-    certificate_fields = (
-        "created_at",
-        "updated_at",
-        "number",
-        "teacher",
-        "qualification_type",
-        "subject",
-        "status",
-        "last_conclusion",
-        "valid_from",
-        "valid_to",
-        "registered_on",
-        "version",
-    )
     application_fields = (
         "created_at",
         "updated_at",
@@ -220,8 +187,6 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
             n = first_serial + offset + index
             certificates.append(
                 (
-                    now,
-                    now,
                     f"2019340{int(county[2:4]):02d}{rng.randrange(1, 7)}{1 + n % 2}{n % 1_000_000:06d}",
                     teacher.pk,
                     str(rng.randrange(1, 7)),
@@ -232,11 +197,13 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
                     dt.date(2024, 12, 30),
                     dt.date(2019, 12, 31),
                     1,
+                    now,
+                    now,
                 )
             )
         with transaction.atomic():
-            _insert(m.Certificate, certificate_fields, certificates)
-        numbers = [row[2] for row in certificates]
+            bulk.CERTIFICATES.insert(certificates)
+        numbers = [row[0] for row in certificates]
         certificate_ids = dict(m.Certificate.objects.filter(number__in=numbers).values_list("number", "pk"))
         rows = []
         for index, teacher in enumerate(teachers):
@@ -278,7 +245,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
                 )
             )
         with transaction.atomic():
-            _insert(Application, application_fields, rows)
+            bulk.insert(Application, application_fields, rows)
         created = list(
             Application.objects.filter(teacher_id__in=[t.pk for t in teachers]).values_list(
                 "pk", "status", "school_id"
@@ -293,7 +260,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
             if status in past_county:
                 steps.append((pk, "conclude", "registration_review", "concluded", bureau.pk, "", "", now))
         with transaction.atomic():
-            _insert(ApplicationStep, step_fields, steps)
+            bulk.insert(ApplicationStep, step_fields, steps)
         counts["applications"] += len(rows)
         counts["steps"] += len(steps)
     return dict(counts)

@@ -19,9 +19,10 @@ from jiaozi.registration.tests.factories_applications import OPEN, chain, due_te
 from jiaozi.registration.tests.test_materials import pdf_bytes
 from jiaozi.registration.workflow import Status
 
-# serialized_rollback: the factories need the data migration's Anhui 2024 campaign,
-# which an earlier transactional test flushed.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional (the live server reads what the test writes). The factories need the
+# migrations' Anhui 2024 campaign: the shared _reference_data fixture reloads it after an
+# earlier test's flush.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Jz-teach2024"
 DEMO_PASSWORD = "Jiaozi@2024"  # the factories' password

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "jiaozi.certificates",
     "jiaozi.notifications",
     "jiaozi.applicants",
+    "jiaozi.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""demo_signins, demo_totp, disable_inactive_staff."""
+"""demo_totp, disable_inactive_staff (demo_signins is tested with the demo app)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core import clock
 from jiaozi.orgs.models import Institution
 
-from .factories import make_applicant, make_staff
+from .factories import make_staff
 
 
 def run(*args: str) -> str:
@@ -26,26 +26,8 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_demo_signins_lists_demo_personas(ly_admin: User, ly_reviewer: User, prov_admin: User) -> None:
-    for user in (ly_admin, prov_admin):
-        services.demo_totp_enroll(user=user)
-    make_applicant(username="teacher_demo")
-    out = run("demo_signins")
-    assert "Jiaozi@2024" in out
-    assert "动态口令: python manage.py demo_totp <用户名>" in out
-    assert "ly_admin" in out
-    assert "prov_admin" in out
-    assert "teacher_demo" in out
-    assert "ly_reviewer" not in out  # no demo device: not a demo persona
-    assert out.index("prov_admin") < out.index("ly_admin")  # province first
-    assert "庐阳区教育局" in out
-    assert "机构管理员" in out
-
-
-def test_demo_commands_refuse_outside_demo_mode(ly_admin: User, settings: Any) -> None:
+def test_demo_totp_refuses_outside_demo_mode(ly_admin: User, settings: Any) -> None:
     settings.DEMO_MODE = False
-    with pytest.raises(CommandError):
-        run("demo_signins")
     with pytest.raises(CommandError):
         run("demo_totp", "ly_admin")
 

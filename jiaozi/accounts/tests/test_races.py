@@ -1,18 +1,11 @@
 """Races with real threads and transactions: one winner, one audit row.
 
-On SQLite the in-memory test database is shared between threads through the shared
-cache, which answers "database table is locked" at once instead of waiting; there a
-worker retries, which is the queueing a database on disk does by itself."""
+The harness (``jiaozi.testing.race``) retries a worker on the shared-cache SQLite of the
+test run, which is the queueing a database on disk does by itself."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import OperationalError, connection, connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiaozi.accounts import mfa, services
@@ -22,6 +15,7 @@ from jiaozi.accounts.testing import totp_code
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core.errors import Conflict
 from jiaozi.orgs.tests.factories import LUYANG, bureau
+from jiaozi.testing.race import race
 
 from .factories import make_staff
 
@@ -29,45 +23,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 4
 
 
-def retrying(work: Callable[[], Any]) -> Any:
-    shared_cache = connection.vendor == "sqlite"
-    for _ in range(300):
-        try:
-            return work()
-        except OperationalError:
-            if not shared_cache:
-                raise
-            time.sleep(0.005)
-    raise AssertionError("never got the SQLite lock")
-
-
-def race(work: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[Any] = []
-
-    def target() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(retrying(work))
-        except Exception as exc:  # collected for the assertions
-            outcomes.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_concurrent_disables_have_one_winner() -> None:
     luyang = bureau(LUYANG)
     admin = make_staff(username="ly_admin", institution=luyang)
     target = make_staff(username="ly_reviewer", institution=luyang, role=Role.REGISTRATION_REVIEWER)
 
-    outcomes = race(lambda: services.staff_disable(actor=admin, user_id=target.pk, reason="离岗"))
+    outcomes = race(
+        lambda _n: services.staff_disable(actor=admin, user_id=target.pk, reason="离岗"), threads=THREADS
+    )
 
     assert sum(isinstance(o, User) for o in outcomes) == 1
     assert sum(isinstance(o, Conflict) for o in outcomes) == THREADS - 1
@@ -80,6 +43,6 @@ def test_one_totp_code_passes_once_under_concurrency() -> None:
     device = TOTPDevice.objects.create(user=user, name=mfa.DEVICE_NAME, confirmed=True)
     code = totp_code(device)
 
-    outcomes = race(lambda: mfa.verify(TOTPDevice.objects.get(pk=device.pk), code))
+    outcomes = race(lambda _n: mfa.verify(TOTPDevice.objects.get(pk=device.pk), code), threads=THREADS)
 
     assert outcomes.count(mfa.VerifyResult.OK) == 1

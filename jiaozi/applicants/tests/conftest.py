@@ -1,6 +1,6 @@
 """Fixtures of the applicant area's tests. The whole test runs at ``OPEN`` (inside every
-Anhui 2024 window), so the session's clocks and the windows agree; rate-limit counters
-live in the cache and are cleared for each test."""
+Anhui 2024 window), so the session's clocks and the windows agree; the shared plugin
+(``jiaozi.testing``) clears the cache, where rate-limit counters live, for each test."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from jiaozi.accounts.models import User
@@ -27,13 +26,6 @@ PASSWORD = "Jiaozi@2024"
 def _at_open(db: None) -> Iterator[None]:
     with clock.travel(OPEN):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

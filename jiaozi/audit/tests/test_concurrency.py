@@ -5,63 +5,24 @@ SQLite the database-wide write lock does.
 SQLite's in-memory test database is shared between threads through SQLite's shared
 cache, which answers "database table is locked" at once where a database on disk would
 wait for the busy timeout. There, and only there, a worker retries its whole
-transaction — the same queueing, done by hand; the invariants checked are the same."""
+transaction (``jiaozi.testing.race.atomically``) — the same queueing, done by hand; the
+invariants checked are the same."""
 
 from __future__ import annotations
 
 import contextlib
-import random
-import threading
-import time
 from collections.abc import Callable
 from functools import partial
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
 
 from jiaozi.audit.models import AuditChain, AuditEvent, AuditKind
 from jiaozi.audit.services import AuditItem, audit_record, audit_record_many
 from jiaozi.audit.verify import verify
+from jiaozi.testing.race import atomically, failures, race, require_postgresql
 
 THREADS = 6
 PER_THREAD = 8
-
-
-def run_in_threads(work: Callable[[int], None], threads: int = THREADS) -> list[BaseException]:
-    barrier = threading.Barrier(threads)
-    errors: list[BaseException] = []
-
-    def target(n: int) -> None:
-        try:
-            barrier.wait()
-            work(n)
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=target, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return errors
-
-
-def atomically(change: Callable[[], None]) -> None:
-    """Run ``change`` in its own transaction (retried only on the shared-cache SQLite
-    of the test run, see the module docstring)."""
-    retry = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
-    for _attempt in range(500):
-        try:
-            with transaction.atomic():
-                change()
-            return
-        except OperationalError as exc:
-            if not retry or "locked" not in str(exc):
-                raise
-            time.sleep(random.uniform(0, 0.005))
-    raise AssertionError("writer starved")
 
 
 def _record(*, institution_id: int, object_id: str = "") -> None:
@@ -96,7 +57,7 @@ def assert_gapless_and_verifying(expected_rows: int) -> None:
 
 
 def _race(work: Callable[[int], None], expected_rows: int) -> None:
-    errors = run_in_threads(work)
+    errors = failures(race(work, threads=THREADS, retry=False))
     assert not errors, errors
     assert_gapless_and_verifying(expected_rows)
 
@@ -104,16 +65,14 @@ def _race(work: Callable[[int], None], expected_rows: int) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_on_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
+    require_postgresql()
     _race(one_at_a_time, THREADS * PER_THREAD)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_batches_and_single_writers_on_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
+    require_postgresql()
     _race(in_batches, THREADS * PER_THREAD * 2)
 
 
@@ -141,7 +100,7 @@ def test_a_failed_writer_among_others_leaves_no_gap() -> None:
                 atomically(change)
         atomically(partial(_record, institution_id=2))
 
-    errors = run_in_threads(work)
+    errors = failures(race(work, threads=THREADS, retry=False))
     assert not errors, errors
     kept = THREADS * (PER_THREAD - len(range(0, PER_THREAD, 3)))
     assert_gapless_and_verifying(kept + THREADS)

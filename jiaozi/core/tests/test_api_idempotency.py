@@ -2,11 +2,10 @@
 body, failures leaving nothing behind, expiry, and concurrent duplicates."""
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.http import HttpRequest
 from django.urls import include, path
 from ninja import Router, Schema
@@ -22,6 +21,7 @@ from jiaozi.core.api.testing import ApiClient, service_token, session_client, st
 from jiaozi.core.models import IdempotencyRecord
 from jiaozi.orgs.models import Division
 from jiaozi.orgs.tests.factories import LUYANG, bureau
+from jiaozi.testing.race import failures, race, returned, shared_cache_sqlite
 
 # --- a test-only operation that writes, then fails on demand ----------------------------
 
@@ -275,31 +275,23 @@ def test_concurrent_duplicates_create_one(admin: User) -> None:
     """Real threads. SQLite's shared in-memory test database answers "table is locked"
     instead of waiting, so this runs on PostgreSQL (and file-based SQLite); the test
     above covers the same interleaving everywhere."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+    if shared_cache_sqlite():
         pytest.skip("needs a database that queues concurrent writers (PostgreSQL or SQLite on disk)")
     token = service_token(admin)
     body = staff_body(admin)
-    barrier = threading.Barrier(2)
-    results: list[Any] = []
 
-    def post() -> None:
-        try:
-            barrier.wait(timeout=10)
-            client = ApiClient(headers={"Authorization": f"Bearer {token}"})
-            results.append(client.post_json("/api/v1/staff", body, idempotency_key="race"))
-        finally:
-            connections.close_all()
+    def post(_n: int) -> Any:
+        client = ApiClient(headers={"Authorization": f"Bearer {token}"})
+        return client.post_json("/api/v1/staff", body, idempotency_key="race")
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    statuses = sorted(r.status_code for r in results)
-    assert statuses in ([201, 201], [201, 409]), [r.content for r in results]
+    results = race(post, threads=2, retry=False, timeout=60)
+    assert not failures(results), results
+    responses = returned(results)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses in ([201, 201], [201, 409]), [r.content for r in responses]
     assert created_count() == 1
     assert IdempotencyRecord.objects.count() == 1
     assert AuditEvent.objects.filter(kind=AuditKind.STAFF_CREATED).count() == 1
     if statuses == [201, 201]:
-        assert results[0].content == results[1].content
-        assert sum(r.get("Idempotent-Replayed") == "true" for r in results) == 1
+        assert responses[0].content == responses[1].content
+        assert sum(r.get("Idempotent-Replayed") == "true" for r in responses) == 1

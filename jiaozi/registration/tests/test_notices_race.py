@@ -1,21 +1,16 @@
 """Two notice-end runs at the same time (cron and beat overlapping): every application
 moves once, the notice closes once, nothing is audited twice.
 
-Real threads and transactions. On SQLite the in-memory test database is shared between
-threads through the shared cache, which answers "database table is locked" at once
-instead of waiting; a run is then retried, which is safe because the job is idempotent
-(and is what a database on disk does by itself by waiting)."""
+Real threads and transactions (``jiaozi.testing.race``). On the shared-cache SQLite of
+the test run a locked run is retried, which is safe because the job is idempotent (and
+is what a database on disk does by itself by waiting)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import connection
 
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core import clock
@@ -29,43 +24,11 @@ from jiaozi.registration.tests.factories_applications import (
     due_teacher,
 )
 from jiaozi.registration.workflow import Action, Status
+from jiaozi.testing.race import failures, race, returned
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 2
 APPLICATIONS = 6
-
-
-def retrying(work: Callable[[], Any]) -> Any:
-    shared_cache = connection.vendor == "sqlite"
-    for _ in range(400):
-        try:
-            return work()
-        except OperationalError:
-            if not shared_cache:
-                raise
-            time.sleep(0.005)
-    raise AssertionError("never got the SQLite lock")
-
-
-def race(work: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[Any] = []
-
-    def target() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(retrying(work))
-        except Exception as exc:  # collected for the assertions
-            outcomes.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_two_concurrent_runs_move_each_application_once_and_close_the_notice_once() -> None:
@@ -80,9 +43,9 @@ def test_two_concurrent_runs_move_each_application_once_and_close_the_notice_onc
         notice = notices.notice_publish(actor=c.registration_reviewer, application_ids=[a.pk for a in apps])
 
     with clock.travel(notice.ends_at + dt.timedelta(minutes=1)):
-        outcomes = race(notices.notice_close_expired)
+        outcomes = race(lambda _n: notices.notice_close_expired(), threads=THREADS)
 
-    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert not failures(outcomes), outcomes
     ids = [a.pk for a in apps]
     assert set(Application.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         Status.CITY_RECHECK
@@ -94,6 +57,6 @@ def test_two_concurrent_runs_move_each_application_once_and_close_the_notice_onc
         )
     if connection.vendor == "postgresql":
         # No retries there: the two runs' counts add up to exactly one move each.
-        assert sum(outcomes) == APPLICATIONS
+        assert sum(returned(outcomes)) == APPLICATIONS
     assert Notice.objects.get(pk=notice.pk).state == Notice.State.CLOSED
     assert AuditEvent.objects.filter(kind=AuditKind.NOTICE_CLOSED, object_id=str(notice.pk)).count() == 1

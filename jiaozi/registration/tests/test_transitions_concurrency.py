@@ -6,19 +6,16 @@ once.
 On PostgreSQL the row lock of the compare-and-set queues the second writer, which then
 finds the version changed. SQLite's in-memory test database is shared between threads
 through its shared cache, which answers "database table is locked" at once instead of
-waiting; there, and only there, a worker retries its whole call (as the audit tests do)
-— and the retry must then meet the changed status, so the invariants are the same."""
+waiting; there, and only there, the harness (``jiaozi.testing.race``) retries a worker's
+whole call — and the retry must then meet the changed status, so the invariants are the
+same."""
 
 from __future__ import annotations
 
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import OperationalError, connection, connections
 
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.verify import verify
@@ -35,6 +32,7 @@ from jiaozi.registration.tests.factories_applications import (
 )
 from jiaozi.registration.transitions import BatchItem, application_transition, application_transition_batch
 from jiaozi.registration.workflow import Action, Status
+from jiaozi.testing.race import race, require_postgresql, returned
 
 THREADS = 4
 
@@ -45,54 +43,15 @@ def _open_clock() -> Iterator[None]:
         yield
 
 
-def retrying(call: Callable[[], Any]) -> Any:
-    """Run ``call``; on the shared-cache SQLite of the test run only, again while the
-    database answers "locked" (see the module docstring)."""
-    retry = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
-    for _attempt in range(500):
-        try:
-            return call()
-        except OperationalError as exc:
-            if not retry or "locked" not in str(exc):
-                raise
-            time.sleep(random.uniform(0, 0.005))
-    raise AssertionError("writer starved")
-
-
-def race(work: Callable[[int], Any], threads: int = THREADS) -> list[Any]:
-    """Run ``work(n)`` in ``threads`` threads released together; returns each result or
-    the exception it raised."""
-    barrier = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def target(n: int) -> None:
-        try:
-            barrier.wait()
-            results[n] = work(n)
-        except BaseException as exc:  # reported to the test
-            results[n] = exc
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=target, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return results
-
-
 def _two_approvals() -> None:
     c = chain()
     app = application(c, status=Status.SCHOOL_REVIEW)
     results = race(
-        lambda _n: retrying(
-            lambda: application_transition(
-                actor=c.school_reviewer,
-                application_id=app.pk,
-                action=Action.SCHOOL_APPROVE,
-                version=app.version,
-            )
+        lambda _n: application_transition(
+            actor=c.school_reviewer,
+            application_id=app.pk,
+            action=Action.SCHOOL_APPROVE,
+            version=app.version,
         ),
         threads=2,
     )
@@ -116,13 +75,11 @@ def _two_starts() -> None:
     c = chain()
     c.applicant = link(c.applicant, c.teacher)
     results = race(
-        lambda _n: retrying(
-            lambda: application_start(applicant=c.applicant, certificate_id=c.certificate.pk)
-        ),
+        lambda _n: application_start(applicant=c.applicant, certificate_id=c.certificate.pk),
         threads=THREADS,
     )
     assert all(isinstance(r, Application) for r in results), results
-    assert len({r.pk for r in results}) == 1
+    assert len({r.pk for r in returned(results)}) == 1
     assert Application.objects.filter(certificate=c.certificate).count() == 1
     assert AuditEvent.objects.filter(kind=AuditKind.APPLICATION_STARTED).count() == 1
 
@@ -138,17 +95,14 @@ def _overlapping_batches() -> None:
     def work(n: int) -> Any:
         # Each thread takes the items in its own order.
         mine = batch[n:] + batch[:n]
-        return retrying(
-            lambda: application_transition_batch(
-                actor=c.city_rechecker, action=Action.CITY_APPROVE, items=mine
-            )
-        )
+        return application_transition_batch(actor=c.city_rechecker, action=Action.CITY_APPROVE, items=mine)
 
     results = race(work, threads=3)
     assert not [r for r in results if isinstance(r, BaseException)], results
-    succeeded = [pk for r in results for pk in r.succeeded]
+    outcomes = returned(results)
+    succeeded = [pk for r in outcomes for pk in r.succeeded]
     assert sorted(succeeded) == sorted(a.pk for a in apps)  # each exactly once
-    for result in results:
+    for result in outcomes:
         assert {code for _pk, code, _m in result.failed} <= {"stale_version", "wrong_stage"}
     assert set(Application.objects.filter(pk__in=succeeded).values_list("status", flat=True)) == {
         Status.PROVINCE_REVIEW
@@ -158,29 +112,24 @@ def _overlapping_batches() -> None:
     assert verify().ok
 
 
-def _needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_approvals_on_postgresql() -> None:
-    _needs_postgresql()
+    require_postgresql()
     _two_approvals()
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_starts_on_postgresql() -> None:
-    _needs_postgresql()
+    require_postgresql()
     _two_starts()
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_batches_on_postgresql() -> None:
-    _needs_postgresql()
+    require_postgresql()
     _overlapping_batches()
 
 

@@ -34,18 +34,17 @@ from django.utils.translation import gettext_lazy
 
 from jiaozi.core import clock, crypto, idcard
 from jiaozi.orgs.models import Division, Institution, Level
+from jiaozi.teachers import bulk
 
 from ..models import (
-    AnnualAppraisal,
     Certificate,
     Conclusion,
-    EthicsAppraisal,
     Health,
     Teacher,
     TeachingBreak,
     TrainingRecord,
 )
-from . import bulk, orgs_bridge, values
+from . import orgs_bridge, values
 from .columns import (
     ANNUAL,
     APPROVED,
@@ -262,29 +261,27 @@ class _Teacher:
 @dataclass(frozen=True)
 class _ChildSpec:
     sheet: str
-    model: type[Any]
-    key_fields: tuple[str, ...]
-    value_fields: tuple[str, ...]
+    table: bulk.FactTable
     duplicate: str | Promise
+
+    @property
+    def model(self) -> type[Any]:
+        return self.table.model
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        return self.table.key
+
+    @property
+    def value_fields(self) -> tuple[str, ...]:
+        return self.table.values
 
 
 _CHILDREN = {
-    ANNUAL: _ChildSpec(ANNUAL, AnnualAppraisal, ("year",), ("grade",), gettext_lazy("同一身份证号和年度")),
-    ETHICS: _ChildSpec(ETHICS, EthicsAppraisal, ("year",), ("result",), gettext_lazy("同一身份证号和年度")),
-    TRAINING: _ChildSpec(
-        TRAINING,
-        TrainingRecord,
-        ("date", "programme"),
-        ("hours",),
-        gettext_lazy("同一身份证号、日期和项目名称"),
-    ),
-    BREAKS: _ChildSpec(
-        BREAKS,
-        TeachingBreak,
-        ("start",),
-        ("end", "reason", "approved"),
-        gettext_lazy("同一身份证号和开始日期"),
-    ),
+    ANNUAL: _ChildSpec(ANNUAL, bulk.ANNUAL_APPRAISALS, gettext_lazy("同一身份证号和年度")),
+    ETHICS: _ChildSpec(ETHICS, bulk.ETHICS_APPRAISALS, gettext_lazy("同一身份证号和年度")),
+    TRAINING: _ChildSpec(TRAINING, bulk.TRAINING_RECORDS, gettext_lazy("同一身份证号、日期和项目名称")),
+    BREAKS: _ChildSpec(BREAKS, bulk.TEACHING_BREAKS, gettext_lazy("同一身份证号和开始日期")),
 }
 
 
@@ -1001,22 +998,7 @@ class Importer:
             counts.updated += 1
         created = bulk.insert_keyed(
             Teacher,
-            (
-                "resident_id",
-                "resident_id_bidx",
-                "name",
-                "sex",
-                "phone",
-                "phone_bidx",
-                "school",
-                "post_type",
-                "employment_type",
-                "health",
-                "probation_passed_on",
-                "version",
-                "created_at",
-                "updated_at",
-            ),
+            bulk.TEACHERS.columns,
             inserts,
             key="resident_id_bidx",
         )
@@ -1025,19 +1007,7 @@ class Importer:
             self.teacher_ids[by_blind[b]] = pk
         bulk.update(
             Teacher,
-            (
-                "name",
-                "sex",
-                "phone",
-                "phone_bidx",
-                "school",
-                "post_type",
-                "employment_type",
-                "health",
-                "probation_passed_on",
-                "version",
-                "updated_at",
-            ),
+            bulk.TEACHERS.without("resident_id", "resident_id_bidx", "created_at"),
             updates,
         )
         cert_inserts: list[tuple[Any, ...]] = []
@@ -1064,6 +1034,7 @@ class Importer:
                         *cert_facts[:4],
                         adapt_cert_date(c.valid_from),
                         adapt_cert_date(c.valid_to),
+                        None,  # registered_on: set when a registration completes
                         1,
                         now,
                         now,
@@ -1084,35 +1055,10 @@ class Importer:
                     )
                 )
                 cert_counts.updated += 1
-        bulk.insert(
-            Certificate,
-            (
-                "number",
-                "teacher",
-                "qualification_type",
-                "subject",
-                "status",
-                "last_conclusion",
-                "valid_from",
-                "valid_to",
-                "version",
-                "created_at",
-                "updated_at",
-            ),
-            cert_inserts,
-        )
+        bulk.CERTIFICATES.insert(cert_inserts)
         bulk.update(
             Certificate,
-            (
-                "qualification_type",
-                "subject",
-                "status",
-                "last_conclusion",
-                "valid_from",
-                "valid_to",
-                "version",
-                "updated_at",
-            ),
+            bulk.CERTIFICATES.without("number", "teacher", "registered_on", "created_at"),
             cert_updates,
         )
 
@@ -1317,7 +1263,6 @@ class Importer:
             return
         model = spec.model
         nk = len(spec.key_fields)
-        fields = (*spec.key_fields, *spec.value_fields)
         # Parsed values are already adapted for the database (see the parsers), so the
         # stored rows are adapted the same way before comparing.
         adapters = self._adapters(spec)
@@ -1343,7 +1288,7 @@ class Importer:
                 updates.append((*parsed[nk:], found[0]))
         counts.created += len(inserts)
         counts.updated += len(updates)
-        bulk.insert(model, ("teacher", *fields), inserts)
+        spec.table.insert(inserts)
         bulk.update(model, spec.value_fields, updates)
 
 

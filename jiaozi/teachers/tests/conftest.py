@@ -1,17 +1,14 @@
-"""Fixtures of the teachers tests: the demo's twin counties and schools, staff there,
-and a signed-in client."""
+"""Fixtures of the teachers tests: the demo's twin counties and schools and staff there
+(the signed-in client is the shared ``signed_in`` of ``jiaozi.testing``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
-from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.tests.factories import LUYANG, YAOHAI, bureau, school
@@ -59,11 +56,3 @@ def school_a_staff(school_a: Institution) -> User:
 @pytest.fixture
 def school_b_staff(school_b: Institution) -> User:
     return make_staff(role=Role.SCHOOL_REVIEWER, institution=school_b)
-
-
-@pytest.fixture
-def signed_in(client: Client) -> Callable[[User], Client]:
-    def login(user: User) -> Client:
-        return sign_in(client, user)
-
-    return login

@@ -1,21 +1,37 @@
-"""Set-based writes for the import: many rows per statement, values already adapted.
+"""Set-based writes of teacher tables: many rows per statement, values already adapted.
+The importer, the demo seed and the benchmarks all write through here, each table with
+one column list (``CERTIFICATES``, ``ANNUAL_APPRAISALS``, …): a row is a tuple in the
+order of its table's ``columns``.
 
 Django's ``bulk_create`` spends ~70 µs per row on the reference machine building model
 instances and preparing every field, which for the 2.4 million rows of the benchmark
 file would be three minutes alone; executing the same INSERT with plain parameter
 tuples costs ~7 µs. Table and column names come from the models' metadata and values
 from the fields' own adapters (``get_db_prep_save``), so the rows written are the rows
-the ORM would write. See docs/decisions/0062-import-set-based-writes.md.
+the ORM would write. A column a table's list leaves out gets its model default, so a
+field added later with a default keeps every writer working. See
+docs/decisions/0062-import-set-based-writes.md and 0156.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from jiaozi.core import clock
+from jiaozi.teachers.models import (
+    AnnualAppraisal,
+    Certificate,
+    EthicsAppraisal,
+    Teacher,
+    TeachingBreak,
+    TrainingRecord,
+)
 
 Adapter = Callable[[Any], Any]
 
@@ -77,9 +93,13 @@ def max_rows_per_statement(width: int) -> int:
 def insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """INSERT rows (already adapted): COPY on PostgreSQL (an executemany there costs a
     round trip per row, ~3x slower than SQLite on the reference machine), one
-    executemany on SQLite."""
+    executemany on SQLite. Columns not in ``fields`` get their model default."""
     if not rows:
         return
+    missing, tail = _defaults(model, fields)
+    if missing:
+        fields = (*fields, *missing)
+        rows = [(*row, *tail) for row in rows]
     columns = ", ".join(_column(model, f) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -90,6 +110,100 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequ
         placeholders = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from _meta
         cursor.executemany(sql, rows)
+
+
+def _defaults(model: type[models.Model], fields: Sequence[str]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The concrete fields ``fields`` leave out (the primary key aside) and their
+    default values in database form; ``auto_now`` columns get now."""
+    given = {model._meta.get_field(name).name for name in fields}
+    names: list[str] = []
+    values: list[Any] = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.name in given:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value: Any = clock.now()
+        elif f.has_default():
+            value = f.get_default()
+        elif f.null:
+            value = None
+        else:
+            raise ValueError(f"{model._meta.label}.{f.name} needs a value.")
+        names.append(f.name)
+        values.append(f.get_db_prep_save(value, connection))
+    return tuple(names), tuple(values)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table written in bulk and the one order of its row tuples."""
+
+    model: type[models.Model]
+    columns: tuple[str, ...]
+
+    def insert(self, rows: Sequence[Sequence[Any]]) -> None:
+        insert(self.model, self.columns, rows)
+
+    def without(self, *names: str) -> tuple[str, ...]:
+        """The columns but ``names``, in the same order (what an update sets)."""
+        return tuple(c for c in self.columns if c not in names)
+
+
+@dataclass(frozen=True)
+class FactTable(Table):
+    """A teacher's fact rows: ``(teacher, *key, *values)``; the key identifies a row
+    within its teacher (what an import matches on), the values are what it updates."""
+
+    key: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+
+
+def _facts(model: type[models.Model], key: tuple[str, ...], values: tuple[str, ...]) -> FactTable:
+    return FactTable(model, ("teacher", *key, *values), key, values)
+
+
+# Only the importer writes teachers set-based (``insert_keyed``); the demo and the
+# benchmarks use ``bulk_create``.
+TEACHERS = Table(
+    Teacher,
+    (
+        "resident_id",
+        "resident_id_bidx",
+        "name",
+        "sex",
+        "phone",
+        "phone_bidx",
+        "school",
+        "post_type",
+        "employment_type",
+        "health",
+        "probation_passed_on",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+)
+CERTIFICATES = Table(
+    Certificate,
+    (
+        "number",
+        "teacher",
+        "qualification_type",
+        "subject",
+        "status",
+        "last_conclusion",
+        "valid_from",
+        "valid_to",
+        "registered_on",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+)
+ANNUAL_APPRAISALS = _facts(AnnualAppraisal, ("year",), ("grade",))
+ETHICS_APPRAISALS = _facts(EthicsAppraisal, ("year",), ("result",))
+TRAINING_RECORDS = _facts(TrainingRecord, ("date", "programme"), ("hours",))
+TEACHING_BREAKS = _facts(TeachingBreak, ("start",), ("end", "reason", "approved"))
 
 
 def insert_returning(

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from jiaozi.core import idcard
-from jiaozi.orgs.demo.teachers import (
+from jiaozi.demo.teachers import (
     CASES,
     REGISTRATION_DATE,
     SHOWCASE,
