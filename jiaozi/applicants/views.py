@@ -702,7 +702,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_required
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from jiaozi.registration.completion import application_form_pdf
+    from jiaozi.registration.completion.services import application_form_pdf
 
     try:
         document = application_form_pdf(user=_user(request), application_id=pk)

@@ -45,7 +45,8 @@ from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited
 from jiaozi.teachers.models import Conclusion
 
-from . import applications, completion, materials, notices, queues, transitions
+from . import applications, materials, notices, queues, transitions
+from .completion import services as completion
 from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from .models import Application, ApplicationStep, Material, Notice, Objection
 from .selectors_applications import (

@@ -684,7 +684,7 @@ def _write_one(plan: _Plan, who: _Who, now: dt.datetime) -> Application:
 
 def _complete(application: Application, who: _Who) -> None:
     # Imported here: completion builds on this module's results, not the other way.
-    from .completion import application_complete
+    from .completion.services import application_complete
 
     application_complete(application=application, actor=who.user)
 

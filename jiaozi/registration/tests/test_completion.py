@@ -24,7 +24,7 @@ from jiaozi.certificates.models import VerificationToken
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound
 from jiaozi.orgs.tests.factories import YAOHAI, bureau
-from jiaozi.registration import completion
+from jiaozi.registration.completion import services as completion
 from jiaozi.registration.models import Application, RegistrationForm
 from jiaozi.registration.tasks import registration_form_render
 from jiaozi.registration.tests.factories_applications import (

@@ -15,9 +15,14 @@ from pathlib import Path
 import pytest
 import reportlab
 
-from jiaozi.certificates import pdf
-from jiaozi.certificates.pdf import BreakPeriod, ReviewOpinion, render_registration_form, wrap_text
-from jiaozi.certificates.samples import SAMPLE, form_data
+from jiaozi.registration.completion import form as pdf
+from jiaozi.registration.completion.form import (
+    BreakPeriod,
+    ReviewOpinion,
+    render_registration_form,
+    wrap_text,
+)
+from jiaozi.registration.completion.samples import SAMPLE, form_data
 from jiaozi.teachers import models as teachers
 
 

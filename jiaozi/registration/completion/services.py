@@ -45,15 +45,6 @@ from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.links import verification_url
-from jiaozi.certificates.pdf import (
-    CONCLUSION_TEXT,
-    OPINION_MAX_CHARS,
-    BreakPeriod,
-    RegistrationFormData,
-    ReviewOpinion,
-    YearGrade,
-    render_registration_form,
-)
 from jiaozi.certificates.services import verification_token_issue
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound
@@ -68,9 +59,18 @@ from jiaozi.teachers.models import (
     TrainingRecord,
 )
 
-from . import rules
-from .models import Application, ApplicationStep, RegistrationForm, registration_form_upload_to
-from .workflow import Action, Status
+from .. import rules
+from ..models import Application, ApplicationStep, RegistrationForm, registration_form_upload_to
+from ..workflow import Action, Status
+from .form import (
+    CONCLUSION_TEXT,
+    OPINION_MAX_CHARS,
+    BreakPeriod,
+    RegistrationFormData,
+    ReviewOpinion,
+    YearGrade,
+    render_registration_form,
+)
 
 logger = logging.getLogger("jiaozi.registration")
 
@@ -196,7 +196,7 @@ def _certificate_of(application: Application) -> Certificate:
 
 
 def _queue_render(application_id: int) -> None:
-    from .tasks import registration_form_render
+    from ..tasks import registration_form_render
 
     registration_form_render.delay(application_id)
 
@@ -384,7 +384,7 @@ def _read_stored(form: RegistrationForm) -> bytes | None:
 
 
 def _application_for(user: Any, application_id: int) -> Application:
-    from .selectors_applications import application_get_for_applicant, application_get_visible_to
+    from ..selectors_applications import application_get_for_applicant, application_get_visible_to
 
     if getattr(user, "kind", None) == "staff":
         if user.role not in FORM_STAFF_ROLES:
