@@ -15,13 +15,10 @@ from pathlib import Path
 import pytest
 import reportlab
 
+from jiaozi.certificates import pdf as stamped
+from jiaozi.certificates.pdf import wrap_text
 from jiaozi.registration.completion import form as pdf
-from jiaozi.registration.completion.form import (
-    BreakPeriod,
-    ReviewOpinion,
-    render_registration_form,
-    wrap_text,
-)
+from jiaozi.registration.completion.form import BreakPeriod, ReviewOpinion, render_registration_form
 from jiaozi.registration.completion.samples import SAMPLE, form_data
 from jiaozi.teachers import models as teachers
 
@@ -110,7 +107,7 @@ def test_the_qr_runs_drawn_are_those_of_the_matrix() -> None:
     document = render_registration_form(SAMPLE)
     content = b"\n".join(_content_streams(document)).decode("latin-1")
     runs = {tuple(int(v) for v in m) for m in re.findall(r"^(\d+) (\d+) (\d+) 1 re$", content, re.MULTILINE)}
-    matrix = pdf.qr_matrix(SAMPLE.verification_url)
+    matrix = stamped.qr_matrix(SAMPLE.verification_url)
     drawn = [[0] * len(matrix) for _ in matrix]
     for column, row, length in runs:
         for offset in range(length):
@@ -202,25 +199,25 @@ def test_the_vocabulary_matches_the_teachers_codes() -> None:
 
 
 def test_wrapping_keeps_lines_within_the_width_and_hangs_closing_punctuation() -> None:
-    font = pdf.FONT_CID
-    pdf._font()
+    font = stamped.FONT_CID
+    stamped.current_font()
     lines = wrap_text("同意申请定期注册。" * 3, font, 10, 85)
     assert lines == ["同意申请定期注册。", "同意申请定期注册。", "同意申请定期注册。"]
     # A Latin run stays whole when it fits, and is cut when it cannot.
     url = "https://a.example/verify/"
-    width = pdf._width(url, font, 10) + 5
+    width = stamped.text_width(url, font, 10) + 5
     assert wrap_text(f"访问 {url} 查询", font, 10, width) == ["访问", url, "查询"]
-    assert all(pdf._width(line, font, 10) <= 40 for line in wrap_text("x" * 40, font, 10, 40))
+    assert all(stamped.text_width(line, font, 10) <= 40 for line in wrap_text("x" * 40, font, 10, 40))
     assert wrap_text("第一行\n第二行", font, 10, 500) == ["第一行", "第二行"]
 
 
 def test_an_embedded_truetype_font_can_replace_the_cid_font() -> None:
     vera = str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf")
     try:
-        pdf.register_embedded_font(vera)
+        stamped.register_embedded_font(vera)
         document = render_registration_form(form_data(applicant_name="Ouyang Mingyuan"))
     finally:
-        pdf.use_cid_font()
+        stamped.use_cid_font()
     fonts = run("pdffonts", "-", data=document)
     assert "STSong-Light" not in fonts
     assert re.search(r"Vera\S*\s+TrueType.*\byes\s+yes\b", fonts)
