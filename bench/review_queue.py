@@ -123,6 +123,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
     from django.db import transaction
 
     from jiaozi.accounts.models import User
+    from jiaozi.certificates import models as cm
     from jiaozi.core import clock
     from jiaozi.core.idcard import make
     from jiaozi.orgs.models import Institution
@@ -235,9 +236,9 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
                 )
             )
         with transaction.atomic():
-            _insert(m.Certificate, certificate_fields, certificates)
+            _insert(cm.Certificate, certificate_fields, certificates)
         numbers = [row[2] for row in certificates]
-        certificate_ids = dict(m.Certificate.objects.filter(number__in=numbers).values_list("number", "pk"))
+        certificate_ids = dict(cm.Certificate.objects.filter(number__in=numbers).values_list("number", "pk"))
         rows = []
         for index, teacher in enumerate(teachers):
             status = _weighted(rng, STATUS_MIX)

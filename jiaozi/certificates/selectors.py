@@ -7,10 +7,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion, QualificationType
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound
 from jiaozi.core.masking import mask_name
-from jiaozi.teachers.models import Certificate, CertificateStatus, Conclusion, QualificationType
 
 from .models import VerificationToken
 

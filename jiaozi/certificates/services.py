@@ -7,11 +7,11 @@ import secrets
 
 from django.utils.translation import gettext as _
 
+from jiaozi.certificates.models import Certificate, Conclusion
 from jiaozi.core import clock
 from jiaozi.core.errors import ValidationFailed
 from jiaozi.core.masking import mask_name
 from jiaozi.orgs.models import Institution
-from jiaozi.teachers.models import Certificate, Conclusion
 
 from .models import VerificationToken
 

@@ -43,6 +43,7 @@ from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
 from jiaozi.core.errors import (
     Conflict,
@@ -55,7 +56,6 @@ from jiaozi.core.errors import (
 from jiaozi.core.masking import mask_name, mask_phone, mask_resident_id
 from jiaozi.core.ratelimit import ratelimit
 from jiaozi.orgs.models import Division, Institution, Level
-from jiaozi.teachers.models import Conclusion
 
 from .models import Application, Notice, Objection
 from .transitions import BatchItem, application_transition, application_transition_batch

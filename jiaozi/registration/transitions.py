@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy
 from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import AuditItem, audit_record, audit_record_many
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
 from jiaozi.core.errors import (
     Conflict,
@@ -56,7 +57,6 @@ from jiaozi.core.errors import (
     WindowClosed,
 )
 from jiaozi.notifications.services import INBOX, notify, notify_many
-from jiaozi.teachers.models import Conclusion
 
 from .models import Application, ApplicationStep, Campaign, Notice
 from .selectors_applications import application_list_visible_to, deadline_for

@@ -25,13 +25,11 @@ from typing import Any, TypeVar
 
 from django.db import connection, models
 
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion
 from jiaozi.core import clock, idcard
 from jiaozi.teachers.models import (
     AnnualAppraisal,
     AppraisalGrade,
-    Certificate,
-    CertificateStatus,
-    Conclusion,
     EmploymentType,
     EthicsAppraisal,
     EthicsResult,

@@ -45,19 +45,12 @@ from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.links import verification_url
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion
 from jiaozi.certificates.services import verification_token_issue
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound
 from jiaozi.core.idcard import birth_date_of
-from jiaozi.teachers.models import (
-    AnnualAppraisal,
-    Certificate,
-    CertificateStatus,
-    Conclusion,
-    EthicsAppraisal,
-    TeachingBreak,
-    TrainingRecord,
-)
+from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, TeachingBreak, TrainingRecord
 
 from .. import rules
 from ..models import Application, ApplicationStep, RegistrationForm, registration_form_upload_to

@@ -20,7 +20,7 @@ from django.db import transaction
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
-from jiaozi.certificates.models import VerificationToken
+from jiaozi.certificates.models import Certificate, VerificationToken
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound
 from jiaozi.orgs.tests.factories import YAOHAI, bureau
@@ -37,7 +37,6 @@ from jiaozi.registration.tests.factories_applications import (
 )
 from jiaozi.registration.transitions import application_transition
 from jiaozi.registration.workflow import TRANSITIONS, Action, Actor, Status, actions_from
-from jiaozi.teachers.models import Certificate
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import reportlab
 
+from jiaozi.certificates import models as registry
 from jiaozi.certificates import pdf as stamped
 from jiaozi.certificates.pdf import wrap_text
 from jiaozi.registration.completion import form as pdf
@@ -190,12 +191,12 @@ def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
 def test_the_vocabulary_matches_the_teachers_codes() -> None:
     assert set(pdf.SEX_TEXT) == set(teachers.Sex.values)
     assert set(pdf.POST_TEXT) == set(teachers.PostType.values)
-    assert set(pdf.QUALIFICATION_TYPE_TEXT) == set(teachers.QualificationType.values)
-    assert set(pdf.CONCLUSION_TEXT) == set(teachers.Conclusion.values)
+    assert set(pdf.QUALIFICATION_TYPE_TEXT) == set(registry.QualificationType.values)
+    assert set(pdf.CONCLUSION_TEXT) == set(registry.Conclusion.values)
     assert set(pdf.APPRAISAL_GRADE_TEXT) == set(teachers.AppraisalGrade.values)
     assert set(pdf.ETHICS_RESULT_TEXT) == set(teachers.EthicsResult.values)
     # Same words as the registry's labels, in Chinese whatever the request language.
-    assert {c.value: str(c.label) for c in teachers.Conclusion} == pdf.CONCLUSION_TEXT
+    assert {c.value: str(c.label) for c in registry.Conclusion} == pdf.CONCLUSION_TEXT
 
 
 def test_wrapping_keeps_lines_within_the_width_and_hangs_closing_punctuation() -> None:

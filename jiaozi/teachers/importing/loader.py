@@ -32,19 +32,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiaozi.certificates.models import Certificate, Conclusion
 from jiaozi.core import clock, crypto, idcard
 from jiaozi.orgs.models import Division, Institution, Level
 
-from ..models import (
-    AnnualAppraisal,
-    Certificate,
-    Conclusion,
-    EthicsAppraisal,
-    Health,
-    Teacher,
-    TeachingBreak,
-    TrainingRecord,
-)
+from ..models import AnnualAppraisal, EthicsAppraisal, Health, Teacher, TeachingBreak, TrainingRecord
 from . import bulk, orgs_bridge, values
 from .columns import (
     ANNUAL,
