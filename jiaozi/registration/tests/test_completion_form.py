@@ -17,7 +17,6 @@ import reportlab
 
 from jiaozi.certificates import models as registry
 from jiaozi.certificates import pdf as stamped
-from jiaozi.certificates.pdf import wrap_text
 from jiaozi.registration.completion import form as pdf
 from jiaozi.registration.completion.form import BreakPeriod, ReviewOpinion, render_registration_form
 from jiaozi.registration.completion.samples import SAMPLE, form_data
@@ -197,19 +196,6 @@ def test_the_vocabulary_matches_the_teachers_codes() -> None:
     assert set(pdf.ETHICS_RESULT_TEXT) == set(teachers.EthicsResult.values)
     # Same words as the registry's labels, in Chinese whatever the request language.
     assert {c.value: str(c.label) for c in registry.Conclusion} == pdf.CONCLUSION_TEXT
-
-
-def test_wrapping_keeps_lines_within_the_width_and_hangs_closing_punctuation() -> None:
-    font = stamped.FONT_CID
-    stamped.current_font()
-    lines = wrap_text("同意申请定期注册。" * 3, font, 10, 85)
-    assert lines == ["同意申请定期注册。", "同意申请定期注册。", "同意申请定期注册。"]
-    # A Latin run stays whole when it fits, and is cut when it cannot.
-    url = "https://a.example/verify/"
-    width = stamped.text_width(url, font, 10) + 5
-    assert wrap_text(f"访问 {url} 查询", font, 10, width) == ["访问", url, "查询"]
-    assert all(stamped.text_width(line, font, 10) <= 40 for line in wrap_text("x" * 40, font, 10, 40))
-    assert wrap_text("第一行\n第二行", font, 10, 500) == ["第一行", "第二行"]
 
 
 def test_an_embedded_truetype_font_can_replace_the_cid_font() -> None:
