@@ -41,8 +41,8 @@ from jiaozi.certificates.pdf import (
 from jiaozi.core.masking import mask_resident_id
 
 # --- Vocabulary -----------------------------------------------------------------
-# Codes are those of jiaozi.teachers.models (a test keeps them in step); the texts
-# are the official form's wording.
+# Codes are those of jiaozi.teachers.models and jiaozi.certificates.models (a test
+# keeps them in step); the texts are the official form's wording.
 
 SEX_TEXT = {"male": "男", "female": "女"}
 POST_TEXT = {

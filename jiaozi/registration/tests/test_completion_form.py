@@ -187,7 +187,7 @@ def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
         form_data(**changes)
 
 
-def test_the_vocabulary_matches_the_teachers_codes() -> None:
+def test_the_vocabulary_matches_the_teachers_and_registry_codes() -> None:
     assert set(pdf.SEX_TEXT) == set(teachers.Sex.values)
     assert set(pdf.POST_TEXT) == set(teachers.PostType.values)
     assert set(pdf.QUALIFICATION_TYPE_TEXT) == set(registry.QualificationType.values)
