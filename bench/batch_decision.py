@@ -43,9 +43,10 @@ def _fill(
     from django.contrib.auth.hashers import make_password
 
     from jiaozi.accounts.models import User
+    from jiaozi.certificates.models import Certificate
     from jiaozi.core import clock
     from jiaozi.registration.models import Application
-    from jiaozi.teachers.models import Certificate, Teacher
+    from jiaozi.teachers.models import Teacher
 
     now = clock.now()
     unusable = make_password(None)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-TITLE = "Stamped registration form PDFs (certificates.pdf)"
+TITLE = "Stamped registration form PDFs (registration.completion.form)"
 TARGET_PER_SECOND = 50.0
 DEFAULT_FORMS = 500
 # Rendering touches no database: one backend is enough.
@@ -51,8 +51,8 @@ OPINIONS = (
 
 def forms(count: int, seed: int = 20240901) -> list[Any]:
     """``count`` distinct, valid forms (deterministic but for the random tokens)."""
-    from jiaozi.certificates.pdf import ReviewOpinion
-    from jiaozi.certificates.samples import SAMPLE
+    from jiaozi.registration.completion.form import ReviewOpinion
+    from jiaozi.registration.completion.samples import SAMPLE
 
     rng = random.Random(seed)
     result = []
@@ -87,7 +87,7 @@ def measure(count: int = DEFAULT_FORMS) -> dict[str, Any]:
     from reportlab import __version__ as reportlab_version
     from reportlab.lib import rl_accel
 
-    from jiaozi.certificates.pdf import render_registration_form
+    from jiaozi.registration.completion.form import render_registration_form
 
     batch = forms(count + WARM_UP)
     for data in batch[:WARM_UP]:  # font registration, caches, imports

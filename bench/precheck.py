@@ -74,6 +74,7 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
     from django.db import transaction
     from django.utils import timezone
 
+    from jiaozi.certificates import models as cm
     from jiaozi.core.idcard import make
     from jiaozi.teachers import bulk
     from jiaozi.teachers import models as m
@@ -148,14 +149,14 @@ def generate(teachers: int, *, seed: int = 20241231) -> dict[str, int]:
                 conclusion = _weighted(
                     rng,
                     (
-                        (m.Conclusion.QUALIFIED.value, 800),
+                        (cm.Conclusion.QUALIFIED.value, 800),
                         ("", 100),
-                        (m.Conclusion.DEFERRED.value, 80),
-                        (m.Conclusion.UNQUALIFIED.value, 20),
+                        (cm.Conclusion.DEFERRED.value, 80),
+                        (cm.Conclusion.UNQUALIFIED.value, 20),
                     ),
                 )
                 valid_from = valid_to = None
-                if conclusion == m.Conclusion.QUALIFIED:
+                if conclusion == cm.Conclusion.QUALIFIED:
                     # Validity ends spread over 2024-06 … 2029-12: about a fifth due.
                     valid_to = dt.date(2024, 6, 1) + dt.timedelta(days=rng.randrange(365 * 5 + 200))
                     valid_from = valid_to - dt.timedelta(days=5 * 365)
@@ -213,6 +214,7 @@ def populate(teachers: int, generator: str = "") -> tuple[str, dict[str, int], f
     "seed_demo", "bench" or "" (seed_demo when it exists)."""
     from django.core.management import call_command, get_commands
 
+    from jiaozi.certificates import models as cm
     from jiaozi.teachers import models as m
 
     started = time.perf_counter()
@@ -221,7 +223,7 @@ def populate(teachers: int, generator: str = "") -> tuple[str, dict[str, int], f
         how = "seed_demo"
         counts = {
             "teachers": m.Teacher.objects.count(),
-            "certificates": m.Certificate.objects.count(),
+            "certificates": cm.Certificate.objects.count(),
             "annual appraisals": m.AnnualAppraisal.objects.count(),
             "ethics appraisals": m.EthicsAppraisal.objects.count(),
             "training records": m.TrainingRecord.objects.count(),

@@ -109,6 +109,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
     from jiaozi.registration.models import Application, ApplicationStep, Campaign
     from jiaozi.teachers import bulk
     from jiaozi.teachers import models as m
+    from jiaozi.certificates import models as cm
 
     rng = random.Random(seed)
     now = clock.now()
@@ -204,7 +205,7 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
         with transaction.atomic():
             bulk.CERTIFICATES.insert(certificates)
         numbers = [row[0] for row in certificates]
-        certificate_ids = dict(m.Certificate.objects.filter(number__in=numbers).values_list("number", "pk"))
+        certificate_ids = dict(cm.Certificate.objects.filter(number__in=numbers).values_list("number", "pk"))
         rows = []
         for index, teacher in enumerate(teachers):
             status = _weighted(rng, STATUS_MIX)

@@ -30,13 +30,14 @@ from django.urls import reverse
 
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditEvent, AuditKind
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.core.fields import field_lookup
 from jiaozi.registration.models import Application, Notice, RegistrationForm
 from jiaozi.registration.tests.factories_applications import OPEN, active_campaign
 from jiaozi.registration.tests.test_materials import pdf_bytes
 from jiaozi.registration.workflow import Status
-from jiaozi.teachers.models import Certificate, Teacher
+from jiaozi.teachers.models import Teacher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -27,7 +27,7 @@ class TeacherLink(models.Model):
     )
     # The certificate whose number confirmed the link (kept for the audit trail).
     certificate = models.ForeignKey(
-        "teachers.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name=_("核验证书")
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name=_("核验证书")
     )
     linked_at = models.DateTimeField(_("关联时间"))
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jiaozi.accounts.models import User
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import idcard
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.notifications.models import Notification
@@ -22,7 +23,7 @@ from jiaozi.registration.rules import DUE_TO_APPLY, Precheck
 from jiaozi.registration.selectors import campaign_context, campaign_get_active, province_code_of
 from jiaozi.registration.windows import window_is_open, window_states
 from jiaozi.registration.workflow import ACTIVE
-from jiaozi.teachers.models import Certificate, Teacher
+from jiaozi.teachers.models import Teacher
 
 from .models import TeacherLink
 

@@ -26,11 +26,11 @@ from django.utils.translation import gettext_lazy
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock, idcard
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.notifications.backends import OutgoingMessage, get_backend
 from jiaozi.registration.models import Application
-from jiaozi.teachers.models import Certificate
 
 from .models import TeacherLink
 from .selectors import applicant_profile, applicant_teacher, resident_id_lookup

@@ -45,7 +45,7 @@ from jiaozi.notifications.services import notification_mark_all_read, notificati
 from jiaozi.registration import materials as material_services
 from jiaozi.registration.applications import application_start as registration_application_start
 from jiaozi.registration.applications import application_update_draft
-from jiaozi.registration.completion import application_form_pdf
+from jiaozi.registration.completion.services import application_form_pdf
 from jiaozi.registration.models import Application, ApplicationStep, Material
 from jiaozi.registration.selectors_applications import application_get_for_applicant, application_timeline
 from jiaozi.registration.transitions import actions_for, application_transition

@@ -1,5 +1,7 @@
-"""Reads for public verification (§7). Public, so no jurisdiction: what they return
-is masked, and the views rate-limit them."""
+"""Reads of the certificate registry: a certificate's history, and public verification
+(§7). Verification is public, so it has no jurisdiction: what it returns is masked,
+and the views rate-limit it. The history is for callers that have already authorised
+the certificate (it carries who acted)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,26 @@ from dataclasses import dataclass
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound
 from jiaozi.core.masking import mask_name
-from jiaozi.teachers.models import Certificate, CertificateStatus, Conclusion, QualificationType
 
-from .models import VerificationToken
+from .models import (
+    Certificate,
+    CertificateEvent,
+    CertificateStatus,
+    Conclusion,
+    QualificationType,
+    VerificationToken,
+)
+
+
+def certificate_history(*, certificate: Certificate) -> list[CertificateEvent]:
+    """Every change of ``certificate``, oldest first, with who acted and for which
+    institution (one query). Certificates loaded by the teacher import start without
+    events: their past is the import job's (decision 0136)."""
+    return list(
+        CertificateEvent.objects.filter(certificate=certificate)
+        .select_related("actor", "institution")
+        .order_by("at", "id")
+    )
 
 
 class State:

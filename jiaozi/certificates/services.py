@@ -1,19 +1,36 @@
-"""Writes of the certificates app: verification tokens for stamped forms (§7)."""
+"""Writes of the certificate registry: registration records with their history
+events (§5 Completion), and verification tokens for stamped forms (§7).
+
+Every service here writes in the caller's transaction (it opens one only when called
+outside any) and changes a certificate by compare-and-set on its ``version``: one
+narrow UPDATE that must hit exactly one row, then one ``CertificateEvent`` and one audit
+row. The apps above (registration today; certification, certificate services and
+oversight next) call these instead of writing the certificate table.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.db import models, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from jiaozi.audit.models import AuditKind
+from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
-from jiaozi.core.errors import ValidationFailed
+from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_name
 from jiaozi.orgs.models import Institution
-from jiaozi.teachers.models import Certificate, Conclusion
 
-from .models import VerificationToken
+from .models import Certificate, CertificateEvent, CertificateStatus, Conclusion, VerificationToken
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 # 32 random bytes → 43 URL-safe characters: unguessable, and short enough for a
 # version-5 QR code at error correction M.
@@ -71,3 +88,144 @@ def verification_tokens_revoke(*, certificate: Certificate, reason: str) -> int:
     return VerificationToken.objects.filter(certificate=certificate, revoked=False).update(
         revoked=True, revoked_at=clock.now(), revoked_reason=reason.strip()[:200]
     )
+
+
+# --- The registration record and its history -------------------------------------------
+
+# The registration record: the fields a registration writes on the certificate.
+REGISTRATION_FIELDS = ("last_conclusion", "registered_on", "valid_from", "valid_to")
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationRecorded:
+    """What ``certificate_registration_record`` wrote: the record before and after (the
+    certificate's own validity, which a negative conclusion leaves as it was)."""
+
+    certificate: Certificate
+    event: CertificateEvent
+    previous: dict[str, Any]
+    current: dict[str, Any]
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _changes(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, list[object]]:
+    """``{"field": [before, after]}`` for the fields that differ, dates as ISO text."""
+    return {
+        name: [_json_value(before.get(name)), _json_value(value)]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def certificate_event_record(
+    *,
+    certificate: Certificate,
+    kind: CertificateEvent.Kind,
+    actor: User | None,
+    institution: Institution | None,
+    source: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> CertificateEvent:
+    """One history event of ``certificate``, in the caller's transaction. ``source`` is
+    the record that caused the change (an application, a correction request …), kept as
+    its model label and key so that the registry depends on no app above it."""
+    return CertificateEvent.objects.create(
+        certificate=certificate,
+        kind=kind,
+        at=at or clock.now(),
+        actor=actor,
+        institution=institution,
+        source_type=source._meta.label_lower if source is not None else "",
+        source_id=source.pk if source is not None else None,
+        changes=dict(changes or {}),
+    )
+
+
+def certificate_registration_record(
+    *,
+    certificate: Certificate,
+    application: models.Model,
+    conclusion: str,
+    registration_date: dt.date,
+    valid_from: dt.date | None,
+    valid_to: dt.date | None,
+    actor: User | None,
+    institution: Institution,
+    audit_details: Mapping[str, Any] | None = None,
+) -> RegistrationRecorded:
+    """Write a filed registration into ``certificate``'s registration record: registered
+    on ``registration_date`` with ``conclusion``; ``valid_from``/``valid_to`` is the
+    validity the conclusion grants (注册合格 only). 暂缓注册 and 注册不合格 grant none,
+    so the certificate keeps the validity of its last 注册合格 (decision 0120).
+
+    ``certificate`` must have been read in the caller's transaction: its ``version`` is
+    compared. ``institution`` is the registration authority in whose name the record is
+    made, ``application`` the record that caused it. Writes one ``REGISTERED`` event and
+    one ``CERTIFICATE_REGISTRATION_RECORDED`` audit row (``audit_details`` adds the
+    caller's references to it). Raises ``Conflict`` — having written nothing — when the
+    certificate is revoked or lost, already holds a later registration, or changed
+    since it was read."""
+    if conclusion not in Conclusion.values:
+        raise ValidationFailed(_("注册结论无效。"), code="invalid_conclusion")
+    if conclusion == Conclusion.QUALIFIED and (valid_from is None or valid_to is None):
+        raise ValidationFailed(_("注册合格须有注册有效期。"), code="validity_required")
+    if conclusion != Conclusion.QUALIFIED and (valid_from or valid_to):
+        raise ValidationFailed(_("只有注册合格才有注册有效期。"), code="validity_not_allowed")
+    if certificate.status != CertificateStatus.VALID:
+        raise Conflict(_("该教师资格证书已被撤销或丧失，不能办理注册备案。"), code="certificate_not_valid")
+    if certificate.registered_on is not None and certificate.registered_on > registration_date:
+        # A later campaign already registered this certificate: an older conclusion
+        # must not overwrite a newer record.
+        raise Conflict(_("该证书已有更晚的注册记录。"), code="newer_registration")
+
+    previous = {name: getattr(certificate, name) for name in REGISTRATION_FIELDS}
+    if conclusion == Conclusion.QUALIFIED:
+        kept_from, kept_to = valid_from, valid_to
+    else:
+        kept_from, kept_to = certificate.valid_from, certificate.valid_to
+    current: dict[str, Any] = {
+        "last_conclusion": conclusion,
+        "registered_on": registration_date,
+        "valid_from": kept_from,
+        "valid_to": kept_to,
+    }
+    now = clock.now()
+    with transaction.atomic(savepoint=False):
+        updated = Certificate.objects.filter(pk=certificate.pk, version=certificate.version).update(
+            **current, version=F("version") + 1, updated_at=now
+        )
+        if updated != 1:
+            raise Conflict(_("证书信息已被他人修改，请刷新后重试。"), code="stale_version")
+        for name, value in current.items():
+            setattr(certificate, name, value)
+        certificate.version += 1
+        certificate.updated_at = now
+        event = certificate_event_record(
+            certificate=certificate,
+            kind=CertificateEvent.Kind.REGISTERED,
+            actor=actor,
+            institution=institution,
+            source=application,
+            changes=_changes(previous, current),
+            at=now,
+        )
+        audit_record(
+            kind=AuditKind.CERTIFICATE_REGISTRATION_RECORDED,
+            actor=actor,
+            obj=certificate,
+            details={
+                "application_id": application.pk,
+                **(audit_details or {}),
+                "conclusion": conclusion,
+                "registered_on": registration_date,
+                "valid_from": kept_from,
+                "valid_to": kept_to,
+                "previous": previous,
+                "event_id": event.pk,
+            },
+        )
+    return RegistrationRecorded(certificate=certificate, event=event, previous=previous, current=current)

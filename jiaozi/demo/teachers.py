@@ -25,12 +25,11 @@ from typing import Any, TypeVar
 
 from django.db import connection
 
+from jiaozi.certificates.models import CertificateStatus, Conclusion
 from jiaozi.core import clock, idcard
 from jiaozi.teachers import bulk
 from jiaozi.teachers.models import (
     AppraisalGrade,
-    CertificateStatus,
-    Conclusion,
     EmploymentType,
     EthicsResult,
     Health,

@@ -34,6 +34,7 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from jiaozi.accounts.models import User
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core.api import API_AUTH, ObjectId, Page, current_user, idempotent, problems, text
 from jiaozi.core.api.auth import SAFE_METHODS
 from jiaozi.core.api.idempotency import idempotent_with
@@ -43,9 +44,9 @@ from jiaozi.core.errors import ValidationFailed
 from jiaozi.core.masking import mask_phone, mask_resident_id
 from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited
-from jiaozi.teachers.models import Conclusion
 
-from . import applications, completion, materials, notices, queues, transitions
+from . import applications, materials, notices, queues, transitions
+from .completion import services as completion
 from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from .models import Application, ApplicationStep, Material, Notice, Objection
 from .selectors_applications import (

@@ -16,18 +16,12 @@ from django.utils.translation import gettext as _
 
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.fields import field_lookup
 from jiaozi.orgs.routing import review_chain
-from jiaozi.teachers.models import (
-    AnnualAppraisal,
-    Certificate,
-    EthicsAppraisal,
-    Teacher,
-    TeachingBreak,
-    TrainingRecord,
-)
+from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
 
 from . import rules
 from .labels import DUE_LABELS

@@ -29,9 +29,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.teachers.models import (
     AnnualAppraisal,
-    Certificate,
     EthicsAppraisal,
     EthicsResult,
     Teacher,

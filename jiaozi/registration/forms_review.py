@@ -17,8 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core import idcard
-from jiaozi.teachers.models import Conclusion
 
 from .labels import DUE_LABELS, SUGGESTION_LABELS
 from .queues import PAGE_SIZES, Level, QueueFilters, Tab, authority_choices, school_choices

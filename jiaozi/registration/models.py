@@ -13,9 +13,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core.fields import EncryptedField
 from jiaozi.core.models import TimeStampedModel
-from jiaozi.teachers.models import Conclusion
 
 from .workflow import Action, Status
 
@@ -110,7 +110,7 @@ class Application(TimeStampedModel):
     )
     teacher = models.ForeignKey("teachers.Teacher", on_delete=models.PROTECT, related_name="applications")
     certificate = models.ForeignKey(
-        "teachers.Certificate", on_delete=models.PROTECT, related_name="applications"
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="applications"
     )
     # The review chain, fixed at submission (orgs.routing.review_chain).
     school = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+")

@@ -437,7 +437,7 @@ def _local(value: dt.datetime | None, fmt: str) -> str:
 def queue_rows(applications: Iterable[Application], *, user: Any, next_query: str = "") -> list[QueueRow]:
     """Decorate a page of applications for display; no queries. ``next_query`` (e.g.
     ``?next=…``) is appended to each row's detail link."""
-    from jiaozi.teachers.models import Conclusion
+    from jiaozi.certificates.models import Conclusion
 
     now = clock.now()
     level = level_for(user)

@@ -7,8 +7,9 @@ table and by property. The rules, their sources and every reading of an ambiguou
 line are written out in docs/rules.md; the comments below point at the choices.
 
 Vocabulary: the string values are those of ``jiaozi.teachers.models`` (``PostType``,
-``EmploymentType``, ``Health``, ``CertificateStatus``, ``Conclusion``,
-``AppraisalGrade``, ``EthicsResult``); a test keeps the two in step.
+``EmploymentType``, ``Health``, ``AppraisalGrade``, ``EthicsResult``) and
+``jiaozi.certificates.models`` (``CertificateStatus``, ``Conclusion``); a test keeps
+them in step.
 """
 
 from __future__ import annotations

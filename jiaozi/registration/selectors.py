@@ -11,17 +11,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
 from jiaozi.orgs.models import Institution
-from jiaozi.teachers.models import (
-    Certificate,
-    CertificateStatus,
-    Conclusion,
-    EmploymentType,
-    PostType,
-    Teacher,
-)
+from jiaozi.teachers.models import EmploymentType, PostType, Teacher
 
 from . import rules
 from .facts import CHUNK_SIZE, PrecheckRow, evaluate_teachers, iter_precheck, teacher_rows

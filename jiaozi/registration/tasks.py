@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .completion import registration_form_store
+from .completion.services import registration_form_store
 
 
 # acks_late + an idempotent body: a redelivered task finds the form stored and stops.

@@ -15,8 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jiaozi.accounts.models import User
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, WindowClosed
-from jiaozi.teachers.models import Conclusion
 from jiaozi.workflow.cas import FirstSet
 from jiaozi.workflow.engine import Inputs, Plan
 

@@ -36,6 +36,7 @@ from jiaozi.workflow.engine import BatchResult, Inputs, Plan, Workflow
 
 from . import transition_checks as checks
 from .announcements import ANNOUNCEMENTS, AUDIT_KIND, SMS, Announcement
+from .completion.services import application_complete
 from .models import Application, ApplicationStep, Notice
 from .selectors_applications import application_list_visible_to
 from .transition_checks import REASON_MAX, ROLE_LEVEL, Who, WindowCache, row_of, who_of
@@ -186,8 +187,6 @@ class _Applications(Workflow[Application]):
 
     def after(self, plan: Plan, instance: Application, who: Who) -> None:
         if plan.transition.action == Action.PROVINCE_APPROVE:
-            from .completion import application_complete  # completion builds on this module
-
             application_complete(application=instance, actor=who.user)
 
 

@@ -23,10 +23,10 @@ from typing import Any
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.teachers.models import (
     AnnualAppraisal,
-    Certificate,
     EthicsAppraisal,
     Teacher,
     TeachingBreak,

@@ -8,9 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.certificates.models import CertificateStatus
 from jiaozi.core import idcard
 
-from .models import AppraisalGrade, CertificateStatus, EmploymentType, EthicsResult, Health, PostType, Sex
+from .models import AppraisalGrade, EmploymentType, EthicsResult, Health, PostType, Sex
 from .selectors import NO_CERTIFICATE
 
 ALL = _("全部")

@@ -1,5 +1,6 @@
-"""Teacher facts kept by schools (§4, §12): the teacher, the certificates in the
-registry with their registration record, appraisals, training hours and breaks."""
+"""Teacher facts kept by schools (§4, §12): the teacher, appraisals, training hours,
+breaks and the import jobs that load them. The certificates are in the registry
+(``jiaozi.certificates``)."""
 
 from __future__ import annotations
 
@@ -39,30 +40,6 @@ class Health(models.TextChoices):
     UNFIT = "unfit", _("不适合")
 
 
-class QualificationType(models.TextChoices):
-    """资格种类 with the digit used in certificate numbers (§6)."""
-
-    KINDERGARTEN = "1", _("幼儿园")
-    PRIMARY = "2", _("小学")
-    JUNIOR = "3", _("初级中学")
-    SENIOR = "4", _("高级中学")
-    VOCATIONAL = "5", _("中等职业学校")
-    VOCATIONAL_PRACTICE = "6", _("中职实习指导")
-    HIGHER = "7", _("高等学校")
-
-
-class CertificateStatus(models.TextChoices):
-    VALID = "valid", _("有效")
-    REVOKED = "revoked", _("撤销")
-    LOST = "lost", _("丧失")
-
-
-class Conclusion(models.TextChoices):
-    QUALIFIED = "qualified", _("注册合格")
-    DEFERRED = "deferred", _("暂缓注册")
-    UNQUALIFIED = "unqualified", _("注册不合格")
-
-
 class AppraisalGrade(models.TextChoices):
     EXCELLENT = "excellent", _("优秀")
     QUALIFIED = "qualified", _("合格")
@@ -96,34 +73,6 @@ class Teacher(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Certificate(TimeStampedModel):
-    """A teacher qualification certificate in the registry, with its registration
-    record (last conclusion and validity)."""
-
-    number = models.CharField(_("证书编号"), max_length=17, unique=True)
-    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="certificates")
-    qualification_type = models.CharField(_("资格种类"), max_length=1, choices=QualificationType.choices)
-    subject = models.CharField(_("任教学科"), max_length=64, blank=True)
-    status = models.CharField(
-        _("证书状态"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
-    )
-    last_conclusion = models.CharField(
-        _("上次注册结论"), max_length=16, choices=Conclusion.choices, blank=True
-    )
-    valid_from = models.DateField(_("注册有效期起"), null=True, blank=True)
-    valid_to = models.DateField(_("注册有效期止"), null=True, blank=True)
-    registered_on = models.DateField(_("注册日期"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        verbose_name = _("教师资格证书")
-        verbose_name_plural = _("教师资格证书")
-        indexes = [models.Index(fields=["status", "valid_to"])]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class AnnualAppraisal(models.Model):

@@ -11,19 +11,12 @@ from typing import Any
 from django.core.cache import cache
 from django.db import models
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import idcard
 from jiaozi.core.fields import field_lookup
 from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
 
-from .models import (
-    AnnualAppraisal,
-    Certificate,
-    EthicsAppraisal,
-    ImportJob,
-    Teacher,
-    TeachingBreak,
-    TrainingRecord,
-)
+from .models import AnnualAppraisal, EthicsAppraisal, ImportJob, Teacher, TeachingBreak, TrainingRecord
 from .permissions import can_import_teachers, can_view_teachers
 
 NO_CERTIFICATE = "none"

@@ -14,18 +14,12 @@ from typing import Any
 from django import template
 from django.db import models
 
+from jiaozi.certificates.models import Conclusion, QualificationType
 from jiaozi.registration.labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from jiaozi.registration.rules import Due
 from jiaozi.registration.transitions import ReturnReason
 from jiaozi.registration.workflow import Status
-from jiaozi.teachers.models import (
-    AppraisalGrade,
-    Conclusion,
-    EmploymentType,
-    EthicsResult,
-    PostType,
-    QualificationType,
-)
+from jiaozi.teachers.models import AppraisalGrade, EmploymentType, EthicsResult, PostType
 
 register = template.Library()
 

@@ -13,8 +13,9 @@ import factory
 from factory.django import DjangoModelFactory
 
 from jiaozi.accounts.models import User
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
-from jiaozi.teachers.models import Certificate, Teacher
+from jiaozi.teachers.models import Teacher
 
 from ..models import TeacherLink
 

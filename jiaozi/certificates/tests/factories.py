@@ -9,19 +9,16 @@ from typing import Any, cast
 import factory
 from factory.django import DjangoModelFactory
 
-from jiaozi.certificates.models import VerificationToken
-from jiaozi.core import clock, idcard
-from jiaozi.orgs.tests.factories import LUYANG, bureau, school
-from jiaozi.teachers.models import (
+from jiaozi.certificates.models import (
     Certificate,
     CertificateStatus,
     Conclusion,
-    EmploymentType,
-    PostType,
     QualificationType,
-    Sex,
-    Teacher,
+    VerificationToken,
 )
+from jiaozi.core import clock, idcard
+from jiaozi.orgs.tests.factories import LUYANG, bureau, school
+from jiaozi.teachers.models import EmploymentType, PostType, Sex, Teacher
 
 
 class TeacherFactory(DjangoModelFactory):

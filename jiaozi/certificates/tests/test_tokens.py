@@ -12,13 +12,12 @@ import pytest
 from django.test import override_settings
 
 from jiaozi.certificates.links import verification_url
-from jiaozi.certificates.models import VerificationToken
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion, VerificationToken
 from jiaozi.certificates.selectors import State, verification_get_by_token, verification_lookup
 from jiaozi.certificates.services import verification_token_issue, verification_tokens_revoke
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound, ValidationFailed
 from jiaozi.orgs.tests.factories import LUYANG, bureau
-from jiaozi.teachers.models import Certificate, CertificateStatus, Conclusion
 
 from .factories import make_certificate, make_teacher, make_token
 

@@ -9,8 +9,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from jiaozi.certificates.models import VerificationToken
-from jiaozi.teachers.models import Conclusion
+from jiaozi.certificates.models import Conclusion, VerificationToken
 
 from .factories import make_certificate, make_teacher, make_token
 

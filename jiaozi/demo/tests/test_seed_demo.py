@@ -8,13 +8,14 @@ from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiaozi.accounts.models import User
+from jiaozi.certificates.models import Certificate
 from jiaozi.demo.institutions import DEMO_CITIES, demo_plan
 from jiaozi.demo.personas import PERSONAS
 from jiaozi.demo.teachers import REGISTRATION_DATE
 from jiaozi.orgs.models import Division, Institution
 from jiaozi.orgs.routing import review_chain
 from jiaozi.registration.selectors import precheck_context, precheck_stream
-from jiaozi.teachers.models import AnnualAppraisal, Certificate, EthicsAppraisal, Teacher, TrainingRecord
+from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TrainingRecord
 
 pytestmark = pytest.mark.django_db
 

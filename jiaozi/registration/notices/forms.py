@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core.errors import ValidationFailed
-from jiaozi.teachers.models import Conclusion
 
 from .. import notices
 from ..models import Notice, Objection

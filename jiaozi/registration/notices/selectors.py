@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound
 from jiaozi.core.masking import mask_name, mask_resident_id
 from jiaozi.orgs.models import Division, Level
-from jiaozi.teachers.models import Conclusion
 
 from ..models import Application, Notice, Objection
 from ..workflow import Status

@@ -41,6 +41,7 @@ from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
 from jiaozi.core.errors import (
     Conflict,
@@ -53,7 +54,6 @@ from jiaozi.core.errors import (
 from jiaozi.core.masking import mask_phone
 from jiaozi.core.ratelimit import ratelimit
 from jiaozi.orgs.models import Institution
-from jiaozi.teachers.models import Conclusion
 from jiaozi.workflow.engine import simple_transition, simple_transition_where
 
 from ..models import Application, Notice, Objection

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiaozi.accounts.decorators import staff_required
+from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
 from jiaozi.core.errors import (
     Conflict,
@@ -33,7 +34,6 @@ from jiaozi.core.masking import mask_resident_id
 from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited
 from jiaozi.core.ui.tables import Column, paginate
-from jiaozi.teachers.models import Conclusion
 
 from .. import notices
 from ..models import Notice, Objection

@@ -19,18 +19,12 @@ from zoneinfo import ZoneInfo
 import factory
 from factory.django import DjangoModelFactory
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.core.idcard import make
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.tests.factories import school as make_school
 from jiaozi.registration.models import Campaign
-from jiaozi.teachers.models import (
-    AnnualAppraisal,
-    Certificate,
-    EthicsAppraisal,
-    Teacher,
-    TeachingBreak,
-    TrainingRecord,
-)
+from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _serial = count(1)

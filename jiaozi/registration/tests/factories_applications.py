@@ -32,6 +32,7 @@ from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.tests.factories import make_applicant, make_staff
 from jiaozi.applicants.models import TeacherLink
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.routing import review_chain
@@ -39,7 +40,7 @@ from jiaozi.orgs.tests.factories import HEFEI, LUYANG, SUSONG, bureau, departmen
 from jiaozi.registration.models import Application, ApplicationStep, Campaign, Notice
 from jiaozi.registration.tests.factories import anhui_2024, at, certificate, clean_periodic, teacher
 from jiaozi.registration.workflow import Action, Actor, Status
-from jiaozi.teachers.models import Certificate, Teacher
+from jiaozi.teachers.models import Teacher
 
 # Inside every Anhui 2024 window (system, apply, school review, review, recheck, final).
 OPEN = at(2024, 10, 15, 10)

@@ -20,11 +20,12 @@ from django.db import transaction
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
-from jiaozi.certificates.models import VerificationToken
+from jiaozi.certificates.models import Certificate, CertificateEvent, VerificationToken
+from jiaozi.certificates.selectors import certificate_history
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound
 from jiaozi.orgs.tests.factories import YAOHAI, bureau
-from jiaozi.registration import completion
+from jiaozi.registration.completion import services as completion
 from jiaozi.registration.models import Application, RegistrationForm
 from jiaozi.registration.tasks import registration_form_render
 from jiaozi.registration.tests.factories_applications import (
@@ -37,7 +38,6 @@ from jiaozi.registration.tests.factories_applications import (
 )
 from jiaozi.registration.transitions import application_transition
 from jiaozi.registration.workflow import TRANSITIONS, Action, Actor, Status, actions_from
-from jiaozi.teachers.models import Certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,18 @@ def test_qualified_completion_updates_the_certificate_and_issues_a_token(
     assert event.details["conclusion"] == "qualified"
     assert event.details["valid_to"] == "2029-12-30"
     assert event.details["previous"]["valid_to"] == "2024-12-30"
+    assert event.details["application_id"] == app.pk
+    assert event.details["campaign_id"] == app.campaign_id
+    assert event.details["token_id"] == token.pk
+
+    # The registry's history names the application and the registration authority.
+    (history,) = certificate_history(certificate=cert)
+    assert history.kind == CertificateEvent.Kind.REGISTERED
+    assert (history.source_type, history.source_id) == ("registration.application", app.pk)
+    assert history.institution_id == c.authority.pk
+    assert history.actor_id == c.province_reviewer.pk
+    assert history.changes["valid_to"] == ["2024-12-30", "2029-12-30"]
+    assert event.details["event_id"] == history.pk
 
 
 def test_deferred_completion_keeps_the_validity_and_grants_none(
@@ -169,6 +181,7 @@ def test_a_revoked_certificate_refuses_the_filing_and_nothing_changes(c: Chain) 
     assert not VerificationToken.objects.exists()
     assert not RegistrationForm.objects.exists()
     assert not AuditEvent.objects.filter(kind=AuditKind.APPLICATION_PROVINCE_APPROVED).exists()
+    assert not CertificateEvent.objects.exists()
 
 
 def test_a_certificate_changed_meanwhile_rolls_the_filing_back(
@@ -189,6 +202,7 @@ def test_a_certificate_changed_meanwhile_rolls_the_filing_back(
     assert cert.registered_on is None
     assert cert.last_conclusion == "qualified"
     assert not VerificationToken.objects.exists()
+    assert not CertificateEvent.objects.exists()
 
 
 def test_a_later_registration_is_never_overwritten(c: Chain) -> None:
@@ -341,9 +355,10 @@ def test_every_reviewer_of_the_chain_may_download(
 ) -> None:
     app = complete(c, django_capture_on_commit_callbacks)
     reviewer = c.staff(level)
+    assert reviewer is not None
     with clock.travel(OPEN):
         assert completion.application_form_pdf(user=reviewer, application_id=app.pk).startswith(b"%PDF-")
-    assert AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW, actor_id=reviewer.pk).count() == 1  # type: ignore[union-attr]
+    assert AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW, actor_id=reviewer.pk).count() == 1
 
 
 def test_nobody_else_may_download(c: Chain, django_capture_on_commit_callbacks: Any) -> None:

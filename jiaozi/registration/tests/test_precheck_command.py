@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.registration import rules
 from jiaozi.registration.facts import iter_precheck
 from jiaozi.registration.rules import TeacherFacts
@@ -29,7 +30,7 @@ from jiaozi.registration.tests.factories import (
 from jiaozi.registration.tests.factories import (
     campaign as make_campaign,
 )
-from jiaozi.teachers.models import Certificate, Teacher
+from jiaozi.teachers.models import Teacher
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from jiaozi.certificates import models as certificate_models
 from jiaozi.registration import rules
 from jiaozi.registration.rules import Precheck, TeacherFacts, add_years, cycle_context, precheck, validity_for
 from jiaozi.teachers import models as teacher_models
@@ -624,10 +625,10 @@ def test_fact_values_match_the_teacher_models() -> None:
     assert rules.EMPLOYMENT_OTHER == teacher_models.EmploymentType.OTHER
     assert rules.HEALTH_UNFIT == teacher_models.Health.UNFIT
     assert {rules.STATUS_VALID, rules.STATUS_REVOKED, rules.STATUS_LOST} == set(
-        teacher_models.CertificateStatus.values
+        certificate_models.CertificateStatus.values
     )
     assert {rules.CONCLUSION_QUALIFIED, rules.CONCLUSION_DEFERRED, rules.CONCLUSION_UNQUALIFIED} == set(
-        teacher_models.Conclusion.values
+        certificate_models.Conclusion.values
     )
     assert {rules.GRADE_EXCELLENT, rules.GRADE_QUALIFIED, rules.GRADE_BASIC, rules.GRADE_FAILED} == set(
         teacher_models.AppraisalGrade.values

@@ -20,6 +20,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, 
 
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditEvent, AuditKind
+from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, WindowClosed
 from jiaozi.registration.applications import application_start
@@ -42,7 +43,6 @@ from jiaozi.registration.workflow import (
     Status,
     target_for,
 )
-from jiaozi.teachers.models import Certificate
 
 # Time moves forward in steps, but stays inside every Anhui 2024 window (the steps close
 # on 15 December).

@@ -12,19 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from jiaozi.certificates.models import CertificateStatus, Conclusion, QualificationType
 from jiaozi.orgs.models import Institution
 
-from ..models import (
-    AppraisalGrade,
-    CertificateStatus,
-    Conclusion,
-    EmploymentType,
-    EthicsResult,
-    Health,
-    PostType,
-    QualificationType,
-    Sex,
-)
+from ..models import AppraisalGrade, EmploymentType, EthicsResult, Health, PostType, Sex
 
 SCHOOLS = "学校"
 TEACHERS = "教师"

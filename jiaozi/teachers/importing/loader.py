@@ -32,13 +32,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiaozi.certificates.models import Certificate, Conclusion
 from jiaozi.core import clock, crypto, idcard
 from jiaozi.orgs.models import Division, Institution, Level
 from jiaozi.teachers import bulk
 
 from ..models import (
-    Certificate,
-    Conclusion,
     Health,
     Teacher,
     TeachingBreak,

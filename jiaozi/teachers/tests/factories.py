@@ -12,9 +12,10 @@ from typing import Any, cast
 import factory
 from factory.django import DjangoModelFactory
 
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion
 from jiaozi.orgs.tests.factories import LUYANG, school
 
-from ..models import Certificate, CertificateStatus, Conclusion, EmploymentType, PostType, Sex, Teacher
+from ..models import EmploymentType, PostType, Sex, Teacher
 from .workbook import certificate_number, resident_id
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jiaozi.audit.models import AuditEvent, AuditKind
+from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion
 from jiaozi.core.fields import field_lookup
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.tests.factories import LUYANG, bureau
@@ -18,9 +19,6 @@ from jiaozi.teachers.importing.columns import ANNUAL, BREAKS, ETHICS, SCHOOLS, T
 from jiaozi.teachers.models import (
     AnnualAppraisal,
     AppraisalGrade,
-    Certificate,
-    CertificateStatus,
-    Conclusion,
     EthicsAppraisal,
     Health,
     PostType,

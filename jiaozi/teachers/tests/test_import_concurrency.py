@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.teachers.importing.columns import TRAINING
 from jiaozi.teachers.importing.loader import ImportResult
-from jiaozi.teachers.models import Certificate, Teacher, TrainingRecord
+from jiaozi.teachers.models import Teacher, TrainingRecord
 from jiaozi.teachers.services import teacher_import
 from jiaozi.teachers.tests.workbook import TemplateBook
 from jiaozi.testing.race import failures, race, require_postgresql

@@ -17,19 +17,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from jiaozi.certificates.models import Certificate
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
 from jiaozi.demo.teachers import SEED, SchoolInfo, TeacherGenerator, write_teachers
 from jiaozi.orgs.divisions import ensure_province
 from jiaozi.orgs.models import Division, Institution
-from jiaozi.teachers.models import (
-    AnnualAppraisal,
-    Certificate,
-    EthicsAppraisal,
-    Teacher,
-    TeachingBreak,
-    TrainingRecord,
-)
+from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
 
 
 def school_infos(codes: list[str]) -> list[SchoolInfo]:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from jiaozi.certificates.pdf import BreakPeriod, RegistrationFormData, ReviewOpinion, YearGrade
+from jiaozi.registration.completion.form import BreakPeriod, RegistrationFormData, ReviewOpinion, YearGrade
 
 d = dt.date
 

@@ -3,16 +3,18 @@
 When the province files the conclusion (PROVINCE_APPROVE), the workflow calls
 ``application_complete`` inside its transaction. In that one transaction:
 
-- the certificate's registration record is updated by compare-and-set on its version:
-  registered_on = the campaign's registration date R, last_conclusion = the conclusion,
-  and for 注册合格 the validity R … R + 5 years − 1 day (``rules.validity_for``, the one
-  rule for "R + 5 years", 29 February included). 暂缓注册 and 注册不合格 grant no
-  validity, so the certificate keeps the validity of its last 注册合格 (that period
-  still ends when it ended; nothing extends it) — docs/decisions/0120;
-- the application gets its validity and ``completed_at``;
-- a verification token is issued for the QR code, and a ``RegistrationForm`` row ties
-  the application to it;
-- one audit row records the change of the certificate.
+- a verification token is issued for the QR code;
+- the certificate registry records the registration
+  (``jiaozi.certificates.services.certificate_registration_record``): by compare-and-set
+  on the certificate's version, registered_on = the campaign's registration date R,
+  last_conclusion = the conclusion, and for 注册合格 the validity R … R + 5 years − 1
+  day (``rules.validity_for``, the one rule for "R + 5 years", 29 February included).
+  暂缓注册 and 注册不合格 grant no validity, so the certificate keeps the validity of its
+  last 注册合格 (that period still ends when it ended; nothing extends it) —
+  docs/decisions/0120. The registry writes a ``REGISTERED`` history event and the audit
+  row of the change; this module never writes the certificate table;
+- the application gets its validity and ``completed_at``, and a ``RegistrationForm``
+  row ties it to the token.
 
 After commit a Celery task (inline in the embedded default) renders the stamped
 《教师资格定期注册申请表》 and stores it under a random name with its SHA-256
@@ -30,22 +32,31 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.links import verification_url
-from jiaozi.certificates.pdf import (
+from jiaozi.certificates.models import Certificate, Conclusion
+from jiaozi.certificates.services import certificate_registration_record, verification_token_issue
+from jiaozi.core import clock
+from jiaozi.core.errors import Conflict, NotFound
+from jiaozi.core.idcard import birth_date_of
+from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, TeachingBreak, TrainingRecord
+
+from .. import rules
+from ..models import Application, ApplicationStep, RegistrationForm, registration_form_upload_to
+from ..workflow import Action, Status
+from .form import (
     CONCLUSION_TEXT,
     OPINION_MAX_CHARS,
     BreakPeriod,
@@ -54,23 +65,6 @@ from jiaozi.certificates.pdf import (
     YearGrade,
     render_registration_form,
 )
-from jiaozi.certificates.services import verification_token_issue
-from jiaozi.core import clock
-from jiaozi.core.errors import Conflict, NotFound
-from jiaozi.core.idcard import birth_date_of
-from jiaozi.teachers.models import (
-    AnnualAppraisal,
-    Certificate,
-    CertificateStatus,
-    Conclusion,
-    EthicsAppraisal,
-    TeachingBreak,
-    TrainingRecord,
-)
-
-from . import rules
-from .models import Application, ApplicationStep, RegistrationForm, registration_form_upload_to
-from .workflow import Action, Status
 
 logger = logging.getLogger("jiaozi.registration")
 
@@ -89,16 +83,6 @@ _DEFAULT_OPINIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ValidityChange:
-    """What completion wrote, for the caller and the audit row."""
-
-    registered_on: dt.date
-    conclusion: str
-    valid_from: dt.date | None
-    valid_to: dt.date | None
-
-
 # --- Completion (inside the PROVINCE_APPROVE transaction) ----------------------------
 
 
@@ -110,7 +94,7 @@ def validity_of(*, conclusion: str, registration_date: dt.date) -> tuple[dt.date
     return None, None
 
 
-def application_complete(*, application: Application, actor: Any) -> RegistrationForm:
+def application_complete(*, application: Application, actor: User) -> RegistrationForm:
     """File the conclusion of ``application`` (see the module docstring). Must run inside
     the transaction of the PROVINCE_APPROVE transition; raises ``Conflict`` (and so rolls
     that transition back) when the certificate cannot take the registration."""
@@ -121,38 +105,8 @@ def application_complete(*, application: Application, actor: Any) -> Registratio
         raise Conflict(_("该申请尚未作出注册结论，不能备案。"), code="conclusion_missing")
     registration_date = application.campaign.registration_date
     certificate = _certificate_of(application)
-    if certificate.status != CertificateStatus.VALID:
-        raise Conflict(_("该教师资格证书已被撤销或丧失，不能办理注册备案。"), code="certificate_not_valid")
-    if certificate.registered_on is not None and certificate.registered_on > registration_date:
-        # A later campaign already registered this certificate: an older conclusion
-        # must not overwrite a newer record.
-        raise Conflict(_("该证书已有更晚的注册记录。"), code="newer_registration")
-
     valid_from, valid_to = validity_of(conclusion=conclusion, registration_date=registration_date)
-    if conclusion == Conclusion.QUALIFIED:
-        cert_from, cert_to = valid_from, valid_to
-    else:
-        cert_from, cert_to = certificate.valid_from, certificate.valid_to
-    now = clock.now()
-    updated = Certificate.objects.filter(pk=certificate.pk, version=certificate.version).update(
-        registered_on=registration_date,
-        last_conclusion=conclusion,
-        valid_from=cert_from,
-        valid_to=cert_to,
-        version=F("version") + 1,
-        updated_at=now,
-    )
-    if updated != 1:
-        raise Conflict(_("证书信息已被他人修改，请刷新后重试。"), code="stale_version")
-
-    # completed_at is written once: a second completion finds no row.
-    updated = Application.objects.filter(pk=application.pk, completed_at__isnull=True).update(
-        valid_from=valid_from, valid_to=valid_to, completed_at=now
-    )
-    if updated != 1:
-        raise Conflict(_("该申请已经备案，结论不可更改。"), code="already_completed")
-    application.valid_from, application.valid_to, application.completed_at = valid_from, valid_to, now
-
+    # The token first: the registry's audit row names it. A refusal below rolls it back.
     token = verification_token_issue(
         certificate=certificate,
         conclusion=conclusion,
@@ -162,27 +116,27 @@ def application_complete(*, application: Application, actor: Any) -> Registratio
         valid_to=valid_to,
         registered_on=registration_date,
     )
-    form = RegistrationForm.objects.create(application=application, token=token, created_at=now)
-    audit_record(
-        kind=AuditKind.CERTIFICATE_REGISTRATION_RECORDED,
+    certificate_registration_record(
+        certificate=certificate,
+        application=application,
+        conclusion=conclusion,
+        registration_date=registration_date,
+        valid_from=valid_from,
+        valid_to=valid_to,
         actor=actor,
-        obj=certificate,
-        details={
-            "application_id": application.pk,
-            "campaign_id": application.campaign_id,
-            "conclusion": conclusion,
-            "registered_on": registration_date,
-            "valid_from": cert_from,
-            "valid_to": cert_to,
-            "previous": {
-                "last_conclusion": certificate.last_conclusion,
-                "registered_on": certificate.registered_on,
-                "valid_from": certificate.valid_from,
-                "valid_to": certificate.valid_to,
-            },
-            "token_id": token.pk,
-        },
+        institution=application.registration_authority,
+        audit_details={"campaign_id": application.campaign_id, "token_id": token.pk},
     )
+
+    # completed_at is written once: a second completion finds no row.
+    now = clock.now()
+    updated = Application.objects.filter(pk=application.pk, completed_at__isnull=True).update(
+        valid_from=valid_from, valid_to=valid_to, completed_at=now
+    )
+    if updated != 1:
+        raise Conflict(_("该申请已经备案，结论不可更改。"), code="already_completed")
+    application.valid_from, application.valid_to, application.completed_at = valid_from, valid_to, now
+    form = RegistrationForm.objects.create(application=application, token=token, created_at=now)
     application_id = application.pk
     # robust: the filing is committed whatever happens to the rendering; a failed render
     # is logged and the form is rendered on first download instead.
@@ -196,7 +150,7 @@ def _certificate_of(application: Application) -> Certificate:
 
 
 def _queue_render(application_id: int) -> None:
-    from .tasks import registration_form_render
+    from ..tasks import registration_form_render
 
     registration_form_render.delay(application_id)
 
@@ -383,17 +337,17 @@ def _read_stored(form: RegistrationForm) -> bytes | None:
 # --- Download ----------------------------------------------------------------------------
 
 
-def _application_for(user: Any, application_id: int) -> Application:
-    from .selectors_applications import application_get_for_applicant, application_get_visible_to
+def _application_for(user: User, application_id: int) -> Application:
+    from ..selectors_applications import application_get_for_applicant, application_get_visible_to
 
-    if getattr(user, "kind", None) == "staff":
+    if user.kind == User.Kind.STAFF:
         if user.role not in FORM_STAFF_ROLES:
             raise NotFound(_("记录不存在或不在您的管辖范围内。"))
         return application_get_visible_to(user=user, pk=application_id)
     return application_get_for_applicant(user=user, pk=application_id)
 
 
-def application_form_pdf(*, user: Any, application_id: int) -> bytes:
+def application_form_pdf(*, user: User, application_id: int) -> bytes:
     """The stamped form of a completed application, for its applicant or a reviewer
     whose jurisdiction covers it (404 for anyone else, as for a missing one). Rendered
     and stored now if the task has not done it yet. Audited as an unmasked view: the
