@@ -103,13 +103,13 @@ def generate(applications: int, county: str, *, seed: int, first_serial: int) ->
     from django.db import transaction
 
     from jiaozi.accounts.models import User
+    from jiaozi.certificates import models as cm
     from jiaozi.core import clock
     from jiaozi.core.idcard import make
     from jiaozi.orgs.models import Institution
     from jiaozi.registration.models import Application, ApplicationStep, Campaign
     from jiaozi.teachers import bulk
     from jiaozi.teachers import models as m
-    from jiaozi.certificates import models as cm
 
     rng = random.Random(seed)
     now = clock.now()

@@ -1,17 +1,8 @@
-"""Celery tasks of the registration app. In the embedded default they run inline
-(CELERY_TASK_ALWAYS_EAGER), right after the transaction that queued them commits;
-production runs them on Redis workers."""
+"""Celery tasks of the registration app, found by Celery's autodiscovery here; each lives
+with its feature."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from .completion.tasks import registration_form_render
 
-from .completion.services import registration_form_store
-
-
-# acks_late + an idempotent body: a redelivered task finds the form stored and stops.
-@shared_task(ignore_result=True, acks_late=True, soft_time_limit=120)
-def registration_form_render(application_id: int) -> str:
-    """Render and store the stamped 《教师资格定期注册申请表》 of a completed application."""
-    form = registration_form_store(application_id=application_id)
-    return form.sha256
+__all__ = ["registration_form_render"]
