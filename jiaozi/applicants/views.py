@@ -42,9 +42,9 @@ from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.notifications.selectors import notification_count_unread, notification_list_for
 from jiaozi.notifications.services import notification_mark_all_read, notification_mark_read
-from jiaozi.registration import materials as material_services
+from jiaozi.registration.applications import materials as material_services
+from jiaozi.registration.campaigns.windows import format_window, window_is_open
 from jiaozi.registration.models import Application, ApplicationStep, Material
-from jiaozi.registration.windows import format_window, window_is_open
 from jiaozi.registration.workflow import Status
 
 from . import selectors, services
@@ -447,7 +447,7 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
-    from jiaozi.registration.selectors_applications import application_get_for_applicant
+    from jiaozi.registration.applications.selectors import application_get_for_applicant
 
     try:
         return application_get_for_applicant(user=_user(request), pk=pk)
@@ -459,7 +459,7 @@ def _application(request: HttpRequest, pk: int) -> Application:
 def application_start(request: HttpRequest) -> HttpResponse:
     """GET shows what the application will be filled with (from the records); POST
     creates the draft (or returns the active one) and opens it for editing."""
-    from jiaozi.registration.applications import application_start as start
+    from jiaozi.registration.applications.services import application_start as start
 
     user = _user(request)
     raw = request.POST.get("certificate") if request.method == "POST" else request.GET.get("certificate")
@@ -537,7 +537,7 @@ def _application_initial(application: Application) -> dict[str, Any]:
 
 @applicant_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    from jiaozi.registration.applications import application_update_draft
+    from jiaozi.registration.applications.services import application_update_draft
 
     application = _application(request, pk)
     if application.status not in material_services.EDITABLE:
@@ -681,7 +681,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from jiaozi.registration.selectors_applications import application_timeline
+    from jiaozi.registration.applications.selectors import application_timeline
     from jiaozi.registration.transitions import actions_for
 
     user = _user(request)

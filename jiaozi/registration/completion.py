@@ -384,7 +384,7 @@ def _read_stored(form: RegistrationForm) -> bytes | None:
 
 
 def _application_for(user: Any, application_id: int) -> Application:
-    from .selectors_applications import application_get_for_applicant, application_get_visible_to
+    from .applications.selectors import application_get_for_applicant, application_get_visible_to
 
     if getattr(user, "kind", None) == "staff":
         if user.role not in FORM_STAFF_ROLES:

@@ -58,9 +58,9 @@ from jiaozi.core.errors import (
 from jiaozi.notifications.services import INBOX, notify, notify_many
 from jiaozi.teachers.models import Conclusion
 
+from .applications.selectors import application_list_visible_to, deadline_for
+from .campaigns.windows import format_window, window_check
 from .models import Application, ApplicationStep, Campaign, Notice
-from .selectors_applications import application_list_visible_to, deadline_for
-from .windows import format_window, window_check
 from .workflow import (
     ACTIONS_OF_LEVEL,
     LEVELS_OF_ACTION,

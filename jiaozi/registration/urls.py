@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from .campaigns import views
 
 app_name = "registration"
 urlpatterns = [
@@ -23,8 +23,8 @@ urlpatterns += [
     path("objections/<int:pk>/", views_notice.objection_resolve, name="objection_resolve"),
 ]
 
-# Reviewer queues and decisions (views_review.py).
-from . import views_review  # noqa: E402
+# Reviewer queues and decisions (review/views.py).
+from .review import views as views_review  # noqa: E402
 
 urlpatterns += [
     path("queue/", views_review.queue, name="queue"),

@@ -18,9 +18,9 @@ from jiaozi.core.errors import NotFound, PermissionDenied
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.routing import review_chain
 from jiaozi.orgs.tests.factories import ANQING, HEFEI, PROVINCE, SUSONG, YAOHAI, bureau, school
-from jiaozi.registration import queues
 from jiaozi.registration.models import Application, ApplicationStep
-from jiaozi.registration.queues import QueueFilters, SearchKind, Tab, search_kind
+from jiaozi.registration.review import selectors as queues
+from jiaozi.registration.review.selectors import QueueFilters, SearchKind, Tab, search_kind
 from jiaozi.registration.tests.factories_applications import (
     OPEN,
     Chain,

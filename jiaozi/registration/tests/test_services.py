@@ -19,9 +19,9 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.idcard import make
 from jiaozi.orgs.tests.factories import LUYANG, PROVINCE, YAOHAI, bureau, school
-from jiaozi.registration import services
+from jiaozi.registration.campaigns import services
 from jiaozi.registration.models import Campaign
-from jiaozi.registration.selectors import PrecheckFilters
+from jiaozi.registration.precheck.selectors import PrecheckFilters
 from jiaozi.registration.tests.factories import anhui_2024, at, certificate, clean_periodic, teacher
 
 pytestmark = pytest.mark.django_db

@@ -48,10 +48,10 @@ from jiaozi.teachers.models import (
     TrainingRecord,
 )
 
-from . import rules
-from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
-from .models import Application, ApplicationStep, Material
-from .workflow import TRANSITIONS, Action, Actor, Status
+from .. import rules
+from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from ..models import Application, ApplicationStep, Material
+from ..workflow import TRANSITIONS, Action, Actor, Status
 
 # --- Levels -------------------------------------------------------------------------
 
@@ -234,7 +234,7 @@ def _done_q(user: Any, level: Level) -> Q:
 def _visible(user: Any) -> QuerySet[Application]:
     # Imported late: selectors_applications is the workflow engineer's module and
     # imports this app's models like we do.
-    from .selectors_applications import application_list_visible_to
+    from ..applications.selectors import application_list_visible_to
 
     return application_list_visible_to(user=user).exclude(status__in=HIDDEN_STATUSES)
 
@@ -603,7 +603,7 @@ def application_get_for_review(*, user: Any, pk: Any) -> Application:
     """One application in the user's jurisdiction with its chain, teacher, certificate,
     campaign and notice joined in (one query); ``NotFound`` for out-of-scope and missing
     alike."""
-    from .selectors_applications import application_get_visible_to
+    from ..applications.selectors import application_get_visible_to
 
     return application_get_visible_to(user=user, pk=pk)
 

@@ -26,8 +26,10 @@ from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.workspace.tables import Column, ordering_from, paginate
 
-from . import queues
-from .forms_review import (
+from ..transitions import BatchItem, actions_for, application_transition, application_transition_batch
+from ..workflow import Action
+from . import selectors as queues
+from .forms import (
     ELSEWHERE,
     RETURN_ACTIONS,
     BatchForm,
@@ -39,9 +41,7 @@ from .forms_review import (
     batch_label,
     parse_tab,
 )
-from .queues import QUEUE_ROLES, SORTS, Level, SearchKind, Tab
-from .transitions import BatchItem, actions_for, application_transition, application_transition_batch
-from .workflow import Action
+from .selectors import QUEUE_ROLES, SORTS, Level, SearchKind, Tab
 
 BATCH_RESULT_SESSION_KEY = "registration_batch_result"
 # Full resident-ID searches find one person's record: fine for a clerk, suspicious in
@@ -504,7 +504,7 @@ def _detail_context(
     bound: Any = None,
     revealed: queues.Revealed | None = None,
 ) -> dict[str, Any]:
-    from .selectors_applications import application_timeline
+    from ..applications.selectors import application_timeline
 
     user: Any = request.user
     level = queues.level_for(user)
@@ -658,7 +658,7 @@ def material(request: HttpRequest, pk: int) -> HttpResponse:
     """A material as an attachment, through the same jurisdiction check as the
     application (``material_get_for_download`` answers NotFound out of scope and
     audits the download)."""
-    from .materials import material_get_for_download, material_response
+    from ..applications.materials import material_get_for_download, material_response
 
     try:
         found = material_get_for_download(user=request.user, pk=pk)

@@ -24,11 +24,11 @@ from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiaozi.core.masking import mask_name
 
-from . import selectors
-from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
-from .models import Campaign, WindowAction
-from .permissions import can_manage_campaigns, can_view_precheck
-from .selectors import PrecheckFilters
+from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from ..models import Campaign, WindowAction
+from ..permissions import can_manage_campaigns, can_view_precheck
+from ..precheck import selectors
+from ..precheck.selectors import PrecheckFilters
 from .windows import window_errors
 
 WINDOW_FIELDS: tuple[str, ...] = tuple(

@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .labels import DUE_LABELS, DUE_TO_APPLY_REASONS, REASON_LABELS, SUGGESTION_LABELS
-from .models import Campaign
-from .rules import Due
-from .selectors import PrecheckFilters, precheck_school_choices
+from ..labels import DUE_LABELS, DUE_TO_APPLY_REASONS, REASON_LABELS, SUGGESTION_LABELS
+from ..models import Campaign
+from ..precheck.selectors import PrecheckFilters, precheck_school_choices
+from ..rules import Due
 from .services import EXPORT_FORMATS, WINDOW_FIELDS
 from .windows import window_errors
 

@@ -42,8 +42,8 @@ from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, ValidationFailed
 from jiaozi.orgs.jurisdiction import scope_q
 
-from .models import Application, Material
-from .workflow import Status
+from ..models import Application, Material
+from ..workflow import Status
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Enough for every §4 material several times over; stops a script filling the disk.

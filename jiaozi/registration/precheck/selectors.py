@@ -23,11 +23,11 @@ from jiaozi.teachers.models import (
     Teacher,
 )
 
-from . import rules
+from .. import rules
+from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from ..models import Campaign
+from ..rules import CycleContext, Due, Precheck
 from .facts import CHUNK_SIZE, PrecheckRow, evaluate_teachers, iter_precheck, teacher_rows
-from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
-from .models import Campaign
-from .rules import CycleContext, Due, Precheck
 
 # --- Campaigns -------------------------------------------------------------------
 

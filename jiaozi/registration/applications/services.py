@@ -29,18 +29,13 @@ from jiaozi.teachers.models import (
     TrainingRecord,
 )
 
-from . import rules
-from .labels import DUE_LABELS
-from .models import Application, Campaign
-from .rules import CycleContext, TeacherFacts
-from .selectors import campaign_context, campaign_get_active, province_code_of
-from .selectors_applications import (
-    DETAIL_RELATED,
-    application_get_active_for_certificate,
-    application_get_for_applicant,
-    deadline_for,
-)
-from .transitions import (
+from .. import rules
+from ..campaigns.windows import window_check
+from ..labels import DUE_LABELS
+from ..models import Application, Campaign
+from ..precheck.selectors import campaign_context, campaign_get_active, province_code_of
+from ..rules import CycleContext, TeacherFacts
+from ..transitions import (
     BatchItem,
     BatchResult,
     ReturnReason,
@@ -49,8 +44,13 @@ from .transitions import (
     application_transition_batch,
     can_act,
 )
-from .windows import window_check
-from .workflow import Status
+from ..workflow import Status
+from .selectors import (
+    DETAIL_RELATED,
+    application_get_active_for_certificate,
+    application_get_for_applicant,
+    deadline_for,
+)
 
 __all__ = [
     "EDITABLE_FIELDS",

@@ -45,16 +45,19 @@ from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited
 from jiaozi.teachers.models import Conclusion
 
-from . import applications, completion, materials, notices, queues, transitions
-from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
-from .models import Application, ApplicationStep, Material, Notice, Objection
-from .selectors_applications import (
+from .. import completion, notices, transitions
+from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from ..models import Application, ApplicationStep, Material, Notice, Objection
+from ..review import selectors as queues
+from ..workflow import Action
+from ..workflow import Status as AppStatus
+from . import materials
+from . import services as applications
+from .selectors import (
     application_get_visible_to,
     application_list_visible_to,
     application_timeline,
 )
-from .workflow import Action
-from .workflow import Status as AppStatus
 
 router = Router(tags=["registration-applications"])
 

@@ -19,11 +19,12 @@ from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.workspace.tables import Column, paginate
 
-from . import selectors, services
+from ..labels import DUE_LABELS
+from ..models import Campaign
+from ..permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, PRECHECK_ROLES, can_manage_campaigns
+from ..precheck import selectors
+from . import services
 from .forms import CampaignForm, PrecheckExportForm, PrecheckFilterForm
-from .labels import DUE_LABELS
-from .models import Campaign
-from .permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, PRECHECK_ROLES, can_manage_campaigns
 from .windows import window_states
 
 PRECHECK_COLUMNS = [

@@ -15,10 +15,11 @@ from pydantic import Field
 from jiaozi.core.api import ObjectId, Page, current_user, idempotent, problems, require, text
 from jiaozi.core.errors import NotFound
 
-from . import selectors, services
-from .models import Campaign
-from .permissions import CAMPAIGN_VIEW_ROLES, can_view_precheck
-from .rules import Reason, Suggestion
+from ..models import Campaign
+from ..permissions import CAMPAIGN_VIEW_ROLES, can_view_precheck
+from ..precheck import selectors
+from ..rules import Reason, Suggestion
+from . import services
 from .windows import window_states
 
 router = Router(tags=["registration"])

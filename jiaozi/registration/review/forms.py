@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from jiaozi.core import idcard
 from jiaozi.teachers.models import Conclusion
 
-from .labels import DUE_LABELS, SUGGESTION_LABELS
-from .queues import PAGE_SIZES, Level, QueueFilters, Tab, authority_choices, school_choices
-from .rules import Due
-from .transitions import ReturnReason
-from .workflow import Action, Actor, Status
+from ..labels import DUE_LABELS, SUGGESTION_LABELS
+from ..rules import Due
+from ..transitions import ReturnReason
+from ..workflow import Action, Actor, Status
+from .selectors import PAGE_SIZES, Level, QueueFilters, Tab, authority_choices, school_choices
 
 REASON_MAX = 500
 # A batch never holds more than the largest page; the confirmation page repeats the rows.

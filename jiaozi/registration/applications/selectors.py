@@ -17,8 +17,8 @@ from jiaozi.core.errors import NotFound
 from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
 from jiaozi.orgs.models import Institution
 
-from .models import Application, ApplicationStep, Campaign
-from .workflow import HOLDER, TERMINAL, WINDOW_OF, Actor, Status
+from ..models import Application, ApplicationStep, Campaign
+from ..workflow import HOLDER, TERMINAL, WINDOW_OF, Actor, Status
 
 DETAIL_RELATED: tuple[str, ...] = (
     "campaign",
