@@ -19,5 +19,4 @@ api = JiaoziAPI(
 
 api.add_router("", "jiaozi.accounts.api.router")
 api.add_router("", "jiaozi.orgs.api.router")
-api.add_router("", "jiaozi.registration.campaigns.api.router")
-api.add_router("", "jiaozi.registration.applications.api.router")
+api.add_router("", "jiaozi.registration.api.router")

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from jiaozi.accounts.roles import Role
 from jiaozi.core import clock
+from jiaozi.registration.campaigns.selectors import campaign_active_for
 from jiaozi.registration.campaigns.windows import format_window, window_is_open, window_label
 from jiaozi.registration.models import WindowAction
-from jiaozi.registration.precheck.selectors import campaign_active_for
 
 
 @dataclass(frozen=True)

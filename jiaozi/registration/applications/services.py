@@ -30,10 +30,10 @@ from jiaozi.teachers.models import (
 )
 
 from .. import rules
+from ..campaigns.selectors import campaign_context, campaign_get_active, province_code_of
 from ..campaigns.windows import window_check
 from ..labels import DUE_LABELS
 from ..models import Application, Campaign
-from ..precheck.selectors import campaign_context, campaign_get_active, province_code_of
 from ..rules import CycleContext, TeacherFacts
 from ..transitions import (
     BatchItem,

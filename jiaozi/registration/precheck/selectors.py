@@ -1,5 +1,5 @@
-"""Reads for periodic registration: campaigns and the pre-check, starting from the
-user's jurisdiction (§9)."""
+"""Reads for the registration pre-check (注册预审): the whole database for the command,
+and the staff screen starting from the user's jurisdiction (§9)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from jiaozi.core.masking import mask_resident_id
-from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
+from jiaozi.orgs.jurisdiction import scope_q
 from jiaozi.orgs.models import Institution
 from jiaozi.teachers.models import (
     Certificate,
@@ -24,41 +24,11 @@ from jiaozi.teachers.models import (
 )
 
 from .. import rules
+from ..campaigns.selectors import campaign_context
 from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from ..models import Campaign
 from ..rules import CycleContext, Due, Precheck
 from .facts import CHUNK_SIZE, PrecheckRow, evaluate_teachers, iter_precheck, teacher_rows
-
-# --- Campaigns -------------------------------------------------------------------
-
-
-def province_code_of(institution: Institution | None) -> str:
-    """GB/T 2260 code of the province an institution belongs to (340103 → 340000)."""
-    if institution is None:
-        return ""
-    return str(institution.division_id)[:2] + "0000"
-
-
-def campaign_list_visible_to(*, user: Any) -> QuerySet[Campaign]:
-    """The campaigns of the user's province; nothing for users without an institution."""
-    institution = getattr(user, "institution", None)
-    if institution is None or getattr(user, "kind", None) != "staff" or not user.is_active:
-        return Campaign.objects.none()
-    return Campaign.objects.filter(province_code=province_code_of(institution))
-
-
-def campaign_get_visible_to(*, user: Any, pk: Any) -> Campaign:
-    return get_visible_or_404(campaign_list_visible_to(user=user), pk=pk)
-
-
-def campaign_get_active(*, province_code: str) -> Campaign | None:
-    return Campaign.objects.filter(province_code=province_code, is_active=True).first()
-
-
-def campaign_active_for(*, user: Any) -> Campaign | None:
-    """The active campaign of the user's province, if any."""
-    return campaign_list_visible_to(user=user).filter(is_active=True).first()
-
 
 # --- Pre-check: the whole database (the command) -------------------------------------
 
@@ -78,10 +48,6 @@ def precheck_context(
             campaign.training_hours_required if campaign is not None else rules.DEFAULT_TRAINING_HOURS
         )
     return rules.cycle_context(registration_date, Decimal(training_hours_required))
-
-
-def campaign_context(campaign: Campaign) -> CycleContext:
-    return rules.cycle_context(campaign.registration_date, Decimal(campaign.training_hours_required))
 
 
 def precheck_stream(

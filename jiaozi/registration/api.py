@@ -1,0 +1,15 @@
+"""The registration API: one router per feature, gathered here and mounted once in
+``config/api.py``. Each feature keeps its operations and schemas in its own ``api.py``;
+operations that share a path (for example GET and POST ``/registration/applications``)
+stay in one router, since each router adds its own URL patterns. See
+docs/decisions/0151-registration-api-per-feature.md."""
+
+from ninja import Router
+
+from .applications.api import router as applications_router
+from .campaigns.api import router as campaigns_router
+from .precheck.api import router as precheck_router
+
+router = Router()
+for feature_router in (campaigns_router, precheck_router, applications_router):
+    router.add_router("", feature_router)
