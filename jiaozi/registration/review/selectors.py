@@ -26,15 +26,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Func, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.accounts.roles import Role
-from jiaozi.audit.models import AuditKind
-from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
 from jiaozi.core.fields import field_lookup
 from jiaozi.core.masking import mask_phone, mask_resident_id
@@ -49,6 +47,7 @@ from jiaozi.teachers.models import (
 )
 
 from .. import rules
+from ..applications.selectors import application_get_visible_to, application_list_visible_to
 from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from ..models import Application, ApplicationStep, Material
 from ..workflow import TRANSITIONS, Action, Actor, Status
@@ -232,10 +231,6 @@ def _done_q(user: Any, level: Level) -> Q:
 
 
 def _visible(user: Any) -> QuerySet[Application]:
-    # Imported late: selectors_applications is the workflow engineer's module and
-    # imports this app's models like we do.
-    from ..applications.selectors import application_list_visible_to
-
     return application_list_visible_to(user=user).exclude(status__in=HIDDEN_STATUSES)
 
 
@@ -603,8 +598,6 @@ def application_get_for_review(*, user: Any, pk: Any) -> Application:
     """One application in the user's jurisdiction with its chain, teacher, certificate,
     campaign and notice joined in (one query); ``NotFound`` for out-of-scope and missing
     alike."""
-    from ..applications.selectors import application_get_visible_to
-
     return application_get_visible_to(user=user, pk=pk)
 
 
@@ -637,25 +630,6 @@ def explanation(application: Application) -> Explanation:
 class Revealed:
     resident_id: str
     phone: str
-
-
-def application_reveal_personal(*, user: Any, pk: Any) -> Revealed:
-    """The applicant's full resident ID and phone for a reviewer with the application in
-    scope. A read with a record: every reveal writes an ``UNMASKED_VIEW`` audit row
-    (§9, SECURITY 11) before the data leaves."""
-    from jiaozi.core.errors import PermissionDenied
-
-    if level_for(user) is None:
-        raise PermissionDenied("您无权查看申请人的完整信息。")
-    application = application_get_for_review(user=user, pk=pk)
-    with transaction.atomic():
-        audit_record(
-            kind=AuditKind.UNMASKED_VIEW,
-            actor=user,
-            obj=application,
-            details={"fields": ["resident_id", "phone"], "teacher": application.teacher_id},
-        )
-    return Revealed(resident_id=application.teacher.resident_id or "", phone=application.phone or "")
 
 
 def masked_personal(application: Application) -> Revealed:

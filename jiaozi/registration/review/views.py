@@ -29,6 +29,7 @@ from jiaozi.workspace.tables import Column, ordering_from, paginate
 from ..transitions import BatchItem, actions_for, application_transition, application_transition_batch
 from ..workflow import Action
 from . import selectors as queues
+from . import services
 from .forms import (
     ELSEWHERE,
     RETURN_ACTIONS,
@@ -577,7 +578,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """显示完整信息: audited, shown once in this response, never stored in the page's URL."""
     try:
-        revealed = queues.application_reveal_personal(user=request.user, pk=pk)
+        revealed = services.application_reveal_personal(user=request.user, pk=pk)
         application = queues.application_get_for_review(user=request.user, pk=pk)
     except NotFound as exc:
         raise _not_found(exc) from None
