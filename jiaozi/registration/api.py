@@ -6,10 +6,12 @@ docs/decisions/0151-registration-api-per-feature.md."""
 
 from ninja import Router
 
+from .api_notices import router as notices_router
 from .applications.api import router as applications_router
 from .campaigns.api import router as campaigns_router
 from .precheck.api import router as precheck_router
+from .review.api import router as review_router
 
 router = Router()
-for feature_router in (campaigns_router, precheck_router, applications_router):
+for feature_router in (campaigns_router, precheck_router, applications_router, review_router, notices_router):
     router.add_router("", feature_router)
