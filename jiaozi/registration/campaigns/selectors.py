@@ -4,19 +4,17 @@ campaigns of the user's province and the rule context of a campaign."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 
+from jiaozi.accounts.models import User
 from jiaozi.orgs.jurisdiction import get_visible_or_404
 from jiaozi.orgs.models import Institution
 
 from .. import rules
 from ..models import Campaign
 from ..rules import CycleContext
-
-if TYPE_CHECKING:
-    pass
 
 
 def province_code_of(institution: Institution | None) -> str:
@@ -26,15 +24,15 @@ def province_code_of(institution: Institution | None) -> str:
     return str(institution.division_id)[:2] + "0000"
 
 
-def campaign_list_visible_to(*, user: Any) -> QuerySet[Campaign]:
+def campaign_list_visible_to(*, user: User) -> QuerySet[Campaign]:
     """The campaigns of the user's province; nothing for users without an institution."""
     institution = getattr(user, "institution", None)
-    if institution is None or getattr(user, "kind", None) != "staff" or not user.is_active:
+    if institution is None or getattr(user, "kind", None) != User.Kind.STAFF or not user.is_active:
         return Campaign.objects.none()
     return Campaign.objects.filter(province_code=province_code_of(institution))
 
 
-def campaign_get_visible_to(*, user: Any, pk: Any) -> Campaign:
+def campaign_get_visible_to(*, user: User, pk: Any) -> Campaign:
     return get_visible_or_404(campaign_list_visible_to(user=user), pk=pk)
 
 
@@ -42,7 +40,7 @@ def campaign_get_active(*, province_code: str) -> Campaign | None:
     return Campaign.objects.filter(province_code=province_code, is_active=True).first()
 
 
-def campaign_active_for(*, user: Any) -> Campaign | None:
+def campaign_active_for(*, user: User) -> Campaign | None:
     """The active campaign of the user's province, if any."""
     return campaign_list_visible_to(user=user).filter(is_active=True).first()
 

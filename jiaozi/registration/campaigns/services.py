@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,6 +22,9 @@ from ..models import Campaign, WindowAction
 from ..permissions import can_manage_campaigns
 from . import selectors
 from .windows import window_errors
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 WINDOW_FIELDS: tuple[str, ...] = tuple(
     f"{action}_{edge}_at" for action in WindowAction.values for edge in ("opens", "closes")
@@ -92,7 +95,7 @@ def _audit_value(value: Any) -> Any:
     return value
 
 
-def campaign_create(*, actor: Any, year: int, province_code: str | None = None, **values: Any) -> Campaign:
+def campaign_create(*, actor: User, year: int, province_code: str | None = None, **values: Any) -> Campaign:
     """Create a campaign of the actor's province (province admin only), audited.
 
     ``values`` holds every field of ``EDITABLE_FIELDS`` except the defaulted
@@ -130,7 +133,7 @@ def campaign_create(*, actor: Any, year: int, province_code: str | None = None, 
     return campaign
 
 
-def campaign_update(*, actor: Any, campaign_id: int, version: int, **changes: Any) -> Campaign:
+def campaign_update(*, actor: User, campaign_id: int, version: int, **changes: Any) -> Campaign:
     """Change a campaign's settings by compare-and-set on ``version``, audited with the
     old and new value of every changed field."""
     unknown = set(changes) - set(EDITABLE_FIELDS)

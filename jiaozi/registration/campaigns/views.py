@@ -16,6 +16,7 @@ from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 
 from ..models import Campaign
+from ..pages import StaffRequest
 from ..permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, can_manage_campaigns
 from . import selectors, services
 from .forms import CampaignForm
@@ -38,7 +39,7 @@ def _apply_errors(form: Any, exc: DomainError) -> None:
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
 @require_http_methods(["GET"])
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: StaffRequest) -> HttpResponse:
     campaigns = list(selectors.campaign_list_visible_to(user=request.user))
     rows = [
         {"campaign": c, "windows": {w["action"]: w for w in window_states(campaign=c)}} for c in campaigns
@@ -58,7 +59,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
 @require_http_methods(["GET"])
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
     except NotFound as exc:
@@ -98,7 +99,7 @@ def _campaign_form_page(request: HttpRequest, form: CampaignForm, campaign: Camp
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: StaffRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +118,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_edit(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
     except NotFound as exc:

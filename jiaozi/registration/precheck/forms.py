@@ -3,7 +3,7 @@ check input; the services decide."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,9 @@ from ..labels import DUE_LABELS, DUE_TO_APPLY_REASONS, REASON_LABELS, SUGGESTION
 from ..rules import Due
 from .selectors import PrecheckFilters, precheck_school_choices
 from .services import EXPORT_FORMATS
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 
 class PrecheckFilterForm(forms.Form):
@@ -23,7 +26,7 @@ class PrecheckFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("原因"), required=False)
     q = forms.CharField(label=_("姓名或证书编号"), required=False, max_length=64)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         school_field = self.fields["school"]
         assert isinstance(school_field, forms.ModelChoiceField)
@@ -75,7 +78,7 @@ class PrecheckExportForm(forms.Form):
     reason = forms.CharField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def filters(self, *, user: Any) -> PrecheckFilters:
+    def filters(self, *, user: User) -> PrecheckFilters:
         """Re-validate the carried filters as the screen does."""
         data = {
             key: self.cleaned_data.get(key) or "" for key in ("school", "due", "suggestion", "reason", "q")

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -29,6 +29,9 @@ from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from ..models import Campaign
 from ..rules import CycleContext, Due, Precheck
 from .facts import CHUNK_SIZE, PrecheckRow, evaluate_teachers, iter_precheck, teacher_rows
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 # --- Pre-check: the whole database (the command) -------------------------------------
 
@@ -138,7 +141,7 @@ class PrecheckItem:
 
 
 def precheck_certificates_visible_to(
-    *, user: Any, ctx: CycleContext, filters: PrecheckFilters
+    *, user: User, ctx: CycleContext, filters: PrecheckFilters
 ) -> QuerySet[Certificate]:
     """Certificates due in the campaign within the user's jurisdiction, narrowed by the
     filters SQL can apply (school, due type, name or number), in display order."""
@@ -153,7 +156,7 @@ def precheck_certificates_visible_to(
     return queryset.order_by("teacher__school__path", "teacher__name", "teacher_id", "number")
 
 
-def precheck_count_by_due(*, user: Any, ctx: CycleContext, filters: PrecheckFilters) -> dict[str, int]:
+def precheck_count_by_due(*, user: User, ctx: CycleContext, filters: PrecheckFilters) -> dict[str, int]:
     """How many certificates are due, per due type, under the SQL filters (one query)."""
     base = precheck_certificates_visible_to(
         user=user, ctx=ctx, filters=PrecheckFilters(school=filters.school, q=filters.q)
@@ -242,7 +245,7 @@ class PrecheckList:
         return _items(rows, results)
 
 
-def precheck_list_visible_to(*, user: Any, campaign: Campaign, filters: PrecheckFilters) -> PrecheckList:
+def precheck_list_visible_to(*, user: User, campaign: Campaign, filters: PrecheckFilters) -> PrecheckList:
     """The pre-check screen's rows: certificates due in ``campaign`` in the user's
     jurisdiction with their suggestion and reasons, filtered."""
     ctx = campaign_context(campaign)
@@ -250,7 +253,7 @@ def precheck_list_visible_to(*, user: Any, campaign: Campaign, filters: Precheck
 
 
 def precheck_export_items(
-    *, user: Any, campaign: Campaign, filters: PrecheckFilters, batch_size: int = 2000
+    *, user: User, campaign: Campaign, filters: PrecheckFilters, batch_size: int = 2000
 ) -> Iterator[PrecheckItem]:
     """Every row of the filtered screen, with the resident ID masked, a batch at a time
     (for exports: flat memory whatever the size)."""
@@ -271,7 +274,7 @@ def precheck_export_items(
             yield item
 
 
-def precheck_school_choices(*, user: Any) -> QuerySet[Institution]:
+def precheck_school_choices(*, user: User) -> QuerySet[Institution]:
     """Schools in the user's jurisdiction, for the school filter."""
     return (
         Institution.objects.filter(scope_q(user, path_field="path"), kind=Institution.Kind.SCHOOL)

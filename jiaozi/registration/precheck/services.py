@@ -8,7 +8,7 @@ import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,9 @@ from ..models import Campaign
 from ..permissions import can_view_precheck
 from . import selectors
 from .selectors import PrecheckFilters
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_HEADER = ("证书编号", "姓名", "身份证号", "学校", "注册类型", "建议结论", "原因")
@@ -42,7 +45,7 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _watermark(actor: Any, at: dt.datetime, purpose: str) -> str:
+def _watermark(actor: User, at: dt.datetime, purpose: str) -> str:
     return _("导出人：%(name)s（%(username)s）  导出时间：%(at)s  用途：%(purpose)s") % {
         "name": getattr(actor, "real_name", ""),
         "username": actor.get_username(),
@@ -51,7 +54,7 @@ def _watermark(actor: Any, at: dt.datetime, purpose: str) -> str:
     }
 
 
-def _export_rows(*, actor: Any, campaign: Campaign, filters: PrecheckFilters) -> Iterator[tuple[str, ...]]:
+def _export_rows(*, actor: User, campaign: Campaign, filters: PrecheckFilters) -> Iterator[tuple[str, ...]]:
     for item in selectors.precheck_export_items(user=actor, campaign=campaign, filters=filters):
         yield (
             item.certificate_number,
@@ -99,7 +102,7 @@ def _xlsx_chunks(watermark: str, rows: Iterator[tuple[str, ...]]) -> Iterator[by
 
 
 def precheck_export(
-    *, actor: Any, campaign: Campaign, filters: PrecheckFilters, purpose: str, fmt: str = "csv"
+    *, actor: User, campaign: Campaign, filters: PrecheckFilters, purpose: str, fmt: str = "csv"
 ) -> ExportFile:
     """Export the pre-check screen (IDs masked) for a stated purpose: the audit row is
     written first, then the file streams; every file carries who exported it and when."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from jiaozi.workspace.tables import Column, paginate
 
 from ..campaigns.selectors import campaign_active_for, campaign_context
 from ..labels import DUE_LABELS
+from ..pages import StaffRequest
 from ..permissions import PRECHECK_ROLES
 from . import selectors, services
 from .forms import PrecheckExportForm, PrecheckFilterForm
@@ -40,7 +41,7 @@ FILTER_KEYS = ("school", "due", "suggestion", "reason", "q")
 @never_cache
 @staff_required(*PRECHECK_ROLES)
 @require_http_methods(["GET"])
-def precheck(request: HttpRequest) -> HttpResponse:
+def precheck(request: StaffRequest) -> HttpResponse:
     campaign = campaign_active_for(user=request.user)
     form = PrecheckFilterForm(request.GET or None, user=request.user)
     context: dict[str, Any] = {
@@ -77,7 +78,7 @@ def precheck(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(*PRECHECK_ROLES)
 @require_http_methods(["POST"])
-def precheck_export(request: HttpRequest) -> HttpResponse:
+def precheck_export(request: StaffRequest) -> HttpResponse:
     campaign = campaign_active_for(user=request.user)
     form = PrecheckExportForm(request.POST)
     if campaign is None:

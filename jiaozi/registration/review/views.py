@@ -26,6 +26,7 @@ from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.workspace.tables import Column, ordering_from, paginate
 
+from ..pages import StaffRequest
 from ..transitions import BatchItem, actions_for, application_transition, application_transition_batch
 from ..workflow import Action
 from . import selectors as queues
@@ -55,7 +56,7 @@ def _not_found(exc: NotFound) -> Http404:
     return Http404(exc.message)
 
 
-def _level(request: HttpRequest) -> Level:
+def _level(request: StaffRequest) -> Level:
     level = queues.level_for(request.user)
     if level is None:  # a reviewer role without an institution: nothing to review
         raise Http404(_("当前账号未关联审核机构。"))
@@ -207,7 +208,7 @@ def _row_html(
 
 
 def _queue_page(
-    request: HttpRequest,
+    request: StaffRequest,
     *,
     level: Level,
     tab: str,
@@ -216,7 +217,7 @@ def _queue_page(
     id_form: ResidentIdSearchForm,
     id_search: str = "",
 ) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     sort, order_by = ordering_from(request, allowed=SORTS, default=queues.DEFAULT_SORT[tab])
     applications = queues.application_queue(user=user, filters=filters, order_by=order_by)
     page_obj = paginate(request, applications, per_page=form.page_size())
@@ -264,8 +265,8 @@ def _queue_page(
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def queue(request: StaffRequest) -> HttpResponse:
+    user = request.user
     level = _level(request)
     tab = parse_tab(request.GET.get("tab"))
     form = QueueFilterForm(request.GET or None, user=user, level=level, tab=tab)
@@ -290,13 +291,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_http_methods(["GET", "POST"])
-def queue_id_search(request: HttpRequest) -> HttpResponse:
+def queue_id_search(request: StaffRequest) -> HttpResponse:
     """按身份证号查询: the full resident ID comes in a POST body and the page answers
     directly (nothing to bookmark, nothing in a log line); rate-limited per user. A GET
     (a sort or page link of the result page) goes back to the queue."""
     if request.method == "GET":
         return redirect(f"{reverse('registration:queue')}?{request.GET.urlencode()}".rstrip("?"))
-    user: Any = request.user
+    user = request.user
     level = _level(request)
     id_form = ResidentIdSearchForm(request.POST)
     tab = parse_tab(request.POST.get("tab"))
@@ -347,9 +348,9 @@ def failure_message(code: str, message: str) -> str:
 
 
 def _confirm_page(
-    request: HttpRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
+    request: StaffRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
 ) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     found = queues.applications_for_batch(user=user, ids=[row.pk for row in batch.rows])
     by_pk = {r.pk: r for r in queues.queue_rows(found, user=user)}
     rows = []
@@ -400,10 +401,10 @@ def _missing_reasons(batch: BatchRequest, needs_override: set[int]) -> list[str]
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_POST
-def batch_act(request: HttpRequest) -> HttpResponse:
+def batch_act(request: StaffRequest) -> HttpResponse:
     """Step "confirm" (from the queue) shows what will happen; step "execute" (from the
     confirmation page) runs the batch and redirects to its result."""
-    user: Any = request.user
+    user = request.user
     level = _level(request)
     form = BatchForm(request.POST, level=level)
     back = _safe_next(request, request.POST.get("next"))
@@ -461,8 +462,8 @@ def batch_act(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def batch_result(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def batch_result(request: StaffRequest) -> HttpResponse:
+    user = request.user
     level = _level(request)
     stored = request.session.get(BATCH_RESULT_SESSION_KEY)
     if not stored:
@@ -499,7 +500,7 @@ def batch_result(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: StaffRequest,
     application: Any,
     *,
     bound: Any = None,
@@ -507,7 +508,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     from ..applications.selectors import application_timeline
 
-    user: Any = request.user
+    user = request.user
     level = queues.level_for(user)
     actions = actions_for(user=user, application=application)
     forms = []
@@ -564,7 +565,7 @@ def _detail_context(
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         application = queues.application_get_for_review(user=request.user, pk=pk)
     except NotFound as exc:
@@ -575,7 +576,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_POST
-def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+def application_unmask(request: StaffRequest, pk: int) -> HttpResponse:
     """显示完整信息: audited, shown once in this response, never stored in the page's URL."""
     try:
         revealed = services.application_reveal_personal(user=request.user, pk=pk)
@@ -598,8 +599,8 @@ def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_POST
-def application_act(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def application_act(request: StaffRequest, pk: int) -> HttpResponse:
+    user = request.user
     try:
         application = queues.application_get_for_review(user=user, pk=pk)
     except NotFound as exc:
@@ -655,7 +656,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def material(request: HttpRequest, pk: int) -> HttpResponse:
+def material(request: StaffRequest, pk: int) -> HttpResponse:
     """A material as an attachment, through the same jurisdiction check as the
     application (``material_get_for_download`` answers NotFound out of scope and
     audits the download)."""
