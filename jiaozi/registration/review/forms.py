@@ -516,8 +516,8 @@ def form_class_for(action: str) -> type[_ActionForm]:
     return ApproveForm
 
 
-# Actions whose page belongs to someone else (the notice engineer's publish page and
-# objection handling); the detail page links there instead of showing a form.
+# Actions with pages of their own (the notice's publish page and objection handling);
+# the detail page links there instead of showing a form.
 ELSEWHERE = frozenset({Action.PUBLISH_NOTICE, Action.UPHOLD_OBJECTION, Action.DISMISS_OBJECTION})
 
 

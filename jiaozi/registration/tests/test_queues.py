@@ -1,4 +1,4 @@
-"""The reviewer queues (registration/queues.py): what each level sees, in each tab, with
+"""The reviewer queues (registration/review/selectors.py): what each level sees, in each tab, with
 each filter — and never anything outside the user's jurisdiction (SECURITY 8)."""
 
 from __future__ import annotations

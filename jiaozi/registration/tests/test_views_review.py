@@ -1,4 +1,4 @@
-"""The reviewer pages (views_review.py): the queue, batch actions, the detail page, the
+"""The reviewer pages (review/views.py): the queue, batch actions, the detail page, the
 decision form, the audited reveal and material downloads — one allowed and one
 forbidden case each, constant query counts, and posted extras that change nothing."""
 
