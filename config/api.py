@@ -20,4 +20,3 @@ api = JiaoziAPI(
 api.add_router("", "jiaozi.accounts.api.router")
 api.add_router("", "jiaozi.orgs.api.router")
 api.add_router("", "jiaozi.registration.api.router")
-api.add_router("", "jiaozi.registration.api_applications.router")

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.core.errors import ValidationFailed
-from jiaozi.registration.materials import max_bytes
+from jiaozi.registration.applications.materials import max_bytes
 from jiaozi.registration.models import Material
 
 from . import services

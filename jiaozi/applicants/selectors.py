@@ -16,12 +16,12 @@ from jiaozi.core import idcard
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.notifications.models import Notification
 from jiaozi.notifications.selectors import notification_count_unread, notification_list_for
-from jiaozi.registration.facts import evaluate_teachers, teacher_rows
+from jiaozi.registration.campaigns.selectors import campaign_context, campaign_get_active, province_code_of
+from jiaozi.registration.campaigns.windows import window_is_open, window_states
 from jiaozi.registration.labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from jiaozi.registration.models import Application, Campaign
+from jiaozi.registration.precheck.facts import evaluate_teachers, teacher_rows
 from jiaozi.registration.rules import DUE_TO_APPLY, Precheck
-from jiaozi.registration.selectors import campaign_context, campaign_get_active, province_code_of
-from jiaozi.registration.windows import window_is_open, window_states
 from jiaozi.registration.workflow import ACTIVE
 from jiaozi.teachers.models import Teacher
 

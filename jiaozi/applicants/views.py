@@ -42,14 +42,14 @@ from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.notifications.selectors import notification_count_unread, notification_list_for
 from jiaozi.notifications.services import notification_mark_all_read, notification_mark_read
-from jiaozi.registration import materials as material_services
-from jiaozi.registration.applications import application_start as registration_application_start
-from jiaozi.registration.applications import application_update_draft
+from jiaozi.registration.applications import materials as material_services
+from jiaozi.registration.applications.selectors import application_get_for_applicant, application_timeline
+from jiaozi.registration.applications.services import application_start as registration_application_start
+from jiaozi.registration.applications.services import application_update_draft
+from jiaozi.registration.campaigns.windows import format_window, window_is_open
 from jiaozi.registration.completion.services import application_form_pdf
 from jiaozi.registration.models import Application, ApplicationStep, Material
-from jiaozi.registration.selectors_applications import application_get_for_applicant, application_timeline
 from jiaozi.registration.transitions import actions_for, application_transition
-from jiaozi.registration.windows import format_window, window_is_open
 from jiaozi.registration.workflow import Status
 
 from . import selectors, services

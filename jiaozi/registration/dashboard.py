@@ -12,9 +12,9 @@ from jiaozi.accounts.roles import Role
 from jiaozi.core import clock
 from jiaozi.core.ui.cards import NOT_OPEN, TaskCard, url_or_empty
 
+from .campaigns.selectors import campaign_active_for
+from .campaigns.windows import format_window, window_is_open, window_label
 from .models import WindowAction
-from .selectors import campaign_active_for
-from .windows import format_window, window_is_open, window_label
 
 if TYPE_CHECKING:
     from jiaozi.accounts.models import User

@@ -6,7 +6,7 @@ from typing import Any
 
 from jiaozi.accounts.roles import Role
 
-from .selectors import province_code_of
+from .campaigns.selectors import province_code_of
 
 # Everyone who takes part in periodic registration may read the campaigns and windows.
 CAMPAIGN_VIEW_ROLES: frozenset[str] = frozenset(

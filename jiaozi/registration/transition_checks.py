@@ -20,9 +20,9 @@ from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, Validati
 from jiaozi.workflow.cas import FirstSet
 from jiaozi.workflow.engine import Inputs, Plan
 
+from .applications.selectors import deadline_for
+from .campaigns.windows import format_window, window_check
 from .models import Application, Campaign, Notice
-from .selectors_applications import deadline_for
-from .windows import format_window, window_check
 from .workflow import APPLICATION_TABLE, REVIEW_LEVELS, Action, ReturnReason, Status
 from .workflow import ActingLevel as Level
 

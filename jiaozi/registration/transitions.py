@@ -36,9 +36,9 @@ from jiaozi.workflow.engine import BatchResult, Inputs, Plan, Workflow
 
 from . import transition_checks as checks
 from .announcements import ANNOUNCEMENTS, AUDIT_KIND, SMS, Announcement
+from .applications.selectors import application_list_visible_to
 from .completion.services import application_complete
 from .models import Application, ApplicationStep, Notice
-from .selectors_applications import application_list_visible_to
 from .transition_checks import REASON_MAX, ROLE_LEVEL, Who, WindowCache, row_of, who_of
 from .transition_checks import rows as _rows
 from .workflow import APPLICATION_TABLE, Action, ReturnReason

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from .campaigns import views
+from .precheck import views as precheck_views
 
 app_name = "registration"
 urlpatterns = [
@@ -8,8 +9,8 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
-    path("precheck/", views.precheck, name="precheck"),
-    path("precheck/export/", views.precheck_export, name="precheck_export"),
+    path("precheck/", precheck_views.precheck, name="precheck"),
+    path("precheck/export/", precheck_views.precheck_export, name="precheck_export"),
 ]
 
 # Public notice (公示): the registration reviewer's pages (the public ones are in public_urls.py).
@@ -23,8 +24,8 @@ urlpatterns += [
     path("objections/<int:pk>/", views_notice.objection_resolve, name="objection_resolve"),
 ]
 
-# Reviewer queues and decisions (views_review.py).
-from . import views_review  # noqa: E402
+# Reviewer queues and decisions (review/views.py).
+from .review import views as views_review  # noqa: E402
 
 urlpatterns += [
     path("queue/", views_review.queue, name="queue"),

@@ -14,7 +14,7 @@ from jiaozi.demo.personas import PERSONAS
 from jiaozi.demo.teachers import REGISTRATION_DATE
 from jiaozi.orgs.models import Division, Institution
 from jiaozi.orgs.routing import review_chain
-from jiaozi.registration.selectors import precheck_context, precheck_stream
+from jiaozi.registration.precheck.selectors import precheck_context, precheck_stream
 from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TrainingRecord
 
 pytestmark = pytest.mark.django_db

@@ -143,7 +143,7 @@ def _queue_render(application_id: int) -> None:
 
 
 def _application_for(user: User, application_id: int) -> Application:
-    from ..selectors_applications import application_get_for_applicant, application_get_visible_to
+    from ..applications.selectors import application_get_for_applicant, application_get_visible_to
 
     if user.kind == User.Kind.STAFF:
         if user.role not in FORM_STAFF_ROLES:

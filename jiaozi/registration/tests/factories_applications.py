@@ -317,7 +317,7 @@ def step(c: Chain, app: Application, action: str, **kwargs: Any) -> Application:
 def start(c: Chain) -> Application:
     """The chain applicant's draft, through ``application_start`` (linking the applicant
     to the teacher record first if the test has not)."""
-    from jiaozi.registration.applications import application_start
+    from jiaozi.registration.applications.services import application_start
 
     c.applicant = link(c.applicant, c.teacher)
     return application_start(applicant=c.applicant, certificate_id=c.certificate.pk)

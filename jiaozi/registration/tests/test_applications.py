@@ -17,15 +17,15 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, WindowClosed
 from jiaozi.orgs.tests.factories import HEFEI, LUYANG, PROVINCE, SUSONG, YAOHAI, bureau
-from jiaozi.registration import applications
-from jiaozi.registration.applications import application_start, application_update_draft
-from jiaozi.registration.models import Application, Campaign
-from jiaozi.registration.selectors_applications import (
+from jiaozi.registration.applications import services as applications
+from jiaozi.registration.applications.selectors import (
     application_get_for_applicant,
     application_get_visible_to,
     application_list_visible_to,
     application_timeline,
 )
+from jiaozi.registration.applications.services import application_start, application_update_draft
+from jiaozi.registration.models import Application, Campaign
 from jiaozi.registration.tests.factories import certificate, teacher, training
 from jiaozi.registration.tests.factories_applications import (
     OPEN,

@@ -18,8 +18,8 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, ValidationFailed
 from jiaozi.orgs.tests.factories import YAOHAI, bureau
-from jiaozi.registration import materials
-from jiaozi.registration.materials import (
+from jiaozi.registration.applications import materials
+from jiaozi.registration.applications.materials import (
     ContentRefused,
     material_delete,
     material_get_for_download,

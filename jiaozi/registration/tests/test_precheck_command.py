@@ -15,9 +15,9 @@ from django.core.management import CommandError, call_command
 
 from jiaozi.certificates.models import Certificate
 from jiaozi.registration import rules
-from jiaozi.registration.facts import iter_precheck
+from jiaozi.registration.precheck.facts import iter_precheck
+from jiaozi.registration.precheck.selectors import due_q, precheck_context
 from jiaozi.registration.rules import TeacherFacts
-from jiaozi.registration.selectors import due_q, precheck_context
 from jiaozi.registration.tests.factories import (
     appraisals,
     breaks,

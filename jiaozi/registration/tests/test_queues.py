@@ -1,4 +1,4 @@
-"""The reviewer queues (registration/queues.py): what each level sees, in each tab, with
+"""The reviewer queues (registration/review/selectors.py): what each level sees, in each tab, with
 each filter — and never anything outside the user's jurisdiction (SECURITY 8)."""
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from jiaozi.core.errors import NotFound, PermissionDenied
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.routing import review_chain
 from jiaozi.orgs.tests.factories import ANQING, HEFEI, PROVINCE, SUSONG, YAOHAI, bureau, school
-from jiaozi.registration import queues
 from jiaozi.registration.models import Application, ApplicationStep
-from jiaozi.registration.queues import QueueFilters, SearchKind, Tab, search_kind
+from jiaozi.registration.review import selectors as queues
+from jiaozi.registration.review import services as review_services
+from jiaozi.registration.review.selectors import QueueFilters, SearchKind, Tab, search_kind
 from jiaozi.registration.tests.factories_applications import (
     OPEN,
     Chain,
@@ -329,7 +330,7 @@ def test_reveal_is_audited_and_refused_out_of_scope() -> None:
     b = chain_in(YAOHAI)
     app = application(a, status=Status.REGISTRATION_REVIEW, phone="13912345678")
     before = AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW).count()
-    revealed = queues.application_reveal_personal(user=a.registration_reviewer, pk=app.pk)
+    revealed = review_services.application_reveal_personal(user=a.registration_reviewer, pk=app.pk)
     assert revealed.resident_id == a.teacher.resident_id
     assert revealed.phone == "13912345678"
     event = AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW).latest("pk")
@@ -339,10 +340,10 @@ def test_reveal_is_audited_and_refused_out_of_scope() -> None:
     # The audit row itself never carries the number.
     assert a.teacher.resident_id not in str(event.details)
     with pytest.raises(NotFound):
-        queues.application_reveal_personal(user=b.registration_reviewer, pk=app.pk)
+        review_services.application_reveal_personal(user=b.registration_reviewer, pk=app.pk)
     admin = make_staff(role=Role.INSTITUTION_ADMIN, institution=a.authority)
     with pytest.raises(PermissionDenied):
-        queues.application_reveal_personal(user=admin, pk=app.pk)
+        review_services.application_reveal_personal(user=admin, pk=app.pk)
     assert AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW).count() == before + 1
 
 

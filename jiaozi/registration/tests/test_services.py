@@ -19,9 +19,10 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.idcard import make
 from jiaozi.orgs.tests.factories import LUYANG, PROVINCE, YAOHAI, bureau, school
-from jiaozi.registration import services
+from jiaozi.registration.campaigns import services
 from jiaozi.registration.models import Campaign
-from jiaozi.registration.selectors import PrecheckFilters
+from jiaozi.registration.precheck import services as precheck_services
+from jiaozi.registration.precheck.selectors import PrecheckFilters
 from jiaozi.registration.tests.factories import anhui_2024, at, certificate, clean_periodic, teacher
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def due_teachers() -> None:
 
 def test_export_is_audited_masked_and_watermarked(make_staff: MakeStaff, due_teachers: None) -> None:
     user = make_staff(bureau(LUYANG), Role.REGISTRATION_REVIEWER, real_name="王审核", username="wang")
-    export = services.precheck_export(
+    export = precheck_services.precheck_export(
         actor=user, campaign=anhui_2024(), filters=PrecheckFilters(), purpose="报送注册计划", fmt="csv"
     )
     text = b"".join(export.chunks).decode("utf-8")
@@ -195,7 +196,7 @@ def test_export_is_audited_masked_and_watermarked(make_staff: MakeStaff, due_tea
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][0].startswith("导出人：王审核（wang）  导出时间：")
     assert "用途：报送注册计划" in rows[0][0]
-    assert rows[1] == list(services.EXPORT_HEADER)
+    assert rows[1] == list(precheck_services.EXPORT_HEADER)
     body = rows[2:]
     assert {row[1] for row in body} == {"张三", "'=HYPERLINK"}  # 瑶海区 is out of scope
     zhang = next(row for row in body if row[1] == "张三")
@@ -209,7 +210,7 @@ def test_export_is_audited_masked_and_watermarked(make_staff: MakeStaff, due_tea
 
 def test_export_xlsx(make_staff: MakeStaff, due_teachers: None) -> None:
     user = make_staff(bureau(PROVINCE), Role.PROVINCE_REVIEWER)
-    export = services.precheck_export(
+    export = precheck_services.precheck_export(
         actor=user,
         campaign=anhui_2024(),
         filters=PrecheckFilters(q="李"),
@@ -226,11 +227,11 @@ def test_export_xlsx(make_staff: MakeStaff, due_teachers: None) -> None:
 def test_export_needs_a_purpose_and_a_role(make_staff: MakeStaff, due_teachers: None) -> None:
     reviewer = make_staff(bureau(LUYANG), Role.REGISTRATION_REVIEWER)
     with pytest.raises(ValidationFailed):
-        services.precheck_export(
+        precheck_services.precheck_export(
             actor=reviewer, campaign=anhui_2024(), filters=PrecheckFilters(), purpose="  导出 "
         )
     with pytest.raises(PermissionDenied):
-        services.precheck_export(
+        precheck_services.precheck_export(
             actor=make_staff(bureau(PROVINCE), Role.AUDIT_ADMIN),
             campaign=anhui_2024(),
             filters=PrecheckFilters(),
@@ -246,7 +247,7 @@ def test_export_queries_do_not_grow_with_the_rows(
     user = make_staff(bureau(LUYANG), Role.REGISTRATION_REVIEWER)
 
     def export_rows() -> int:
-        export = services.precheck_export(
+        export = precheck_services.precheck_export(
             actor=user, campaign=anhui_2024(), filters=PrecheckFilters(), purpose="核对名单数据"
         )
         return b"".join(export.chunks).decode("utf-8").count("\n") - 2

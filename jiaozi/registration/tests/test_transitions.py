@@ -575,7 +575,7 @@ def test_only_explicit_arguments_reach_the_service() -> None:
 
 
 def test_return_and_resubmit_loop() -> None:
-    from jiaozi.registration.applications import application_update_draft
+    from jiaozi.registration.applications.services import application_update_draft
 
     c = chain()
     app = drive(c, to=Status.SCHOOL_REVIEW)

@@ -21,7 +21,7 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.verify import verify
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict
-from jiaozi.registration.applications import application_start
+from jiaozi.registration.applications.services import application_start
 from jiaozi.registration.models import Application, ApplicationStep
 from jiaozi.registration.tests.factories_applications import (
     OPEN,

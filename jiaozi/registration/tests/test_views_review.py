@@ -1,4 +1,4 @@
-"""The reviewer pages (views_review.py): the queue, batch actions, the detail page, the
+"""The reviewer pages (review/views.py): the queue, batch actions, the detail page, the
 decision form, the audited reveal and material downloads — one allowed and one
 forbidden case each, constant query counts, and posted extras that change nothing."""
 
@@ -626,7 +626,7 @@ def review_url_names() -> set[str]:
     """Every URL name served by views_review."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    from jiaozi.registration import views_review
+    from jiaozi.registration.review import views as views_review
 
     names: set[str] = set()
     for top in get_resolver().url_patterns:
@@ -754,7 +754,7 @@ def test_a_resident_id_never_travels_in_a_url(c: Chain) -> None:
 def test_id_search_is_rate_limited(c: Chain, settings: Any) -> None:
     from django.core.cache import cache
 
-    from jiaozi.registration import views_review
+    from jiaozi.registration.review import views as views_review
 
     cache.clear()
     application(c, status=Status.REGISTRATION_REVIEW)

@@ -10,16 +10,16 @@ from django.utils import translation
 
 from jiaozi.core import clock
 from jiaozi.core.errors import WindowClosed
-from jiaozi.registration.models import Campaign, WindowAction
-from jiaozi.registration.tests.factories import anhui_2024, at
-from jiaozi.registration.tests.factories import campaign as make_campaign
-from jiaozi.registration.windows import (
+from jiaozi.registration.campaigns.windows import (
     format_window,
     window_check,
     window_errors,
     window_is_open,
     window_states,
 )
+from jiaozi.registration.models import Campaign, WindowAction
+from jiaozi.registration.tests.factories import anhui_2024, at
+from jiaozi.registration.tests.factories import campaign as make_campaign
 
 pytestmark = pytest.mark.django_db
 

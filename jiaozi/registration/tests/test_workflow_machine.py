@@ -23,7 +23,7 @@ from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, WindowClosed
-from jiaozi.registration.applications import application_start
+from jiaozi.registration.applications.services import application_start
 from jiaozi.registration.models import Application, ApplicationStep
 from jiaozi.registration.tests.factories_applications import (
     OPEN,

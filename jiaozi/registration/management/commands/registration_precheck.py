@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiaozi.registration.selectors import precheck_context, precheck_stream
+from jiaozi.registration.precheck.selectors import precheck_context, precheck_stream
 
 HEADER = ("certificate_number", "due", "suggestion", "reasons")
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.models import Certificate
@@ -23,18 +24,13 @@ from jiaozi.core.fields import field_lookup
 from jiaozi.orgs.routing import review_chain
 from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
 
-from . import rules
-from .labels import DUE_LABELS
-from .models import Application, Campaign
-from .rules import CycleContext, TeacherFacts
-from .selectors import campaign_context, campaign_get_active, province_code_of
-from .selectors_applications import (
-    DETAIL_RELATED,
-    application_get_active_for_certificate,
-    application_get_for_applicant,
-    deadline_for,
-)
-from .transitions import (
+from .. import rules
+from ..campaigns.selectors import campaign_context, campaign_get_active, province_code_of
+from ..campaigns.windows import window_check
+from ..labels import DUE_LABELS
+from ..models import Application, Campaign
+from ..rules import CycleContext, TeacherFacts
+from ..transitions import (
     BatchItem,
     BatchResult,
     ReturnReason,
@@ -43,8 +39,13 @@ from .transitions import (
     application_transition_batch,
     can_act,
 )
-from .windows import window_check
-from .workflow import Status
+from ..workflow import Status
+from .selectors import (
+    DETAIL_RELATED,
+    application_get_active_for_certificate,
+    application_get_for_applicant,
+    deadline_for,
+)
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -72,18 +73,20 @@ EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
-def _require_applicant(applicant: Any) -> None:
+def _require_applicant(applicant: User | None) -> User:
+    """The applicant, if a signed-in, active applicant account with a resident ID."""
     if (
         applicant is None
         or not getattr(applicant, "is_authenticated", False)
         or not applicant.is_active
-        or getattr(applicant, "kind", None) != "applicant"
+        or getattr(applicant, "kind", None) != User.Kind.APPLICANT
         or not getattr(applicant, "resident_id", None)
     ):
         raise PermissionDenied(_("请使用实名注册的申请人账号办理。"))
+    return applicant
 
 
-def _require_link(applicant: Any, teacher: Teacher) -> None:
+def _require_link(applicant: User, teacher: Teacher) -> None:
     """The applicant confirmed this teacher record (the applicant area's link, proved
     with a certificate number, docs/decisions/0091) — on every path, the API's too."""
     link = getattr(applicant, "teacher_link", None)  # the reverse one-to-one, None if absent
@@ -91,11 +94,12 @@ def _require_link(applicant: Any, teacher: Teacher) -> None:
         raise PermissionDenied(_("请先确认您的教师档案，再申请定期注册。"), code="teacher_not_linked")
 
 
-def _own_certificate(applicant: Any, certificate_id: Any) -> Certificate:
+def _own_certificate(applicant: User, certificate_id: Any) -> Certificate:
     """The certificate, if its teacher is the applicant (same resident ID, matched by
     the blind index); NotFound otherwise, the same as a missing one."""
     lookup = {
-        f"teacher__{k}": v for k, v in field_lookup(Teacher, "resident_id", applicant.resident_id).items()
+        f"teacher__{k}": v
+        for k, v in field_lookup(Teacher, "resident_id", applicant.resident_id or "").items()
     }
     try:
         certificate = (
@@ -187,14 +191,14 @@ def facts_snapshot(
     }
 
 
-def _existing(campaign: Campaign, certificate: Certificate, applicant: Any) -> Application | None:
+def _existing(campaign: Campaign, certificate: Certificate, applicant: User) -> Application | None:
     existing = application_get_active_for_certificate(campaign=campaign, certificate_id=certificate.pk)
     if existing is not None and existing.applicant_id != applicant.pk:
         raise Conflict(_("该证书已有进行中的注册申请。"), code="application_exists")
     return existing
 
 
-def application_start(*, applicant: Any, certificate_id: int) -> Application:
+def application_start(*, applicant: User | None, certificate_id: int) -> Application:
     """A draft application for one of the applicant's own certificates in the active
     campaign of the teacher's province. The certificate's teacher is the applicant's by
     resident ID, and the applicant has confirmed that teacher record (TeacherLink).
@@ -205,7 +209,7 @@ def application_start(*, applicant: Any, certificate_id: int) -> Application:
     Otherwise the apply window must be open and the certificate due (first, periodic or
     after deferral); the chain comes from ``review_chain``, the due line, suggestion
     and reasons from the rules, and the form is pre-filled from the records."""
-    _require_applicant(applicant)
+    applicant = _require_applicant(applicant)
     certificate = _own_certificate(applicant, certificate_id)
     teacher = certificate.teacher
     _require_link(applicant, teacher)
@@ -295,7 +299,7 @@ def _clean_draft(changes: dict[str, Any]) -> dict[str, str]:
 
 
 def application_update_draft(
-    *, applicant: Any, application_id: int, version: int, **editable: Any
+    *, applicant: User, application_id: int, version: int, **editable: Any
 ) -> Application:
     """Edit the form fields (``EDITABLE_FIELDS``; ``None`` leaves a field as it is) of
     the applicant's own application while it is a draft or returned and the apply

@@ -31,19 +31,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, ValidationFailed
 from jiaozi.orgs.jurisdiction import scope_q
 
-from .models import Application, Material
-from .workflow import Status
+from ..models import Application, Material
+from ..workflow import Status
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Enough for every §4 material several times over; stops a script filling the disk.
@@ -246,7 +248,7 @@ def _too_large(limit: int) -> ValidationFailed:
 # --- Upload and delete ------------------------------------------------------------------
 
 
-def _own_application(*, applicant: Any, application_id: Any) -> Application:
+def _own_application(*, applicant: User, application_id: Any) -> Application:
     try:
         return Application.objects.get(pk=application_id, applicant=applicant)
     except (Application.DoesNotExist, ValueError, TypeError):
@@ -261,7 +263,7 @@ def _check_editable(application: Application) -> None:
         )
 
 
-def material_upload(*, applicant: Any, application_id: Any, kind: str, file: Any) -> Material:
+def material_upload(*, applicant: User, application_id: Any, kind: str, file: Any) -> Material:
     """Store one material of the applicant's own application (DRAFT or RETURNED)."""
     application = _own_application(applicant=applicant, application_id=application_id)
     _check_editable(application)
@@ -324,7 +326,7 @@ def material_upload(*, applicant: Any, application_id: Any, kind: str, file: Any
     return material
 
 
-def material_delete(*, applicant: Any, material_id: Any) -> None:
+def material_delete(*, applicant: User, material_id: Any) -> None:
     """Remove one material of the applicant's own application (DRAFT or RETURNED)."""
     try:
         material = Material.objects.select_related("application").get(
@@ -359,7 +361,7 @@ def material_list_for(*, application: Application) -> list[Material]:
     return list(Material.objects.filter(application=application).order_by("kind", "uploaded_at", "pk"))
 
 
-def material_get_for_download(*, user: Any, pk: Any) -> Material:
+def material_get_for_download(*, user: User | AnonymousUser | None, pk: Any) -> Material:
     """The material, if ``user`` may read it: the applicant of its application, or
     staff whose jurisdiction covers the application's school. Everything else —
     another applicant's, out of scope, missing — is ``NotFound``. Each download is
@@ -367,7 +369,7 @@ def material_get_for_download(*, user: Any, pk: Any) -> Material:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise NotFound(_("材料不存在。"))
     materials = Material.objects.select_related("application")
-    if getattr(user, "kind", None) == "staff":
+    if getattr(user, "kind", None) == User.Kind.STAFF:
         materials = materials.filter(scope_q(user, path_field="application__school__path"))
     else:
         materials = materials.filter(application__applicant=user)

@@ -1,5 +1,5 @@
-"""Reads for periodic registration: campaigns and the pre-check, starting from the
-user's jurisdiction (§9)."""
+"""Reads for the registration pre-check (注册预审): the whole database for the command,
+and the staff screen starting from the user's jurisdiction (§9)."""
 
 from __future__ import annotations
 
@@ -7,52 +7,25 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
 from jiaozi.certificates.models import Certificate, CertificateStatus, Conclusion
 from jiaozi.core.masking import mask_resident_id
-from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
+from jiaozi.orgs.jurisdiction import scope_q
 from jiaozi.orgs.models import Institution
 from jiaozi.teachers.models import EmploymentType, PostType, Teacher
 
-from . import rules
+from .. import rules
+from ..campaigns.selectors import campaign_context
+from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from ..models import Campaign
+from ..rules import CycleContext, Due, Precheck
 from .facts import CHUNK_SIZE, PrecheckRow, evaluate_teachers, iter_precheck, teacher_rows
-from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
-from .models import Campaign
-from .rules import CycleContext, Due, Precheck
 
-# --- Campaigns -------------------------------------------------------------------
-
-
-def province_code_of(institution: Institution | None) -> str:
-    """GB/T 2260 code of the province an institution belongs to (340103 → 340000)."""
-    if institution is None:
-        return ""
-    return str(institution.division_id)[:2] + "0000"
-
-
-def campaign_list_visible_to(*, user: Any) -> QuerySet[Campaign]:
-    """The campaigns of the user's province; nothing for users without an institution."""
-    institution = getattr(user, "institution", None)
-    if institution is None or getattr(user, "kind", None) != "staff" or not user.is_active:
-        return Campaign.objects.none()
-    return Campaign.objects.filter(province_code=province_code_of(institution))
-
-
-def campaign_get_visible_to(*, user: Any, pk: Any) -> Campaign:
-    return get_visible_or_404(campaign_list_visible_to(user=user), pk=pk)
-
-
-def campaign_get_active(*, province_code: str) -> Campaign | None:
-    return Campaign.objects.filter(province_code=province_code, is_active=True).first()
-
-
-def campaign_active_for(*, user: Any) -> Campaign | None:
-    """The active campaign of the user's province, if any."""
-    return campaign_list_visible_to(user=user).filter(is_active=True).first()
-
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 # --- Pre-check: the whole database (the command) -------------------------------------
 
@@ -72,10 +45,6 @@ def precheck_context(
             campaign.training_hours_required if campaign is not None else rules.DEFAULT_TRAINING_HOURS
         )
     return rules.cycle_context(registration_date, Decimal(training_hours_required))
-
-
-def campaign_context(campaign: Campaign) -> CycleContext:
-    return rules.cycle_context(campaign.registration_date, Decimal(campaign.training_hours_required))
 
 
 def precheck_stream(
@@ -166,7 +135,7 @@ class PrecheckItem:
 
 
 def precheck_certificates_visible_to(
-    *, user: Any, ctx: CycleContext, filters: PrecheckFilters
+    *, user: User, ctx: CycleContext, filters: PrecheckFilters
 ) -> QuerySet[Certificate]:
     """Certificates due in the campaign within the user's jurisdiction, narrowed by the
     filters SQL can apply (school, due type, name or number), in display order."""
@@ -181,7 +150,7 @@ def precheck_certificates_visible_to(
     return queryset.order_by("teacher__school__path", "teacher__name", "teacher_id", "number")
 
 
-def precheck_count_by_due(*, user: Any, ctx: CycleContext, filters: PrecheckFilters) -> dict[str, int]:
+def precheck_count_by_due(*, user: User, ctx: CycleContext, filters: PrecheckFilters) -> dict[str, int]:
     """How many certificates are due, per due type, under the SQL filters (one query)."""
     base = precheck_certificates_visible_to(
         user=user, ctx=ctx, filters=PrecheckFilters(school=filters.school, q=filters.q)
@@ -270,7 +239,7 @@ class PrecheckList:
         return _items(rows, results)
 
 
-def precheck_list_visible_to(*, user: Any, campaign: Campaign, filters: PrecheckFilters) -> PrecheckList:
+def precheck_list_visible_to(*, user: User, campaign: Campaign, filters: PrecheckFilters) -> PrecheckList:
     """The pre-check screen's rows: certificates due in ``campaign`` in the user's
     jurisdiction with their suggestion and reasons, filtered."""
     ctx = campaign_context(campaign)
@@ -278,7 +247,7 @@ def precheck_list_visible_to(*, user: Any, campaign: Campaign, filters: Precheck
 
 
 def precheck_export_items(
-    *, user: Any, campaign: Campaign, filters: PrecheckFilters, batch_size: int = 2000
+    *, user: User, campaign: Campaign, filters: PrecheckFilters, batch_size: int = 2000
 ) -> Iterator[PrecheckItem]:
     """Every row of the filtered screen, with the resident ID masked, a batch at a time
     (for exports: flat memory whatever the size)."""
@@ -299,7 +268,7 @@ def precheck_export_items(
             yield item
 
 
-def precheck_school_choices(*, user: Any) -> QuerySet[Institution]:
+def precheck_school_choices(*, user: User) -> QuerySet[Institution]:
     """Schools in the user's jurisdiction, for the school filter."""
     return (
         Institution.objects.filter(scope_q(user, path_field="path"), kind=Institution.Kind.SCHOOL)

@@ -24,16 +24,14 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Func, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiaozi.audit.models import AuditKind
-from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
 from jiaozi.core.fields import field_lookup
 from jiaozi.core.masking import mask_phone, mask_resident_id
@@ -47,10 +45,14 @@ from jiaozi.teachers.models import (
     TrainingRecord,
 )
 
-from . import rules
-from .labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
-from .models import Application, ApplicationStep, Material
-from .workflow import ACTIONS_OF_LEVEL, REVIEW_LEVELS, TRANSITIONS, Action, Actor, Status, statuses_held_by
+from .. import rules
+from ..applications.selectors import application_get_visible_to, application_list_visible_to
+from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
+from ..models import Application, ApplicationStep, Material
+from ..workflow import ACTIONS_OF_LEVEL, REVIEW_LEVELS, TRANSITIONS, Action, Actor, Status, statuses_held_by
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 # --- Levels -------------------------------------------------------------------------
 
@@ -170,7 +172,7 @@ class QueueFilters:
     q: str = ""
 
 
-def _search_q(q: str, *, user: Any = None) -> Q:
+def _search_q(q: str, *, user: User | None = None) -> Q:
     value = q.strip()
     kind = search_kind(value)
     if kind == SearchKind.RESIDENT_ID:
@@ -192,24 +194,21 @@ def _search_q(q: str, *, user: Any = None) -> Q:
     return Q(teacher_id__in=teachers.values("pk"))
 
 
-def _todo_q(user: Any, level: Level) -> Q:
+def _todo_q(user: User, level: Level) -> Q:
     return Q(**{f"{level.holder_field}_id": user.institution_id, "status__in": level.statuses})
 
 
-def _done_q(user: Any, level: Level) -> Q:
+def _done_q(user: User, level: Level) -> Q:
+    assert user.institution_id is not None  # level_for() answered
     handled = ApplicationStep.objects.filter(institution_id=user.institution_id, action__in=level.actions)
     return Q(pk__in=handled.values("application_id"))
 
 
-def _visible(user: Any) -> QuerySet[Application]:
-    # Imported late: selectors_applications is the workflow engineer's module and
-    # imports this app's models like we do.
-    from .selectors_applications import application_list_visible_to
-
+def _visible(user: User) -> QuerySet[Application]:
     return application_list_visible_to(user=user).exclude(status__in=HIDDEN_STATUSES)
 
 
-def queue_base(*, user: Any, tab: str = Tab.TODO) -> QuerySet[Application]:
+def queue_base(*, user: User, tab: str = Tab.TODO) -> QuerySet[Application]:
     """The applications of one tab, unfiltered and unordered."""
     level = level_for(user)
     if level is None:
@@ -222,7 +221,7 @@ def queue_base(*, user: Any, tab: str = Tab.TODO) -> QuerySet[Application]:
 
 
 def apply_filters(
-    queryset: QuerySet[Application], filters: QueueFilters, *, user: Any = None
+    queryset: QuerySet[Application], filters: QueueFilters, *, user: User | None = None
 ) -> QuerySet[Application]:
     if filters.authority:
         queryset = queryset.filter(registration_authority_id=filters.authority)
@@ -301,7 +300,7 @@ class QueueList:
         return iter(self[0 : self.count()])
 
 
-def application_queue(*, user: Any, filters: QueueFilters, order_by: Sequence[str] = ()) -> QueueList:
+def application_queue(*, user: User, filters: QueueFilters, order_by: Sequence[str] = ()) -> QueueList:
     """The filtered, ordered applications of ``filters.tab`` for ``user``."""
     queryset = apply_filters(queue_base(user=user, tab=filters.tab), filters, user=user)
     return QueueList(queryset, list(order_by) or default_order(filters.tab))
@@ -319,7 +318,7 @@ class QueueCounts:
     overdue: int
 
 
-def queue_counts(*, user: Any) -> QueueCounts:
+def queue_counts(*, user: User) -> QueueCounts:
     """How many applications wait for the user, and how many of them are past their
     step deadline. One statement with two scalar subqueries: the first counts the
     holder/status range of the queue index, the second only its overdue part (a range on
@@ -339,6 +338,7 @@ def queue_counts(*, user: Any) -> QueueCounts:
         )
 
     todo = Application.objects.filter(_todo_q(user, level))
+    assert user.institution_id is not None  # level_for() answered
     row = (
         Institution.objects.filter(pk=user.institution_id)
         .annotate(
@@ -353,7 +353,7 @@ def queue_counts(*, user: Any) -> QueueCounts:
     return QueueCounts(todo=row["todo"] or 0, overdue=row["overdue"] or 0)
 
 
-def is_held_by(application: Application, *, user: Any) -> bool:
+def is_held_by(application: Application, *, user: User) -> bool:
     """The application waits for the user's level at the user's institution."""
     level = level_for(user)
     return (
@@ -434,7 +434,7 @@ def _local(value: dt.datetime | None, fmt: str) -> str:
     return timezone.localtime(value).strftime(fmt) if value is not None else ""
 
 
-def queue_rows(applications: Iterable[Application], *, user: Any, next_query: str = "") -> list[QueueRow]:
+def queue_rows(applications: Iterable[Application], *, user: User, next_query: str = "") -> list[QueueRow]:
     """Decorate a page of applications for display; no queries. ``next_query`` (e.g.
     ``?next=…``) is appended to each row's detail link."""
     from jiaozi.certificates.models import Conclusion
@@ -486,7 +486,7 @@ def queue_rows(applications: Iterable[Application], *, user: Any, next_query: st
     return rows
 
 
-def authority_choices(*, user: Any) -> QuerySet[Institution]:
+def authority_choices(*, user: User) -> QuerySet[Institution]:
     """Reviewing institutions (bureaus and departments) below the user's own, for the
     city and province queues' 注册机构 filter."""
     institution = getattr(user, "institution", None)
@@ -503,7 +503,7 @@ def authority_choices(*, user: Any) -> QuerySet[Institution]:
     )
 
 
-def school_choices(*, user: Any, authority: int | None = None) -> QuerySet[Institution]:
+def school_choices(*, user: User, authority: int | None = None) -> QuerySet[Institution]:
     """Schools in the user's jurisdiction (those reviewed by ``authority`` when given)."""
     queryset = Institution.objects.filter(scope_q(user, path_field="path"), kind=Institution.Kind.SCHOOL)
     if authority:
@@ -569,12 +569,10 @@ def teacher_records(*, application: Application) -> TeacherRecords:
     )
 
 
-def application_get_for_review(*, user: Any, pk: Any) -> Application:
+def application_get_for_review(*, user: User, pk: Any) -> Application:
     """One application in the user's jurisdiction with its chain, teacher, certificate,
     campaign and notice joined in (one query); ``NotFound`` for out-of-scope and missing
     alike."""
-    from .selectors_applications import application_get_visible_to
-
     return application_get_visible_to(user=user, pk=pk)
 
 
@@ -609,25 +607,6 @@ class Revealed:
     phone: str
 
 
-def application_reveal_personal(*, user: Any, pk: Any) -> Revealed:
-    """The applicant's full resident ID and phone for a reviewer with the application in
-    scope. A read with a record: every reveal writes an ``UNMASKED_VIEW`` audit row
-    (§9, SECURITY 11) before the data leaves."""
-    from jiaozi.core.errors import PermissionDenied
-
-    if level_for(user) is None:
-        raise PermissionDenied("您无权查看申请人的完整信息。")
-    application = application_get_for_review(user=user, pk=pk)
-    with transaction.atomic():
-        audit_record(
-            kind=AuditKind.UNMASKED_VIEW,
-            actor=user,
-            obj=application,
-            details={"fields": ["resident_id", "phone"], "teacher": application.teacher_id},
-        )
-    return Revealed(resident_id=application.teacher.resident_id or "", phone=application.phone or "")
-
-
 def masked_personal(application: Application) -> Revealed:
     return Revealed(
         resident_id=mask_resident_id(application.teacher.resident_id),
@@ -635,7 +614,7 @@ def masked_personal(application: Application) -> Revealed:
     )
 
 
-def applications_for_batch(*, user: Any, ids: Sequence[int]) -> list[Application]:
+def applications_for_batch(*, user: User, ids: Sequence[int]) -> list[Application]:
     """The applications named in a batch that wait for the user (one query), in the
     order given. Others are left out: the confirmation page says how many."""
     level = level_for(user)
@@ -652,7 +631,7 @@ def applications_for_batch(*, user: Any, ids: Sequence[int]) -> list[Application
     return [found[i] for i in ids if i in found]
 
 
-def applications_by_ids(*, user: Any, ids: Sequence[int]) -> dict[int, Application]:
+def applications_by_ids(*, user: User, ids: Sequence[int]) -> dict[int, Application]:
     """Applications in the user's jurisdiction by id (for a batch's result page)."""
     if not ids:
         return {}

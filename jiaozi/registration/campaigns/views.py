@@ -1,42 +1,26 @@
-"""Registration pages of the staff workspace: campaigns (read by everyone in
-registration, set by the province admin) and the pre-check screen with its export.
-Views parse input, call one selector or service, render."""
+"""Campaign pages of the staff workspace: read by everyone in registration, set by the
+province admin. Views parse input, call one selector or service, render."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from jiaozi.core.ui.tables import Column, paginate
 
+from ..models import Campaign
+from ..pages import StaffRequest
+from ..permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, can_manage_campaigns
 from . import selectors, services
-from .forms import CampaignForm, PrecheckExportForm, PrecheckFilterForm
-from .labels import DUE_LABELS
-from .models import Campaign
-from .permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, PRECHECK_ROLES, can_manage_campaigns
+from .forms import CampaignForm
 from .windows import window_states
-
-PRECHECK_COLUMNS = [
-    Column(gettext_lazy("证书编号")),
-    Column(gettext_lazy("姓名")),
-    Column(gettext_lazy("学校")),
-    Column(gettext_lazy("注册类型")),
-    Column(gettext_lazy("有效期至")),
-    Column(gettext_lazy("建议结论")),
-    Column(gettext_lazy("原因")),
-]
-PRECHECK_PER_PAGE = 50
-FILTER_KEYS = ("school", "due", "suggestion", "reason", "q")
 
 
 def _apply_errors(form: Any, exc: DomainError) -> None:
@@ -55,7 +39,7 @@ def _apply_errors(form: Any, exc: DomainError) -> None:
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
 @require_http_methods(["GET"])
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: StaffRequest) -> HttpResponse:
     campaigns = list(selectors.campaign_list_visible_to(user=request.user))
     rows = [
         {"campaign": c, "windows": {w["action"]: w for w in window_states(campaign=c)}} for c in campaigns
@@ -75,7 +59,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
 @require_http_methods(["GET"])
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
     except NotFound as exc:
@@ -115,7 +99,7 @@ def _campaign_form_page(request: HttpRequest, form: CampaignForm, campaign: Camp
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: StaffRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,7 +118,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_edit(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
     except NotFound as exc:
@@ -154,78 +138,3 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("注册工作的设置已保存。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
     return _campaign_form_page(request, form, campaign)
-
-
-# --- Pre-check ---------------------------------------------------------------------
-
-
-@never_cache
-@staff_required(*PRECHECK_ROLES)
-@require_http_methods(["GET"])
-def precheck(request: HttpRequest) -> HttpResponse:
-    campaign = selectors.campaign_active_for(user=request.user)
-    form = PrecheckFilterForm(request.GET or None, user=request.user)
-    context: dict[str, Any] = {
-        "campaign": campaign,
-        "filter_form": form,
-        "columns": PRECHECK_COLUMNS,
-        "nav_active": "registration:precheck",
-        "breadcrumbs": [(_("注册预审"), None)],
-    }
-    if campaign is not None:
-        filters = form.filters()
-        rows = selectors.precheck_list_visible_to(user=request.user, campaign=campaign, filters=filters)
-        context |= {
-            "page_obj": paginate(request, rows, per_page=PRECHECK_PER_PAGE),
-            "counts": [
-                {"due": due, "label": DUE_LABELS[due], "count": count}
-                for due, count in selectors.precheck_count_by_due(
-                    user=request.user, ctx=selectors.campaign_context(campaign), filters=filters
-                ).items()
-            ],
-            "export_form": PrecheckExportForm(
-                initial={
-                    "school": filters.school,
-                    "due": filters.due,
-                    "suggestion": filters.suggestion,
-                    "reason": filters.reason,
-                    "q": filters.q,
-                }
-            ),
-        }
-    return render(request, "registration/precheck.html", context)
-
-
-@never_cache
-@staff_required(*PRECHECK_ROLES)
-@require_http_methods(["POST"])
-def precheck_export(request: HttpRequest) -> HttpResponse:
-    campaign = selectors.campaign_active_for(user=request.user)
-    form = PrecheckExportForm(request.POST)
-    if campaign is None:
-        messages.error(request, _("当前没有进行中的定期注册工作。"))
-        return redirect("registration:precheck")
-    if not form.is_valid():
-        messages.error(request, _("请说明导出用途（至少4个字）后再导出。"))
-        kept = QueryDict(mutable=True)
-        for key in FILTER_KEYS:
-            if request.POST.get(key):
-                kept[key] = request.POST[key]
-        return redirect(f"{reverse('registration:precheck')}?{kept.urlencode()}")
-    try:
-        export = services.precheck_export(
-            actor=request.user,
-            campaign=campaign,
-            filters=form.filters(user=request.user),
-            purpose=form.cleaned_data["purpose"],
-            fmt=form.cleaned_data["fmt"],
-        )
-    except PermissionDenied:
-        return forbidden(request)
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-        return redirect("registration:precheck")
-    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    # staff_required is typed for HttpResponse; a streaming response serves the same role.
-    return cast(HttpResponse, response)

@@ -26,8 +26,12 @@ from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
-from . import queues
-from .forms_review import (
+from ..pages import StaffRequest
+from ..transitions import BatchItem, actions_for, application_transition, application_transition_batch
+from ..workflow import Action
+from . import selectors as queues
+from . import services
+from .forms import (
     ELSEWHERE,
     RETURN_ACTIONS,
     BatchForm,
@@ -39,9 +43,7 @@ from .forms_review import (
     batch_label,
     parse_tab,
 )
-from .queues import QUEUE_ROLES, SORTS, Level, SearchKind, Tab
-from .transitions import BatchItem, actions_for, application_transition, application_transition_batch
-from .workflow import Action
+from .selectors import QUEUE_ROLES, SORTS, Level, SearchKind, Tab
 
 BATCH_RESULT_SESSION_KEY = "registration_batch_result"
 # Full resident-ID searches find one person's record: fine for a clerk, suspicious in
@@ -54,7 +56,7 @@ def _not_found(exc: NotFound) -> Http404:
     return Http404(exc.message)
 
 
-def _level(request: HttpRequest) -> Level:
+def _level(request: StaffRequest) -> Level:
     level = queues.level_for(request.user)
     if level is None:  # a reviewer role without an institution: nothing to review
         raise Http404(_("当前账号未关联审核机构。"))
@@ -206,7 +208,7 @@ def _row_html(
 
 
 def _queue_page(
-    request: HttpRequest,
+    request: StaffRequest,
     *,
     level: Level,
     tab: str,
@@ -215,7 +217,7 @@ def _queue_page(
     id_form: ResidentIdSearchForm,
     id_search: str = "",
 ) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     sort, order_by = ordering_from(request, allowed=SORTS, default=queues.DEFAULT_SORT[tab])
     applications = queues.application_queue(user=user, filters=filters, order_by=order_by)
     page_obj = paginate(request, applications, per_page=form.page_size())
@@ -263,8 +265,8 @@ def _queue_page(
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def queue(request: StaffRequest) -> HttpResponse:
+    user = request.user
     level = _level(request)
     tab = parse_tab(request.GET.get("tab"))
     form = QueueFilterForm(request.GET or None, user=user, level=level, tab=tab)
@@ -289,13 +291,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_http_methods(["GET", "POST"])
-def queue_id_search(request: HttpRequest) -> HttpResponse:
+def queue_id_search(request: StaffRequest) -> HttpResponse:
     """按身份证号查询: the full resident ID comes in a POST body and the page answers
     directly (nothing to bookmark, nothing in a log line); rate-limited per user. A GET
     (a sort or page link of the result page) goes back to the queue."""
     if request.method == "GET":
         return redirect(f"{reverse('registration:queue')}?{request.GET.urlencode()}".rstrip("?"))
-    user: Any = request.user
+    user = request.user
     level = _level(request)
     id_form = ResidentIdSearchForm(request.POST)
     tab = parse_tab(request.POST.get("tab"))
@@ -346,9 +348,9 @@ def failure_message(code: str, message: str) -> str:
 
 
 def _confirm_page(
-    request: HttpRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
+    request: StaffRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
 ) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     found = queues.applications_for_batch(user=user, ids=[row.pk for row in batch.rows])
     by_pk = {r.pk: r for r in queues.queue_rows(found, user=user)}
     rows = []
@@ -399,10 +401,10 @@ def _missing_reasons(batch: BatchRequest, needs_override: set[int]) -> list[str]
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_POST
-def batch_act(request: HttpRequest) -> HttpResponse:
+def batch_act(request: StaffRequest) -> HttpResponse:
     """Step "confirm" (from the queue) shows what will happen; step "execute" (from the
     confirmation page) runs the batch and redirects to its result."""
-    user: Any = request.user
+    user = request.user
     level = _level(request)
     form = BatchForm(request.POST, level=level)
     back = _safe_next(request, request.POST.get("next"))
@@ -460,8 +462,8 @@ def batch_act(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def batch_result(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def batch_result(request: StaffRequest) -> HttpResponse:
+    user = request.user
     level = _level(request)
     stored = request.session.get(BATCH_RESULT_SESSION_KEY)
     if not stored:
@@ -498,15 +500,15 @@ def batch_result(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: StaffRequest,
     application: Any,
     *,
     bound: Any = None,
     revealed: queues.Revealed | None = None,
 ) -> dict[str, Any]:
-    from .selectors_applications import application_timeline
+    from ..applications.selectors import application_timeline
 
-    user: Any = request.user
+    user = request.user
     level = queues.level_for(user)
     actions = actions_for(user=user, application=application)
     forms = []
@@ -563,7 +565,7 @@ def _detail_context(
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         application = queues.application_get_for_review(user=request.user, pk=pk)
     except NotFound as exc:
@@ -574,10 +576,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_POST
-def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+def application_unmask(request: StaffRequest, pk: int) -> HttpResponse:
     """显示完整信息: audited, shown once in this response, never stored in the page's URL."""
     try:
-        revealed = queues.application_reveal_personal(user=request.user, pk=pk)
+        revealed = services.application_reveal_personal(user=request.user, pk=pk)
         application = queues.application_get_for_review(user=request.user, pk=pk)
     except NotFound as exc:
         raise _not_found(exc) from None
@@ -597,8 +599,8 @@ def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_POST
-def application_act(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def application_act(request: StaffRequest, pk: int) -> HttpResponse:
+    user = request.user
     try:
         application = queues.application_get_for_review(user=user, pk=pk)
     except NotFound as exc:
@@ -654,11 +656,11 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @staff_required(*QUEUE_ROLES)
 @require_GET
-def material(request: HttpRequest, pk: int) -> HttpResponse:
+def material(request: StaffRequest, pk: int) -> HttpResponse:
     """A material as an attachment, through the same jurisdiction check as the
     application (``material_get_for_download`` answers NotFound out of scope and
     audits the download)."""
-    from .materials import material_get_for_download, material_response
+    from ..applications.materials import material_get_for_download, material_response
 
     try:
         found = material_get_for_download(user=request.user, pk=pk)

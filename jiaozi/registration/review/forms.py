@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms.utils import flatatt
@@ -20,11 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core import idcard
 
-from .labels import DUE_LABELS, SUGGESTION_LABELS
-from .queues import PAGE_SIZES, Level, QueueFilters, Tab, authority_choices, school_choices
-from .rules import Due
-from .transitions import ReturnReason
-from .workflow import Action, Actor, Status
+from ..labels import DUE_LABELS, SUGGESTION_LABELS
+from ..rules import Due
+from ..transitions import ReturnReason
+from ..workflow import Action, Actor, Status
+from .selectors import PAGE_SIZES, Level, QueueFilters, Tab, authority_choices, school_choices
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 REASON_MAX = 500
 # A batch never holds more than the largest page; the confirmation page repeats the rows.
@@ -125,7 +128,7 @@ class QueueFilterForm(forms.Form):
         widget=QuickSelect,
     )
 
-    def __init__(self, *args: Any, user: Any, level: Level, tab: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, level: Level, tab: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.level = level
         f = self.fields
@@ -513,8 +516,8 @@ def form_class_for(action: str) -> type[_ActionForm]:
     return ApproveForm
 
 
-# Actions handled on pages of their own (publishing the notice and objection
-# handling); the detail page links there instead of showing a form.
+# Actions with pages of their own (the notice's publish page and objection handling);
+# the detail page links there instead of showing a form.
 ELSEWHERE = frozenset({Action.PUBLISH_NOTICE, Action.UPHOLD_OBJECTION, Action.DISMISS_OBJECTION})
 
 

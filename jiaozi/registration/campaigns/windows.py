@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 from jiaozi.core import clock
 from jiaozi.core.errors import WindowClosed
 
-from .models import Campaign, WindowAction
+from ..models import Campaign, WindowAction
 
 # The steps in the order an application travels; windows downstream may not open or
 # close before the ones upstream.

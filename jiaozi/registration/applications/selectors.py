@@ -13,12 +13,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiaozi.accounts.models import User
 from jiaozi.core.errors import NotFound
 from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
 from jiaozi.orgs.models import Institution
 
-from .models import Application, ApplicationStep, Campaign
-from .workflow import HOLDER, TERMINAL, WINDOW_OF, Actor, Status
+from ..models import Application, ApplicationStep, Campaign
+from ..workflow import HOLDER, TERMINAL, WINDOW_OF, Actor, Status
 
 DETAIL_RELATED: tuple[str, ...] = (
     "campaign",
@@ -33,16 +34,16 @@ DETAIL_RELATED: tuple[str, ...] = (
 )
 
 
-def _is_applicant(user: Any) -> bool:
+def _is_applicant(user: User | None) -> bool:
     return (
         user is not None
         and getattr(user, "is_authenticated", False)
         and user.is_active
-        and getattr(user, "kind", None) == "applicant"
+        and getattr(user, "kind", None) == User.Kind.APPLICANT
     )
 
 
-def application_list_visible_to(*, user: Any) -> QuerySet[Application]:
+def application_list_visible_to(*, user: User | None) -> QuerySet[Application]:
     """Staff: the applications of schools within their institution (a prefix match on
     the school's path); applicants: their own; anyone else: none."""
     if _is_applicant(user):
@@ -50,13 +51,13 @@ def application_list_visible_to(*, user: Any) -> QuerySet[Application]:
     return Application.objects.filter(scope_q(user, path_field="school__path"))
 
 
-def application_get_visible_to(*, user: Any, pk: Any) -> Application:
+def application_get_visible_to(*, user: User | None, pk: Any) -> Application:
     """One application with its chain, teacher, certificate and notice loaded; NotFound
     when missing or out of the user's jurisdiction."""
     return get_visible_or_404(application_list_visible_to(user=user).select_related(*DETAIL_RELATED), pk=pk)
 
 
-def application_get_for_applicant(*, user: Any, pk: Any) -> Application:
+def application_get_for_applicant(*, user: User | None, pk: Any) -> Application:
     """The applicant's own application; NotFound for anyone else's (and for staff)."""
     if not _is_applicant(user):
         raise NotFound(_("申请不存在。"))

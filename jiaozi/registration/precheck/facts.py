@@ -39,8 +39,8 @@ from jiaozi.teachers.models import (
     TrainingRecord,
 )
 
-from . import rules
-from .rules import CycleContext, Due, Precheck, TeacherFacts
+from .. import rules
+from ..rules import CycleContext, Due, Precheck, TeacherFacts
 
 CHUNK_SIZE = 5000
 _NEEDS_CYCLE = frozenset({Due.PERIODIC, Due.AFTER_DEFERRAL})

@@ -1,0 +1,1 @@
+"""Registration applications: the applicant's start and draft, materials, reads and API."""

@@ -1,0 +1,49 @@
+"""Reads for registration campaigns, starting from the user's jurisdiction (§9): the
+campaigns of the user's province and the rule context of a campaign."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jiaozi.accounts.models import User
+from jiaozi.orgs.jurisdiction import get_visible_or_404
+from jiaozi.orgs.models import Institution
+
+from .. import rules
+from ..models import Campaign
+from ..rules import CycleContext
+
+
+def province_code_of(institution: Institution | None) -> str:
+    """GB/T 2260 code of the province an institution belongs to (340103 → 340000)."""
+    if institution is None:
+        return ""
+    return str(institution.division_id)[:2] + "0000"
+
+
+def campaign_list_visible_to(*, user: User) -> QuerySet[Campaign]:
+    """The campaigns of the user's province; nothing for users without an institution."""
+    institution = getattr(user, "institution", None)
+    if institution is None or getattr(user, "kind", None) != User.Kind.STAFF or not user.is_active:
+        return Campaign.objects.none()
+    return Campaign.objects.filter(province_code=province_code_of(institution))
+
+
+def campaign_get_visible_to(*, user: User, pk: Any) -> Campaign:
+    return get_visible_or_404(campaign_list_visible_to(user=user), pk=pk)
+
+
+def campaign_get_active(*, province_code: str) -> Campaign | None:
+    return Campaign.objects.filter(province_code=province_code, is_active=True).first()
+
+
+def campaign_active_for(*, user: User) -> Campaign | None:
+    """The active campaign of the user's province, if any."""
+    return campaign_list_visible_to(user=user).filter(is_active=True).first()
+
+
+def campaign_context(campaign: Campaign) -> CycleContext:
+    return rules.cycle_context(campaign.registration_date, Decimal(campaign.training_hours_required))

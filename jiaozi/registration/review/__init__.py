@@ -1,0 +1,1 @@
+"""Review of registration applications: the reviewer queues, the detail page and its actions."""
