@@ -16,7 +16,8 @@ from jiaozi.core import idcard
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.notifications.models import Notification
 from jiaozi.notifications.selectors import notification_count_unread, notification_list_for
-from jiaozi.registration.campaigns.selectors import campaign_context, campaign_get_active, province_code_of
+from jiaozi.orgs.jurisdiction import province_code_of
+from jiaozi.registration.campaigns.selectors import campaign_context, campaign_get_active
 from jiaozi.registration.campaigns.windows import window_is_open, window_states
 from jiaozi.registration.labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from jiaozi.registration.models import Application, Campaign

@@ -6,11 +6,14 @@ for out-of-scope and missing alike, so the answer never tells which it was."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from jiaozi.core.scoping import get_visible_or_404
+
+if TYPE_CHECKING:
+    from .models import Institution
 
 __all__ = ["get_visible_or_404", "scope_q"]
 
@@ -30,3 +33,10 @@ def scope_q(user: Any, *, path_field: str = "path") -> models.Q:
     ):
         return models.Q(pk__in=[])
     return models.Q(**{f"{path_field}__startswith": institution.path})
+
+
+def province_code_of(institution: Institution | None) -> str:
+    """GB/T 2260 code of the province an institution belongs to (340103 → 340000)."""
+    if institution is None:
+        return ""
+    return str(institution.division_id)[:2] + "0000"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jiaozi.accounts.roles import Role
-
-from .campaigns.selectors import province_code_of
+from jiaozi.orgs.jurisdiction import province_code_of
 
 # Everyone who takes part in periodic registration may read the campaigns and windows.
 CAMPAIGN_VIEW_ROLES: frozenset[str] = frozenset(

@@ -2,8 +2,7 @@
 for one of their own certificates and editing its form while it is a draft or returned.
 
 Submitting, withdrawing, resubmitting and every review step are transitions
-(``transitions.application_transition``, re-exported here so callers can import all
-application services from one module)."""
+(``transitions.application_transition``)."""
 
 from __future__ import annotations
 
@@ -21,24 +20,16 @@ from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.fields import field_lookup
+from jiaozi.orgs.jurisdiction import province_code_of
 from jiaozi.orgs.routing import review_chain
 from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
 
 from .. import rules
-from ..campaigns.selectors import campaign_context, campaign_get_active, province_code_of
+from ..campaigns.selectors import campaign_context, campaign_get_active
 from ..campaigns.windows import window_check
 from ..labels import DUE_LABELS
 from ..models import Application, Campaign
 from ..rules import CycleContext, TeacherFacts
-from ..transitions import (
-    BatchItem,
-    BatchResult,
-    ReturnReason,
-    actions_for,
-    application_transition,
-    application_transition_batch,
-    can_act,
-)
 from ..workflow import Status
 from .selectors import (
     DETAIL_RELATED,
@@ -49,15 +40,8 @@ from .selectors import (
 
 __all__ = [
     "EDITABLE_FIELDS",
-    "BatchItem",
-    "BatchResult",
-    "ReturnReason",
-    "actions_for",
     "application_start",
-    "application_transition",
-    "application_transition_batch",
     "application_update_draft",
-    "can_act",
 ]
 
 # What the applicant edits on the form (field → max length).

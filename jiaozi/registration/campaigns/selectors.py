@@ -9,19 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jiaozi.accounts.models import User
-from jiaozi.orgs.jurisdiction import get_visible_or_404
-from jiaozi.orgs.models import Institution
+from jiaozi.orgs.jurisdiction import get_visible_or_404, province_code_of
 
 from .. import rules
 from ..models import Campaign
 from ..rules import CycleContext
-
-
-def province_code_of(institution: Institution | None) -> str:
-    """GB/T 2260 code of the province an institution belongs to (340103 → 340000)."""
-    if institution is None:
-        return ""
-    return str(institution.division_id)[:2] + "0000"
 
 
 def campaign_list_visible_to(*, user: User) -> QuerySet[Campaign]:

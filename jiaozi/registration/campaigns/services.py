@@ -17,6 +17,7 @@ from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiaozi.orgs.jurisdiction import province_code_of
 
 from ..models import Campaign, WindowAction
 from ..permissions import can_manage_campaigns
@@ -100,7 +101,7 @@ def campaign_create(*, actor: User, year: int, province_code: str | None = None,
 
     ``values`` holds every field of ``EDITABLE_FIELDS`` except the defaulted
     ``training_hours_required`` (360), ``notice_days`` (7) and ``is_active`` (False)."""
-    province_code = province_code or selectors.province_code_of(getattr(actor, "institution", None))
+    province_code = province_code or province_code_of(getattr(actor, "institution", None))
     if not can_manage_campaigns(actor=actor, province_code=province_code):
         raise PermissionDenied(_("只有本省的省级管理员可以设置注册工作。"))
     unknown = set(values) - set(EDITABLE_FIELDS)

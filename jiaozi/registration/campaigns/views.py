@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import forbidden, staff_required
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.orgs.jurisdiction import province_code_of
 
 from ..models import Campaign
 from ..pages import StaffRequest
@@ -44,7 +45,7 @@ def campaign_list(request: StaffRequest) -> HttpResponse:
     rows = [
         {"campaign": c, "windows": {w["action"]: w for w in window_states(campaign=c)}} for c in campaigns
     ]
-    province_code = selectors.province_code_of(request.user.institution)  # type: ignore[union-attr]
+    province_code = province_code_of(request.user.institution)  # type: ignore[union-attr]
     return render(
         request,
         "registration/campaign_list.html",

@@ -6,11 +6,11 @@ docs/decisions/0151-registration-api-per-feature.md."""
 
 from ninja import Router
 
-from .applications.api import router as applications_router
-from .campaigns.api import router as campaigns_router
-from .notices.api import router as notices_router
-from .precheck.api import router as precheck_router
-from .review.api import router as review_router
+from .applications import router as applications_router
+from .campaigns import router as campaigns_router
+from .notices import router as notices_router
+from .precheck import router as precheck_router
+from .review import router as review_router
 
 router = Router()
 for feature_router in (campaigns_router, precheck_router, applications_router, review_router, notices_router):

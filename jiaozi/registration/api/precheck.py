@@ -15,8 +15,8 @@ from jiaozi.core.errors import NotFound
 
 from ..campaigns.selectors import campaign_active_for
 from ..permissions import can_view_precheck
+from ..precheck import selectors
 from ..rules import Reason, Suggestion
-from . import selectors
 
 router = Router(tags=["registration"])
 

@@ -36,10 +36,26 @@ from jiaozi.core.api.schemas import MAX_ID
 from jiaozi.core.errors import ValidationFailed
 
 from .. import transitions
+from ..applications import materials
+from ..applications import services as applications
+from ..applications.selectors import (
+    application_get_visible_to,
+    application_list_visible_to,
+    application_timeline,
+)
 from ..completion import services as completion
 from ..models import ApplicationStep, Material
 from ..review import selectors as queues
-from ..schemas import (
+from ..workflow import Action
+from ..workflow import Status as AppStatus
+from .application_schemas import (
+    ApplicationOut,
+    ApplicationRowOut,
+    MaterialOut,
+    application_out,
+    application_reload,
+)
+from .schemas import (
     MULTILINE,
     WITH_APPLICANTS,
     AppInstitutionOut,
@@ -47,12 +63,6 @@ from ..schemas import (
     institution_out,
     version_field,
 )
-from ..workflow import Action
-from ..workflow import Status as AppStatus
-from . import materials
-from . import services as applications
-from .schemas import ApplicationOut, ApplicationRowOut, MaterialOut, application_out, application_reload
-from .selectors import application_get_visible_to, application_list_visible_to, application_timeline
 
 router = Router(tags=["registration-applications"])
 

@@ -20,7 +20,8 @@ from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited
 from jiaozi.registration import notices
 from jiaozi.registration.models import Notice, Objection
-from jiaozi.registration.schemas import MAX_VERSION, MULTILINE
+
+from .schemas import MAX_VERSION, MULTILINE
 
 router = Router(tags=["registration-applications"])
 

@@ -15,8 +15,8 @@ from jiaozi.core.api import ObjectId, current_user, idempotent, problems, text
 from jiaozi.core.api.schemas import MAX_ID
 
 from .. import transitions
-from ..applications.schemas import ApplicationOut, application_out, application_reload
-from ..schemas import MULTILINE, version_field
+from .application_schemas import ApplicationOut, application_out, application_reload
+from .schemas import MULTILINE, version_field
 
 router = Router(tags=["registration-applications"])
 

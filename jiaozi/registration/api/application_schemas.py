@@ -12,12 +12,12 @@ from jiaozi.certificates.models import Conclusion
 from jiaozi.core.masking import mask_phone, mask_resident_id
 
 from .. import transitions
+from ..applications import materials
+from ..applications.selectors import application_get_visible_to
 from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
 from ..models import Application, Material
-from ..schemas import AppInstitutionOut, choice_label, institution_out
 from ..workflow import Status as AppStatus
-from . import materials
-from .selectors import application_get_visible_to
+from .schemas import AppInstitutionOut, choice_label, institution_out
 
 
 class ApplicationRowFields(Schema):

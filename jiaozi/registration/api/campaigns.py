@@ -11,10 +11,10 @@ from pydantic import Field
 
 from jiaozi.core.api import ObjectId, current_user, idempotent, problems, require, text
 
+from ..campaigns import selectors, services
+from ..campaigns.windows import window_states
 from ..models import Campaign
 from ..permissions import CAMPAIGN_VIEW_ROLES
-from . import selectors, services
-from .windows import window_states
 
 router = Router(tags=["registration"])
 
