@@ -50,12 +50,12 @@ def service_token_create(
     if not can_manage_service_tokens(actor=actor):
         raise PermissionDenied(_("只有安全管理员可以创建接口令牌。"))
     if user.kind != User.Kind.STAFF or not user.is_active:
-        raise ValidationFailed(_("只能为已启用的工作人员账号创建接口令牌。"), field="user")
+        raise ValidationFailed.on_field("user", _("只能为已启用的工作人员账号创建接口令牌。"))
     name = name.strip()
     if not name or len(name) > 64:
-        raise ValidationFailed(_("令牌名称须为 1 至 64 个字符。"), field="name")
+        raise ValidationFailed.on_field("name", _("令牌名称须为 1 至 64 个字符。"))
     if expires_at is not None and expires_at <= clock.now():
-        raise ValidationFailed(_("过期时间须晚于当前时间。"), field="expires_at")
+        raise ValidationFailed.on_field("expires_at", _("过期时间须晚于当前时间。"))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ServiceToken.objects.create(

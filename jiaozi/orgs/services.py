@@ -195,7 +195,7 @@ def institution_update_public_info(
     if not values["office_hours"] or len(values["office_hours"]) > 128:
         errors["office_hours"] = _("请填写办公时间（不超过128字）。")
     if errors:
-        raise ValidationFailed(_("公示信息填写有误。"), code="invalid_public_info", fields=errors)
+        raise ValidationFailed(_("公示信息填写有误。"), code="invalid_public_info", field_errors=errors)
 
     changed = [f for f in PUBLIC_INFO_FIELDS if getattr(institution, f) != values[f]]
     now = clock.now()

@@ -369,7 +369,7 @@ def teacher_create(
     if rid and Teacher.objects.filter(**field_lookup(Teacher, "resident_id", rid)).exists():
         fields["resident_id"] = _("该身份证号的教师已登记，如需调入本校请联系上级教育行政部门")
     if fields:
-        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", fields=fields)
+        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", field_errors=fields)
     teacher = Teacher(resident_id=rid, school=actor.institution, **facts)
     try:
         with transaction.atomic():
@@ -423,7 +423,7 @@ def teacher_update(
     if "sex" not in fields and idcard.sex_of(teacher.resident_id) != sex:
         fields["sex"] = _("性别与身份证号不符")
     if fields:
-        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", fields=fields)
+        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", field_errors=fields)
     changed = sorted(k for k, v in facts.items() if getattr(teacher, k) != v)
     _bump(teacher=teacher, version=version)
     for key, value in facts.items():
@@ -499,7 +499,7 @@ def _yearly_set(
     clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
     _check_choice(field, value, choices, fields)
     if fields:
-        raise ValidationFailed(message, code=code, fields=fields)
+        raise ValidationFailed(message, code=code, field_errors=fields)
     _bump(teacher=teacher, version=version)
     record, created = model.objects.update_or_create(
         teacher=teacher, year=clean_year, defaults={field: value}
@@ -528,7 +528,7 @@ def training_record_add(
     if not fields and TrainingRecord.objects.filter(teacher=teacher, date=day, programme=name).exists():
         fields["programme"] = _("该日期的同名培训已登记")
     if fields:
-        raise ValidationFailed(_("培训学时填写有误。"), code="invalid_training", fields=fields)
+        raise ValidationFailed(_("培训学时填写有误。"), code="invalid_training", field_errors=fields)
     # The compare-and-set on the teacher serialises writers of this teacher's records,
     # which keeps (date, programme) unique without a table-wide constraint.
     _bump(teacher=teacher, version=version)
@@ -557,7 +557,7 @@ def teaching_break_add(
     if not fields and TeachingBreak.objects.filter(teacher=teacher, start=first).exists():
         fields["start"] = _("该开始日期的中止任教记录已登记")
     if fields:
-        raise ValidationFailed(_("中止任教填写有误。"), code="invalid_break", fields=fields)
+        raise ValidationFailed(_("中止任教填写有误。"), code="invalid_break", field_errors=fields)
     _bump(teacher=teacher, version=version)
     record = TeachingBreak.objects.create(
         teacher=teacher, start=first, end=last, reason=why, approved=approved
