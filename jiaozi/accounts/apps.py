@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号"
 
     def ready(self) -> None:
+        from jiaozi.core.boundary import register_forbidden
+
         from . import signals  # noqa: F401  (connects the sign-in hooks)
+        from .decorators import forbidden
+
+        # A PermissionDenied from a service answers with the audited 403 page.
+        register_forbidden(forbidden)

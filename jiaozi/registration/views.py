@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import forbidden, staff_required
-from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.accounts.decorators import staff_required
+from jiaozi.core.boundary import domain_errors, form_errors
+from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.workspace.tables import Column, paginate
 
 from . import selectors, services
@@ -39,21 +40,11 @@ PRECHECK_PER_PAGE = 50
 FILTER_KEYS = ("school", "due", "suggestion", "reason", "q")
 
 
-def _apply_errors(form: Any, exc: DomainError) -> None:
-    fields = exc.details.get("fields") or {}
-    for field, message in fields.items():
-        if field in form.fields:
-            form.add_error(field, message)
-        else:
-            form.add_error(None, message)
-    if not fields:
-        form.add_error(None, exc.message)
-
-
 # --- Campaigns -----------------------------------------------------------------------
 
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = list(selectors.campaign_list_visible_to(user=request.user))
@@ -74,12 +65,10 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
     return render(
         request,
         "registration/campaign_detail.html",
@@ -114,43 +103,32 @@ def _campaign_form_page(request: HttpRequest, form: CampaignForm, campaign: Camp
 
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             campaign = services.campaign_create(
                 actor=request.user, year=form.cleaned_data["year"], **form.service_values()
             )
-        except PermissionDenied:
-            return forbidden(request)
-        except (ValidationFailed, Conflict) as exc:
-            _apply_errors(form, exc)
-        else:
             messages.success(request, _("注册工作已创建。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
     return _campaign_form_page(request, form, None)
 
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or campaign.version
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             services.campaign_update(
                 actor=request.user, campaign_id=campaign.pk, version=version, **form.service_values()
             )
-        except PermissionDenied:
-            return forbidden(request)
-        except (ValidationFailed, Conflict) as exc:
-            _apply_errors(form, exc)
-        else:
             messages.success(request, _("注册工作的设置已保存。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
     return _campaign_form_page(request, form, campaign)
@@ -161,6 +139,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*PRECHECK_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def precheck(request: HttpRequest) -> HttpResponse:
     campaign = selectors.campaign_active_for(user=request.user)
@@ -198,6 +177,7 @@ def precheck(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*PRECHECK_ROLES)
+@domain_errors
 @require_http_methods(["POST"])
 def precheck_export(request: HttpRequest) -> HttpResponse:
     campaign = selectors.campaign_active_for(user=request.user)
@@ -220,8 +200,6 @@ def precheck_export(request: HttpRequest) -> HttpResponse:
             purpose=form.cleaned_data["purpose"],
             fmt=form.cleaned_data["fmt"],
         )
-    except PermissionDenied:
-        return forbidden(request)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect("registration:precheck")
