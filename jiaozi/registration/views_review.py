@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiaozi.accounts.decorators import forbidden, staff_required
+from jiaozi.accounts.decorators import staff_required
+from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.workspace.tables import Column, ordering_from, paginate
@@ -48,10 +49,6 @@ BATCH_RESULT_SESSION_KEY = "registration_batch_result"
 # bulk (SECURITY 25).
 ID_SEARCH_LIMIT = 120
 ID_SEARCH_WINDOW = 3600
-
-
-def _not_found(exc: NotFound) -> Http404:
-    return Http404(exc.message)
 
 
 def _level(request: HttpRequest) -> Level:
@@ -262,6 +259,7 @@ def _queue_page(
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -288,6 +286,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def queue_id_search(request: HttpRequest) -> HttpResponse:
     """按身份证号查询: the full resident ID comes in a POST body and the page answers
@@ -398,6 +397,7 @@ def _missing_reasons(batch: BatchRequest, needs_override: set[int]) -> list[str]
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_POST
 def batch_act(request: HttpRequest) -> HttpResponse:
     """Step "confirm" (from the queue) shows what will happen; step "execute" (from the
@@ -441,8 +441,8 @@ def batch_act(request: HttpRequest) -> HttpResponse:
         )
     try:
         result = application_transition_batch(actor=user, action=batch.action, items=items) if items else None
-    except PermissionDenied:
-        return forbidden(request)
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -459,6 +459,7 @@ def batch_act(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
 def batch_result(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -562,27 +563,21 @@ def _detail_context(
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        application = queues.application_get_for_review(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise _not_found(exc) from None
+    application = queues.application_get_for_review(user=request.user, pk=pk)
     return render(request, "registration/review/detail.html", _detail_context(request, application))
 
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_POST
 def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """显示完整信息: audited, shown once in this response, never stored in the page's URL."""
-    try:
-        revealed = queues.application_reveal_personal(user=request.user, pk=pk)
-        application = queues.application_get_for_review(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except PermissionDenied:
-        return forbidden(request)
+    revealed = queues.application_reveal_personal(user=request.user, pk=pk)
+    application = queues.application_get_for_review(user=request.user, pk=pk)
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -596,13 +591,11 @@ def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_POST
 def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    try:
-        application = queues.application_get_for_review(user=user, pk=pk)
-    except NotFound as exc:
-        raise _not_found(exc) from None
+    application = queues.application_get_for_review(user=user, pk=pk)
     detail_url = reverse("registration:application_detail", args=[application.pk])
     back = _safe_next(request, request.POST.get("next"))
     action = request.POST.get("action", "")
@@ -616,36 +609,33 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
         context = _detail_context(request, application, bound=form)
         return render(request, "registration/review/detail.html", context, status=400)
     try:
-        application_transition(
-            actor=user,
-            application_id=application.pk,
-            action=action,
-            version=form.cleaned_data["version"],
-            **form.service_kwargs(),
-        )
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except PermissionDenied:
-        return forbidden(request)
+        with form_errors(form, ValidationFailed, message=lambda e: failure_message(e.code, e.message)):
+            application_transition(
+                actor=user,
+                application_id=application.pk,
+                action=action,
+                version=form.cleaned_data["version"],
+                **form.service_kwargs(),
+            )
+            messages.success(
+                request,
+                _("已办理：%(name)s — %(action)s。")
+                % {
+                    "name": application.teacher.name,
+                    "action": action_label(action, level=queues.level_for(user)),
+                },
+            )
+            return redirect(back)
     except Conflict as exc:
         messages.error(request, failure_message(exc.code, exc.message))
         return redirect(f"{detail_url}?{urlencode({'next': back})}")
-    except ValidationFailed as exc:
-        for name, message in (exc.details.get("fields") or {}).items():
-            form.add_error(name if name in form.fields else None, message)
-        if not exc.details.get("fields"):
-            form.add_error(None, failure_message(exc.code, exc.message))
-        context = _detail_context(request, application, bound=form)
-        return render(request, "registration/review/detail.html", context, status=400)
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as exc:  # WindowClosed and the like: nothing changed
         messages.error(request, exc.message)
         return redirect(f"{detail_url}?{urlencode({'next': back})}")
-    messages.success(
-        request,
-        _("已办理：%(name)s — %(action)s。")
-        % {"name": application.teacher.name, "action": action_label(action, level=queues.level_for(user))},
-    )
-    return redirect(back)
+    context = _detail_context(request, application, bound=form)
+    return render(request, "registration/review/detail.html", context, status=400)
 
 
 # --- Materials --------------------------------------------------------------------------
@@ -653,6 +643,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
 def material(request: HttpRequest, pk: int) -> HttpResponse:
     """A material as an attachment, through the same jurisdiction check as the
@@ -663,10 +654,6 @@ def material(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         found = material_get_for_download(user=request.user, pk=pk)
         response = material_response(found)
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except PermissionDenied:
-        return forbidden(request)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("registration:queue")
