@@ -15,7 +15,7 @@ from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,7 +26,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiaozi.core import clock
-from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.core.boundary import domain_errors, form_errors
+from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import events, mfa, selectors, services
 from .decorators import forbidden, is_verified, staff_required
@@ -85,11 +86,6 @@ def _with_next(url: str, request: HttpRequest) -> str:
 
 def _is_staff(user: Any) -> bool:
     return bool(user.is_authenticated and getattr(user, "kind", None) == User.Kind.STAFF)
-
-
-def _add_domain_error(form: Any, exc: DomainError) -> None:
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 # --- sign-in ----------------------------------------------------------------------
@@ -253,20 +249,18 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @staff_required(allow_expired_password=True)
+@domain_errors
 def password_change(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     forced = services.password_expired(user)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             changed = services.user_password_change(
                 user=user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password1"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            _add_domain_error(form, exc)
-        else:
             # Keep this session (new key, new auth hash), end every other one.
             update_session_auth_hash(request, changed)
             refresh_fingerprint(request, changed)
@@ -291,6 +285,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*STAFF_VIEWER_ROLES)
+@domain_errors
 def staff_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     institutions = selectors.institution_list_for_staff_pages(user=user)
@@ -299,12 +294,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     staff = User.objects.none()  # an invalid filter shows nothing rather than everything
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with form_errors(form, NotFound, fallback_field="institution"):
             if data["institution"]:
                 institution = selectors.institution_get_for_staff_pages(user=user, code=data["institution"])
-        except NotFound as exc:
-            form.add_error("institution", exc.message)
-        else:
             staff = selectors.staff_list_visible_to(
                 user=user,
                 institution=institution,
@@ -328,6 +320,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_create(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     institutions = selectors.institution_list_for_staff_pages(user=user)
@@ -341,36 +334,31 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             form.add_error("institution", _("机构不存在。"))
         else:
             try:
-                created, initial_password = services.staff_create(
-                    actor=user,
-                    institution=institution,
-                    username=data["username"],
-                    real_name=data["real_name"],
-                    phone=data["phone"],
-                    post=data["post"],
-                    role=data["role"],
-                )
-            except PermissionDenied as exc:
-                events.access_denied_event(user=user, path=request.path, reason="file_staff")
-                form.add_error(None, exc.message)
-                status = 403
-            except ValidationFailed as exc:
-                _add_domain_error(form, exc)
-            else:
-                # Shown once, in this response only; never stored in clear anywhere.
+                with form_errors(form, ValidationFailed):
+                    created, initial_password = services.staff_create(
+                        actor=user,
+                        institution=institution,
+                        username=data["username"],
+                        real_name=data["real_name"],
+                        phone=data["phone"],
+                        post=data["post"],
+                        role=data["role"],
+                    )
+                    # Shown once, in this response only; never stored in clear anywhere.
                 return render(
                     request,
                     "accounts/staff_password.html",
                     {"target": created, "password": initial_password, "created": True, "nav_active": NAV},
                 )
+            except PermissionDenied as exc:
+                events.access_denied_event(user=user, path=request.path, reason="file_staff")
+                form.add_error(None, exc.message)
+                status = 403
     return render(request, "accounts/staff_form.html", {"form": form, "nav_active": NAV}, status=status)
 
 
 def _load_staff(request: HttpRequest, pk: int) -> User:
-    try:
-        return selectors.staff_get_visible_to(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404(_("记录不存在或不在您的管辖范围内。")) from None
+    return selectors.staff_get_visible_to(user=request.user, pk=pk)
 
 
 def _reconfirm_due(target: User) -> bool:
@@ -382,6 +370,7 @@ def _reconfirm_due(target: User) -> bool:
 
 @never_cache
 @staff_required(*STAFF_VIEWER_ROLES)
+@domain_errors
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = _load_staff(request, pk)
     device = TOTPDevice.objects.filter(user=target, confirmed=True).first()
@@ -403,6 +392,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = _load_staff(request, pk)
     if not can_manage_staff(actor=request.user, target=target):
@@ -411,7 +401,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = StaffUpdateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             services.staff_update(
                 actor=request.user,  # type: ignore[arg-type]
                 user_id=target.pk,
@@ -420,9 +410,6 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 post=data["post"],
                 version=data["version"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            _add_domain_error(form, exc)
-        else:
             messages.success(request, _("备案信息已更新。"))
             return redirect("accounts:staff_detail", pk=target.pk)
     return render(request, "accounts/staff_edit.html", {"form": form, "target": target, "nav_active": NAV})
@@ -435,8 +422,6 @@ def _staff_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
         response = action(target)
     except PermissionDenied:
         return forbidden(request, reason="manage_staff")
-    except NotFound:
-        raise Http404 from None
     except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
         return redirect("accounts:staff_detail", pk=target.pk)
@@ -448,6 +433,7 @@ def _staff_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
 
@@ -463,6 +449,7 @@ def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_enable(request: HttpRequest, pk: int) -> HttpResponse:
     def action(target: User) -> None:
         services.staff_enable(actor=request.user, user_id=target.pk)  # type: ignore[arg-type]
@@ -474,6 +461,7 @@ def staff_enable(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = VersionForm(request.POST)
 
@@ -489,6 +477,7 @@ def staff_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResetPasswordForm(request.POST)
     form.is_valid()
