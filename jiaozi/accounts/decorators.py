@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from .actor import is_staff_account
 from .events import access_denied_event
 from .middleware import staff_redirect
 
@@ -55,7 +56,7 @@ def staff_required(*roles: str, allow_expired_password: bool = False) -> Callabl
             from .services import password_expired
 
             user: Any = request.user
-            if not user.is_authenticated or getattr(user, "kind", None) != "staff":
+            if not is_staff_account(user):
                 return _to(request, "accounts:login")
             if settings.STAFF_MFA_REQUIRED and not is_verified(user):
                 return _to(request, "accounts:otp_verify")

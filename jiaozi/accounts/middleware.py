@@ -30,6 +30,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from jiaozi.core import clock
 
+from .actor import is_staff_account
+
 AUTH_AT = "jz_auth_at"
 SEEN_AT = "jz_seen_at"
 FINGERPRINT = "jz_fp"
@@ -134,7 +136,7 @@ class SessionPolicyMiddleware:
             return self.get_response(request)
         request.session[SEEN_AT] = clock.now().timestamp()
 
-        if getattr(user, "kind", None) == "staff":
+        if is_staff_account(user):
             response = self._staff_gate(request, user)
             if response is not None:
                 return response

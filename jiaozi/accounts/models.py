@@ -4,7 +4,7 @@ audit work the same for both."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from jiaozi.core.fields import EncryptedField
 
 from .roles import Role
+
+if TYPE_CHECKING:
+    from .actor import Actor
 
 
 class UserManager(BaseUserManager["User"]):
@@ -94,6 +97,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_staff_user(self) -> bool:
         return self.kind == self.Kind.STAFF
+
+    @property
+    def is_applicant_user(self) -> bool:
+        return self.kind == self.Kind.APPLICANT
+
+    @property
+    def actor(self) -> Actor:
+        """The acting identity (jiaozi.accounts.actor), cached on this object."""
+        from .actor import actor_of
+
+        return actor_of(self)
+
+    @property
+    def is_active_staff(self) -> bool:
+        """Enabled, staff and bound to an institution; lower layers (orgs, audit) ask
+        this attribute instead of importing accounts."""
+        return self.actor.is_active_staff
 
     def has_role(self, *roles: str) -> bool:
         return self.kind == self.Kind.STAFF and self.role in roles

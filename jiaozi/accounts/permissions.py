@@ -13,7 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .actor import is_active_staff, is_staff_account
 from .roles import RANK, Role, can_hold
+
+__all__ = [
+    "can_file_staff",
+    "can_manage_staff",
+    "can_view_staff",
+    "fileable_roles",
+    "is_active_staff",
+    "is_within",
+]
 
 # Roles that file staff. The security admin and the audit admin only read (三员分立).
 FILER_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN})
@@ -21,16 +31,6 @@ FILER_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN})
 PROVINCE_ONLY_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 # Roles that may open the staff pages at all (list and detail; read-only for the security admin).
 STAFF_VIEWER_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN, Role.SECURITY_ADMIN})
-
-
-def is_active_staff(user: Any) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "kind", None) == "staff"
-        and getattr(user, "institution_id", None) is not None
-    )
 
 
 def is_within(institution: Any, ancestor: Any) -> bool:
@@ -66,7 +66,7 @@ def can_file_staff(*, actor: Any, institution: Any, role: str) -> bool:
 def can_manage_staff(*, actor: Any, target: Any) -> bool:
     """May ``actor`` edit, disable, enable, reset or re-confirm ``target``'s filing?
     The same rule as filing the target afresh, and never oneself."""
-    if target is None or getattr(target, "kind", None) != "staff":
+    if target is None or not is_staff_account(target):
         return False
     if actor is None or actor.pk == target.pk:
         return False

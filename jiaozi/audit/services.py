@@ -200,7 +200,7 @@ def _actor_label(actor: Any) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
     real_name = getattr(actor, "real_name", "") or ""
-    if getattr(actor, "kind", None) == "staff":
+    if getattr(actor, "is_staff_user", False):
         label = f"{real_name}（{actor.get_username()}）" if real_name else actor.get_username()
     else:
         label = mask_name(real_name)

@@ -19,12 +19,12 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from .errors import DomainError, NotFound, PermissionDenied
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 ERROR_TEMPLATE = "domain_error.html"
 
@@ -129,7 +129,7 @@ def domain_errors(view: V) -> V:
     """The error boundary of a page view (see the module docstring)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:

@@ -51,7 +51,9 @@ class DomainError(Exception):
         if isinstance(details.get("errors"), list):
             for item in details["errors"]:
                 if isinstance(item, Mapping):
-                    self.field_errors.setdefault(str(item.get("field", "")), []).append(str(item.get("message", "")))
+                    self.field_errors.setdefault(str(item.get("field", "")), []).append(
+                        str(item.get("message", ""))
+                    )
         self.details = details
 
     @classmethod
@@ -61,7 +63,9 @@ class DomainError(Exception):
 
     def error_list(self) -> list[dict[str, str]]:
         """Field errors flattened, one ``{"field", "message"}`` per message, in order."""
-        return [{"field": name, "message": m} for name, messages in self.field_errors.items() for m in messages]
+        return [
+            {"field": name, "message": m} for name, messages in self.field_errors.items() for m in messages
+        ]
 
 
 class ValidationFailed(DomainError):

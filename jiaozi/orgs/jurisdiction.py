@@ -22,13 +22,7 @@ def scope_q(user: Any, *, path_field: str = "path") -> models.Q:
     ``path_field`` is the lookup to the institution path, e.g. ``"school__path"``.
     Applicants, inactive users and staff without an institution see nothing."""
     institution = getattr(user, "institution", None)
-    if (
-        user is None
-        or not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or getattr(user, "kind", None) != "staff"
-        or institution is None
-    ):
+    if not getattr(user, "is_active_staff", False) or institution is None:
         return models.Q(pk__in=[])
     return models.Q(**{f"{path_field}__startswith": institution.path})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.roles import Role
 
 from .selectors import province_code_of
@@ -33,20 +34,10 @@ PRECHECK_ROLES: frozenset[str] = frozenset(
 )
 
 
-def _is_active_staff(actor: Any) -> bool:
-    return (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and getattr(actor, "kind", None) == "staff"
-        and getattr(actor, "institution", None) is not None
-    )
-
-
 def can_manage_campaigns(*, actor: Any, province_code: str) -> bool:
     """A province admin of the province bureau of ``province_code``."""
     return (
-        _is_active_staff(actor)
+        is_active_staff(actor)
         and actor.role in CAMPAIGN_MANAGE_ROLES
         and actor.institution.level == "province"
         and province_code_of(actor.institution) == province_code
@@ -54,4 +45,4 @@ def can_manage_campaigns(*, actor: Any, province_code: str) -> bool:
 
 
 def can_view_precheck(*, actor: Any) -> bool:
-    return _is_active_staff(actor) and actor.role in PRECHECK_ROLES
+    return is_active_staff(actor) and actor.role in PRECHECK_ROLES

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.roles import Role
 
 from .models import Teacher
@@ -32,27 +33,17 @@ IMPORT_ROLES = frozenset(
 EDIT_ROLES = frozenset({Role.SCHOOL_REVIEWER, Role.INSTITUTION_ADMIN})
 
 
-def _is_active_staff(user: Any) -> bool:
-    return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "kind", None) == "staff"
-        and getattr(user, "institution_id", None) is not None
-    )
-
-
 def can_view_teachers(*, user: Any) -> bool:
-    return _is_active_staff(user) and user.role in VIEW_ROLES
+    return is_active_staff(user) and user.role in VIEW_ROLES
 
 
 def can_import_teachers(*, user: Any) -> bool:
-    return _is_active_staff(user) and user.role in IMPORT_ROLES
+    return is_active_staff(user) and user.role in IMPORT_ROLES
 
 
 def can_edit_teachers(*, user: Any) -> bool:
     """School staff only: the records are the school's."""
-    return _is_active_staff(user) and user.role in EDIT_ROLES and user.institution.kind == "school"
+    return is_active_staff(user) and user.role in EDIT_ROLES and user.institution.kind == "school"
 
 
 def can_edit_teacher(*, user: Any, teacher: Teacher) -> bool:

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.accounts.actor import is_staff_account
 from jiaozi.accounts.roles import Role
 
 ALL_STAFF: frozenset[str] = frozenset(Role.values)
@@ -140,7 +141,7 @@ def _resolve(url_name: str) -> str | None:
 
 def entries_for(user: Any, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]:
     """The entries ``user`` may see, in table order. Applicants and anonymous users see none."""
-    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != "staff":
+    if not is_staff_account(user):
         return []
     role = getattr(user, "role", "")
     return [entry for entry in entries if role in entry.roles and _resolve(entry.url_name) is not None]
