@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
@@ -134,7 +134,7 @@ def actor_of(user: User | AnonymousUser | None) -> Actor:
     return actor
 
 
-def is_active_staff(user: User | AnonymousUser | None) -> bool:
+def is_active_staff(user: User | AnonymousUser | None) -> TypeGuard[User]:
     """Signed in, enabled, staff and bound to an institution."""
     return actor_of(user).is_active_staff
 

@@ -11,10 +11,13 @@ Filing (备案) rules, PRODUCT §1 and §9, SECURITY check 6 and 7:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .actor import is_active_staff, is_staff_account
 from .roles import RANK, Role, can_hold
+
+if TYPE_CHECKING:
+    from .models import User
 
 __all__ = [
     "can_file_staff",
@@ -41,12 +44,12 @@ def is_within(institution: Any, ancestor: Any) -> bool:
     return bool(path and root and path.startswith(root))
 
 
-def can_view_staff(*, actor: Any) -> bool:
+def can_view_staff(*, actor: User | None) -> bool:
     """May open the staff list and staff details (always within the jurisdiction)."""
     return is_active_staff(actor) and actor.role in STAFF_VIEWER_ROLES
 
 
-def can_file_staff(*, actor: Any, institution: Any, role: str) -> bool:
+def can_file_staff(*, actor: User | None, institution: Any, role: str) -> bool:
     """May ``actor`` file a staff account with ``role`` at ``institution``?"""
     if not is_active_staff(actor) or actor.role not in FILER_ROLES:
         return False
@@ -63,7 +66,7 @@ def can_file_staff(*, actor: Any, institution: Any, role: str) -> bool:
     return is_within(institution, actor.institution)
 
 
-def can_manage_staff(*, actor: Any, target: Any) -> bool:
+def can_manage_staff(*, actor: User | None, target: Any) -> bool:
     """May ``actor`` edit, disable, enable, reset or re-confirm ``target``'s filing?
     The same rule as filing the target afresh, and never oneself."""
     if target is None or not is_staff_account(target):
@@ -73,6 +76,6 @@ def can_manage_staff(*, actor: Any, target: Any) -> bool:
     return can_file_staff(actor=actor, institution=target.institution, role=target.role)
 
 
-def fileable_roles(*, actor: Any, institution: Any) -> list[str]:
+def fileable_roles(*, actor: User | None, institution: Any) -> list[str]:
     """The roles ``actor`` may file at ``institution``, in the order of ``Role``."""
     return [role for role in Role.values if can_file_staff(actor=actor, institution=institution, role=role)]

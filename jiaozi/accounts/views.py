@@ -30,7 +30,7 @@ from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import events, mfa, selectors, services
-from .decorators import forbidden, is_verified, staff_required
+from .decorators import forbidden, is_verified, staff_required, staff_user
 from .forms import (
     LoginForm,
     PasswordChangeForm,
@@ -358,7 +358,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 def _load_staff(request: HttpRequest, pk: int) -> User:
-    return selectors.staff_get_visible_to(user=request.user, pk=pk)
+    return selectors.staff_get_visible_to(user=staff_user(request), pk=pk)
 
 
 def _reconfirm_due(target: User) -> bool:
@@ -379,7 +379,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/staff_detail.html",
         {
             "target": target,
-            "can_manage": can_manage_staff(actor=request.user, target=target),
+            "can_manage": can_manage_staff(actor=staff_user(request), target=target),
             "reason_form": ReasonForm(),
             "reset_form": ResetPasswordForm(),
             "has_device": mfa.usable(device),
@@ -395,7 +395,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = _load_staff(request, pk)
-    if not can_manage_staff(actor=request.user, target=target):
+    if not can_manage_staff(actor=staff_user(request), target=target):
         return forbidden(request, reason="manage_staff")
     initial = {"real_name": target.real_name, "post": target.post, "version": target.version}
     form = StaffUpdateForm(request.POST or None, initial=initial)
@@ -403,7 +403,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         with form_errors(form, ValidationFailed, Conflict):
             services.staff_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=staff_user(request),  # type: ignore[arg-type]
                 user_id=target.pk,
                 real_name=data["real_name"],
                 phone=data["phone"] or target.phone,
@@ -440,7 +440,9 @@ def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
     def action(target: User) -> None:
         if not form.is_valid():
             raise ValidationFailed(_("请填写停用原因。"))
-        services.staff_disable(actor=request.user, user_id=target.pk, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        services.staff_disable(
+            actor=staff_user(request), user_id=target.pk, reason=form.cleaned_data["reason"]
+        )  # type: ignore[arg-type]
         messages.success(request, _("已停用该账号，其登录会话已立即失效。"))
 
     return _staff_action(request, pk, action)
@@ -452,7 +454,7 @@ def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def staff_enable(request: HttpRequest, pk: int) -> HttpResponse:
     def action(target: User) -> None:
-        services.staff_enable(actor=request.user, user_id=target.pk)  # type: ignore[arg-type]
+        services.staff_enable(actor=staff_user(request), user_id=target.pk)  # type: ignore[arg-type]
         messages.success(request, _("已重新启用该账号。"))
 
     return _staff_action(request, pk, action)
@@ -468,7 +470,9 @@ def staff_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     def action(target: User) -> None:
         if not form.is_valid():
             raise ValidationFailed(_("请求无效，请刷新页面后重试。"))
-        services.staff_confirm(actor=request.user, user_id=target.pk, version=form.cleaned_data["version"])  # type: ignore[arg-type]
+        services.staff_confirm(
+            actor=staff_user(request), user_id=target.pk, version=form.cleaned_data["version"]
+        )  # type: ignore[arg-type]
         messages.success(request, _("已确认该工作人员仍在岗。"))
 
     return _staff_action(request, pk, action)
@@ -484,7 +488,7 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(target: User) -> HttpResponse:
         updated, password = services.staff_reset_password(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),  # type: ignore[arg-type]
             user_id=target.pk,
             reset_otp=bool(form.cleaned_data.get("reset_otp")),
         )

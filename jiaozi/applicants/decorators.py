@@ -54,8 +54,8 @@ def applicant_required(view: V | None = None, *, allow_expired_password: bool = 
         @never_cache
         @wraps(func)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            user: Any = request.user
-            if not user.is_authenticated:
+            user = request.user
+            if not isinstance(user, User):
                 return login_redirect(request)
             if not is_applicant(user):
                 return not_for_staff(request)

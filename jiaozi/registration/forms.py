@@ -3,7 +3,7 @@ the export request. They parse and check input; the services decide."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,9 @@ from .rules import Due
 from .selectors import PrecheckFilters, precheck_school_choices
 from .services import EXPORT_FORMATS, WINDOW_FIELDS
 from .windows import window_errors
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -92,7 +95,7 @@ class PrecheckFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("原因"), required=False)
     q = forms.CharField(label=_("姓名或证书编号"), required=False, max_length=64)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         school_field = self.fields["school"]
         assert isinstance(school_field, forms.ModelChoiceField)
@@ -144,7 +147,7 @@ class PrecheckExportForm(forms.Form):
     reason = forms.CharField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def filters(self, *, user: Any) -> PrecheckFilters:
+    def filters(self, *, user: User) -> PrecheckFilters:
         """Re-validate the carried filters as the screen does."""
         data = {
             key: self.cleaned_data.get(key) or "" for key in ("school", "due", "suggestion", "reason", "q")

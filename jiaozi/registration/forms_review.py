@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms.utils import flatatt
@@ -33,6 +33,9 @@ BATCH_MAX = max(PAGE_SIZES)
 APPROVE_ACTIONS = frozenset(
     {Action.SCHOOL_APPROVE, Action.CITY_APPROVE, Action.PROVINCE_APPROVE, Action.DISMISS_OBJECTION}
 )
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 RETURN_ACTIONS = frozenset({Action.RETURN_TO_APPLICANT, Action.RETURN_DOWN})
 
 
@@ -125,7 +128,7 @@ class QueueFilterForm(forms.Form):
         widget=QuickSelect,
     )
 
-    def __init__(self, *args: Any, user: Any, level: Level, tab: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, level: Level, tab: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.level = level
         f = self.fields

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import staff_required
+from jiaozi.accounts.decorators import staff_required, staff_user
 from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.workspace.tables import Column, paginate
@@ -47,7 +47,7 @@ FILTER_KEYS = ("school", "due", "suggestion", "reason", "q")
 @domain_errors
 @require_http_methods(["GET"])
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = list(selectors.campaign_list_visible_to(user=request.user))
+    campaigns = list(selectors.campaign_list_visible_to(user=staff_user(request)))
     rows = [
         {"campaign": c, "windows": {w["action"]: w for w in window_states(campaign=c)}} for c in campaigns
     ]
@@ -57,7 +57,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "registration/campaign_list.html",
         {
             "rows": rows,
-            "can_manage": can_manage_campaigns(actor=request.user, province_code=province_code),
+            "can_manage": can_manage_campaigns(actor=staff_user(request), province_code=province_code),
             "nav_active": "registration:campaign_list",
             "breadcrumbs": [(_("定期注册工作"), None)],
         },
@@ -68,14 +68,16 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET"])
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
+    campaign = selectors.campaign_get_visible_to(user=staff_user(request), pk=pk)
     return render(
         request,
         "registration/campaign_detail.html",
         {
             "campaign": campaign,
             "windows": window_states(campaign=campaign),
-            "can_manage": can_manage_campaigns(actor=request.user, province_code=campaign.province_code),
+            "can_manage": can_manage_campaigns(
+                actor=staff_user(request), province_code=campaign.province_code
+            ),
             "nav_active": "registration:campaign_list",
             "breadcrumbs": [
                 (_("定期注册工作"), reverse("registration:campaign_list")),
@@ -110,7 +112,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with form_errors(form, ValidationFailed, Conflict):
             campaign = services.campaign_create(
-                actor=request.user, year=form.cleaned_data["year"], **form.service_values()
+                actor=staff_user(request), year=form.cleaned_data["year"], **form.service_values()
             )
             messages.success(request, _("注册工作已创建。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
@@ -121,13 +123,13 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
+    campaign = selectors.campaign_get_visible_to(user=staff_user(request), pk=pk)
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or campaign.version
         with form_errors(form, ValidationFailed, Conflict):
             services.campaign_update(
-                actor=request.user, campaign_id=campaign.pk, version=version, **form.service_values()
+                actor=staff_user(request), campaign_id=campaign.pk, version=version, **form.service_values()
             )
             messages.success(request, _("注册工作的设置已保存。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
@@ -142,8 +144,8 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET"])
 def precheck(request: HttpRequest) -> HttpResponse:
-    campaign = selectors.campaign_active_for(user=request.user)
-    form = PrecheckFilterForm(request.GET or None, user=request.user)
+    campaign = selectors.campaign_active_for(user=staff_user(request))
+    form = PrecheckFilterForm(request.GET or None, user=staff_user(request))
     context: dict[str, Any] = {
         "campaign": campaign,
         "filter_form": form,
@@ -153,13 +155,15 @@ def precheck(request: HttpRequest) -> HttpResponse:
     }
     if campaign is not None:
         filters = form.filters()
-        rows = selectors.precheck_list_visible_to(user=request.user, campaign=campaign, filters=filters)
+        rows = selectors.precheck_list_visible_to(
+            user=staff_user(request), campaign=campaign, filters=filters
+        )
         context |= {
             "page_obj": paginate(request, rows, per_page=PRECHECK_PER_PAGE),
             "counts": [
                 {"due": due, "label": DUE_LABELS[due], "count": count}
                 for due, count in selectors.precheck_count_by_due(
-                    user=request.user, ctx=selectors.campaign_context(campaign), filters=filters
+                    user=staff_user(request), ctx=selectors.campaign_context(campaign), filters=filters
                 ).items()
             ],
             "export_form": PrecheckExportForm(
@@ -180,7 +184,7 @@ def precheck(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_http_methods(["POST"])
 def precheck_export(request: HttpRequest) -> HttpResponse:
-    campaign = selectors.campaign_active_for(user=request.user)
+    campaign = selectors.campaign_active_for(user=staff_user(request))
     form = PrecheckExportForm(request.POST)
     if campaign is None:
         messages.error(request, _("当前没有进行中的定期注册工作。"))
@@ -194,9 +198,9 @@ def precheck_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('registration:precheck')}?{kept.urlencode()}")
     try:
         export = services.precheck_export(
-            actor=request.user,
+            actor=staff_user(request),
             campaign=campaign,
-            filters=form.filters(user=request.user),
+            filters=form.filters(user=staff_user(request)),
             purpose=form.cleaned_data["purpose"],
             fmt=form.cleaned_data["fmt"],
         )

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +26,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
@@ -53,6 +54,9 @@ from .models import (
 )
 from .permissions import can_edit_teacher, can_edit_teachers, can_import_teachers, can_view_teachers
 
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = getattr(settings, "TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
@@ -72,7 +76,7 @@ def _file_error(message: str) -> ImportResult:
 
 def teacher_import(
     *,
-    actor: Any,
+    actor: User | None,
     file: str | Path | IO[bytes],
     name: str = "",
     progress: Callable[[str, int], None] | None = None,
@@ -86,7 +90,7 @@ def teacher_import(
     one leaves a failure row after the rollback (nothing else)."""
     if actor is not None and not can_import_teachers(user=actor):
         raise PermissionDenied(_("您无权导入教师数据。"))
-    scope = None if actor is None else actor.institution.path
+    scope = None if actor is None else actor_of(actor).institution_path
 
     def audit(result: ImportResult, outcome: str) -> None:
         # Loaded: what changed per sheet; refused: what was read.
@@ -176,7 +180,7 @@ def _sniff(upload: UploadedFile) -> None:
 
 
 @transaction.atomic
-def import_job_create(*, actor: Any, upload: UploadedFile) -> ImportJob:
+def import_job_create(*, actor: User, upload: UploadedFile) -> ImportJob:
     """Store the upload and queue the import (run at commit, so the worker finds the
     job; inline when Celery runs eagerly)."""
     if not can_import_teachers(user=actor):
@@ -339,7 +343,7 @@ def _teacher_facts(
 @transaction.atomic
 def teacher_create(
     *,
-    actor: Any,
+    actor: User,
     resident_id: str,
     name: str,
     sex: str,
@@ -378,12 +382,15 @@ def teacher_create(
         # Two people entering the same teacher at once: the blind index is unique.
         raise Conflict(_("该身份证号的教师已登记。"), code="duplicate_teacher") from None
     audit_record(
-        kind=AuditKind.TEACHER_CREATED, actor=actor, obj=teacher, details={"school": actor.institution.code}
+        kind=AuditKind.TEACHER_CREATED,
+        actor=actor,
+        obj=teacher,
+        details={"school": actor.institution.code if actor.institution else ""},
     )
     return teacher
 
 
-def _editable(*, actor: Any, pk: int) -> Teacher:
+def _editable(*, actor: User, pk: int) -> Teacher:
     from .selectors import teacher_get_visible_to
 
     teacher = teacher_get_visible_to(user=actor, pk=pk)
@@ -395,7 +402,7 @@ def _editable(*, actor: Any, pk: int) -> Teacher:
 @transaction.atomic
 def teacher_update(
     *,
-    actor: Any,
+    actor: User,
     pk: int,
     version: int,
     name: str,
@@ -440,7 +447,7 @@ def teacher_update(
 
 
 def annual_appraisal_set(
-    *, actor: Any, teacher_id: int, version: int, year: int, grade: str
+    *, actor: User, teacher_id: int, version: int, year: int, grade: str
 ) -> AnnualAppraisal:
     """Record (or correct) the annual appraisal of one year."""
     return _yearly_set(
@@ -459,7 +466,7 @@ def annual_appraisal_set(
 
 
 def ethics_appraisal_set(
-    *, actor: Any, teacher_id: int, version: int, year: int, result: str
+    *, actor: User, teacher_id: int, version: int, year: int, result: str
 ) -> EthicsAppraisal:
     """Record (or correct) the ethics appraisal of one year."""
     return _yearly_set(
@@ -480,7 +487,7 @@ def ethics_appraisal_set(
 @transaction.atomic
 def _yearly_set(
     *,
-    actor: Any,
+    actor: User,
     teacher_id: int,
     version: int,
     year: int,
@@ -515,7 +522,7 @@ def _yearly_set(
 
 @transaction.atomic
 def training_record_add(
-    *, actor: Any, teacher_id: int, version: int, date: dt.date, hours: Decimal, programme: str
+    *, actor: User, teacher_id: int, version: int, date: dt.date, hours: Decimal, programme: str
 ) -> TrainingRecord:
     """Add training hours. One record per (date, programme), as in the import."""
     teacher = _editable(actor=actor, pk=teacher_id)
@@ -544,7 +551,7 @@ def training_record_add(
 
 @transaction.atomic
 def teaching_break_add(
-    *, actor: Any, teacher_id: int, version: int, start: dt.date, end: dt.date, reason: str, approved: bool
+    *, actor: User, teacher_id: int, version: int, start: dt.date, end: dt.date, reason: str, approved: bool
 ) -> TeachingBreak:
     """Add a break from teaching (中止任教). One per start date, as in the import."""
     teacher = _editable(actor=actor, pk=teacher_id)
@@ -577,7 +584,7 @@ def teaching_break_add(
 
 
 @transaction.atomic
-def teacher_reveal_resident_id(*, actor: Any, pk: int) -> str:
+def teacher_reveal_resident_id(*, actor: User, pk: int) -> str:
     """The full resident ID of one teacher in scope; every reveal is audited (§9)."""
     from .selectors import teacher_get_visible_to
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import forbidden, staff_required
+from jiaozi.accounts.decorators import forbidden, staff_required, staff_user
 from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_resident_id
@@ -73,7 +73,7 @@ COUNT_LABELS = {
 
 
 def _teacher_or_404(request: HttpRequest, pk: int) -> Teacher:
-    return selectors.teacher_get_visible_to(user=request.user, pk=pk)
+    return selectors.teacher_get_visible_to(user=staff_user(request), pk=pk)
 
 
 def _crumbs(*extra: tuple[Any, str | None]) -> list[tuple[Any, str | None]]:
@@ -91,7 +91,9 @@ def _list_page(
     filters: dict[str, str],
     searched_id: str = "",
 ) -> HttpResponse:
-    queryset = selectors.teacher_search(selectors.teacher_list_visible_to(user=request.user), **filters)
+    queryset = selectors.teacher_search(
+        selectors.teacher_list_visible_to(user=staff_user(request)), **filters
+    )
     sort, order_by = ordering_from(request, allowed=LIST_SORTS, default="school")
     page_obj = paginate(
         request, selectors.teacher_list_for_page(queryset).order_by(*order_by), per_page=LIST_PER_PAGE
@@ -106,8 +108,8 @@ def _list_page(
             "page_obj": page_obj,
             "columns": LIST_COLUMNS,
             "sort": sort,
-            "can_import": can_import_teachers(user=request.user),
-            "can_create": can_edit_teachers(user=request.user),
+            "can_import": can_import_teachers(user=staff_user(request)),
+            "can_create": can_edit_teachers(user=staff_user(request)),
             "nav_active": "teachers:teacher_list",
             "breadcrumbs": [(_("教师信息"), None)],
         },
@@ -175,7 +177,7 @@ def _detail(request: HttpRequest, teacher: Teacher, *, resident_id: str = "") ->
             "teacher": teacher,
             "records": selectors.teacher_records(teacher=teacher),
             "revealed_resident_id": resident_id,
-            "can_edit": can_edit_teacher(user=request.user, teacher=teacher),
+            "can_edit": can_edit_teacher(user=staff_user(request), teacher=teacher),
             "nav_active": "teachers:teacher_list",
             "breadcrumbs": _crumbs((teacher.name, None)),
         },
@@ -188,7 +190,7 @@ def _detail(request: HttpRequest, teacher: Teacher, *, resident_id: str = "") ->
 @require_http_methods(["POST"])
 def teacher_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The full resident ID, on an explicit request; audited (§9)."""
-    resident_id = services.teacher_reveal_resident_id(actor=request.user, pk=pk)
+    resident_id = services.teacher_reveal_resident_id(actor=staff_user(request), pk=pk)
     if getattr(request, "htmx", False):
         return render(request, "teachers/_resident_id.html", {"resident_id": resident_id, "revealed": True})
     return _detail(request, _teacher_or_404(request, pk), resident_id=resident_id)
@@ -202,12 +204,12 @@ def teacher_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def teacher_create(request: HttpRequest) -> HttpResponse:
-    if not can_edit_teachers(user=request.user):
+    if not can_edit_teachers(user=staff_user(request)):
         return forbidden(request)
     form = TeacherCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with form_errors(form, ValidationFailed, Conflict):
-            teacher = services.teacher_create(actor=request.user, **form.cleaned_data)
+            teacher = services.teacher_create(actor=staff_user(request), **form.cleaned_data)
             messages.success(request, _("已新增教师。"))
             return redirect("teachers:teacher_detail", pk=teacher.pk)
     return render(
@@ -228,7 +230,7 @@ def teacher_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def teacher_edit(request: HttpRequest, pk: int) -> HttpResponse:
     teacher = _teacher_or_404(request, pk)
-    if not can_edit_teacher(user=request.user, teacher=teacher):
+    if not can_edit_teacher(user=staff_user(request), teacher=teacher):
         return forbidden(request)
     initial = {
         "name": teacher.name,
@@ -243,7 +245,7 @@ def teacher_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TeacherEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         with form_errors(form, ValidationFailed, Conflict):
-            services.teacher_update(actor=request.user, pk=teacher.pk, **form.cleaned_data)
+            services.teacher_update(actor=staff_user(request), pk=teacher.pk, **form.cleaned_data)
             messages.success(request, _("教师信息已保存。"))
             return redirect("teachers:teacher_detail", pk=teacher.pk)
     return render(
@@ -275,12 +277,12 @@ def _record_view(
     @require_http_methods(["GET", "POST"])
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         teacher = _teacher_or_404(request, pk)
-        if not can_edit_teacher(user=request.user, teacher=teacher):
+        if not can_edit_teacher(user=staff_user(request), teacher=teacher):
             return forbidden(request)
         form = form_class(request.POST or None, initial={"version": teacher.version})
         if request.method == "POST" and form.is_valid():
             with form_errors(form, ValidationFailed, Conflict):
-                service(actor=request.user, teacher_id=teacher.pk, **form.cleaned_data)
+                service(actor=staff_user(request), teacher_id=teacher.pk, **form.cleaned_data)
                 messages.success(request, done)
                 return redirect("teachers:teacher_detail", pk=teacher.pk)
         return render(
@@ -337,9 +339,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         with form_errors(form, ValidationFailed):
-            job = services.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
+            job = services.import_job_create(actor=staff_user(request), upload=form.cleaned_data["file"])
             return redirect("teachers:import_job", pk=job.pk)
-    jobs = selectors.import_job_list_visible_to(user=request.user).order_by("-created_at")[:10]
+    jobs = selectors.import_job_list_visible_to(user=staff_user(request)).order_by("-created_at")[:10]
     return render(
         request,
         "teachers/import.html",
@@ -366,7 +368,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
-    return selectors.import_job_get_visible_to(user=request.user, pk=pk)
+    return selectors.import_job_get_visible_to(user=staff_user(request), pk=pk)
 
 
 def _job_context(job: ImportJob) -> dict[str, Any]:

@@ -5,7 +5,7 @@ their selectors, scoped to the user's jurisdiction)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -16,6 +16,9 @@ from jiaozi.core import clock
 from jiaozi.registration.models import WindowAction
 from jiaozi.registration.selectors import campaign_active_for
 from jiaozi.registration.windows import format_window, window_is_open, window_label
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ _ROLE_WINDOW: dict[str, str] = {
 }
 
 
-def _registration_card(user: Any, role: str) -> TaskCard:
+def _registration_card(user: User, role: str) -> TaskCard:
     url = _url("registration:campaign_list")
     campaign = campaign_active_for(user=user)
     if campaign is None:
@@ -94,7 +97,7 @@ def _url(name: str) -> str:
         return ""
 
 
-def tasks_for(user: Any) -> list[TaskCard]:
+def tasks_for(user: User) -> list[TaskCard]:
     role = getattr(user, "role", "")
     cards: list[TaskCard] = []
     if role in _REGISTRATION_TEXT:

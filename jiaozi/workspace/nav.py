@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -31,6 +31,9 @@ _REGISTRATION = frozenset(
         Role.PROVINCE_ADMIN,
     }
 )
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 _INSTITUTION_ADMINS = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN})
 
 
@@ -139,7 +142,7 @@ def _resolve(url_name: str) -> str | None:
         return None
 
 
-def entries_for(user: Any, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]:
+def entries_for(user: User, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]:
     """The entries ``user`` may see, in table order. Applicants and anonymous users see none."""
     if not is_staff_account(user):
         return []
@@ -148,7 +151,7 @@ def entries_for(user: Any, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]:
 
 
 def build_nav(
-    user: Any, *, path: str = "", active: str = "", entries: Iterable[NavEntry] = NAV
+    user: User, *, path: str = "", active: str = "", entries: Iterable[NavEntry] = NAV
 ) -> list[NavSection]:
     """Sections of resolved links for ``user``. ``active`` (a URL name) wins; otherwise
     the link whose URL is the longest prefix of ``path`` is highlighted, so a detail page
@@ -178,7 +181,7 @@ def build_nav(
     return sections
 
 
-def quick_links(user: Any) -> list[NavLink]:
+def quick_links(user: User) -> list[NavLink]:
     """The user's destinations other than the dashboard itself, for the dashboard cards."""
     return [
         link

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from jiaozi.accounts.decorators import staff_required
+from jiaozi.accounts.decorators import staff_required, staff_user
 
 from .dashboard import tasks_for
 from .nav import quick_links
@@ -14,7 +14,7 @@ from .nav import quick_links
 @never_cache
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = staff_user(request)
     return render(
         request,
         "workspace/home.html",
