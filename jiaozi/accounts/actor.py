@@ -102,7 +102,7 @@ class Actor:
 ANONYMOUS = Actor(user_id=None, kind=None, is_active=False, role=None, institution_id=None)
 
 
-def _key(user: Any) -> tuple[Any, ...]:
+def _key(user: object) -> tuple[Any, ...]:
     return (
         getattr(user, "pk", None),
         getattr(user, "kind", None),

@@ -6,13 +6,14 @@ services.py, permissions.py and middleware.py."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +31,7 @@ from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import events, mfa, selectors, services
+from .actor import is_staff_account
 from .decorators import forbidden, is_verified, staff_required, staff_user
 from .forms import (
     LoginForm,
@@ -84,8 +86,8 @@ def _with_next(url: str, request: HttpRequest) -> str:
     return url if target == workspace_url() else f"{url}?{urlencode({'next': target})}"
 
 
-def _is_staff(user: Any) -> bool:
-    return bool(user.is_authenticated and getattr(user, "kind", None) == User.Kind.STAFF)
+def _is_staff(user: User | AnonymousUser) -> TypeGuard[User]:
+    return isinstance(user, User) and is_staff_account(user)
 
 
 # --- sign-in ----------------------------------------------------------------------
@@ -169,7 +171,7 @@ def _token_error(result: mfa.VerifyResult) -> str:
 @never_cache
 @sensitive_post_parameters("token")
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if not _is_staff(user):
         return redirect("accounts:login")
     if is_verified(user):
@@ -200,7 +202,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("token")
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if not _is_staff(user):
         return redirect("accounts:login")
     if is_verified(user):
@@ -251,7 +253,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @staff_required(allow_expired_password=True)
 @domain_errors
 def password_change(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     forced = services.password_expired(user)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -287,7 +289,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @staff_required(*STAFF_VIEWER_ROLES)
 @domain_errors
 def staff_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     institutions = selectors.institution_list_for_staff_pages(user=user)
     form = StaffFilterForm(request.GET, institutions=institutions)
     institution = None
@@ -322,7 +324,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @staff_required(*FILER_ROLES)
 @domain_errors
 def staff_create(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     institutions = selectors.institution_list_for_staff_pages(user=user)
     initial = {"institution": request.GET.get("institution", "")}
     form = StaffCreateForm(request.POST or None, actor=user, institutions=institutions, initial=initial)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiaozi.accounts.decorators import staff_required
+from jiaozi.accounts.decorators import staff_required, staff_user
 from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.ratelimit import RateLimited, ratelimit
@@ -212,7 +212,7 @@ def _queue_page(
     id_form: ResidentIdSearchForm,
     id_search: str = "",
 ) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     sort, order_by = ordering_from(request, allowed=SORTS, default=queues.DEFAULT_SORT[tab])
     applications = queues.application_queue(user=user, filters=filters, order_by=order_by)
     page_obj = paginate(request, applications, per_page=form.page_size())
@@ -262,7 +262,7 @@ def _queue_page(
 @domain_errors
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     level = _level(request)
     tab = parse_tab(request.GET.get("tab"))
     form = QueueFilterForm(request.GET or None, user=user, level=level, tab=tab)
@@ -294,7 +294,7 @@ def queue_id_search(request: HttpRequest) -> HttpResponse:
     (a sort or page link of the result page) goes back to the queue."""
     if request.method == "GET":
         return redirect(f"{reverse('registration:queue')}?{request.GET.urlencode()}".rstrip("?"))
-    user: Any = request.user
+    user = staff_user(request)
     level = _level(request)
     id_form = ResidentIdSearchForm(request.POST)
     tab = parse_tab(request.POST.get("tab"))
@@ -347,7 +347,7 @@ def failure_message(code: str, message: str) -> str:
 def _confirm_page(
     request: HttpRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
 ) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     found = queues.applications_for_batch(user=user, ids=[row.pk for row in batch.rows])
     by_pk = {r.pk: r for r in queues.queue_rows(found, user=user)}
     rows = []
@@ -402,7 +402,7 @@ def _missing_reasons(batch: BatchRequest, needs_override: set[int]) -> list[str]
 def batch_act(request: HttpRequest) -> HttpResponse:
     """Step "confirm" (from the queue) shows what will happen; step "execute" (from the
     confirmation page) runs the batch and redirects to its result."""
-    user: Any = request.user
+    user = staff_user(request)
     level = _level(request)
     form = BatchForm(request.POST, level=level)
     back = _safe_next(request, request.POST.get("next"))
@@ -462,7 +462,7 @@ def batch_act(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_GET
 def batch_result(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     level = _level(request)
     stored = request.session.get(BATCH_RESULT_SESSION_KEY)
     if not stored:
@@ -507,7 +507,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     from .selectors_applications import application_timeline
 
-    user: Any = request.user
+    user = staff_user(request)
     level = queues.level_for(user)
     actions = actions_for(user=user, application=application)
     forms = []
@@ -594,7 +594,7 @@ def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 @require_POST
 def application_act(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     application = queues.application_get_for_review(user=user, pk=pk)
     detail_url = reverse("registration:application_detail", args=[application.pk])
     back = _safe_next(request, request.POST.get("next"))
