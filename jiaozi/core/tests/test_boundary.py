@@ -208,3 +208,20 @@ def test_the_accounts_app_registers_its_audited_403_page() -> None:
     from jiaozi.accounts.decorators import forbidden
 
     assert boundary._forbidden is forbidden
+
+
+@pytest.mark.django_db
+def test_the_error_page_keeps_the_workspace_for_staff() -> None:
+    from jiaozi.accounts.roles import Role
+    from jiaozi.accounts.tests.factories import make_staff
+    from jiaozi.orgs.tests.factories import LUYANG, bureau
+
+    request = page_request()
+    request.user = make_staff(
+        username="boundary_staff", role=Role.REGISTRATION_REVIEWER, institution=bureau(LUYANG)
+    )
+    response = raising(WindowClosed("不在办理时间内"))(request)
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "不在办理时间内" in content
+    assert "返回工作台" in content
