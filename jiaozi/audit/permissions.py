@@ -3,13 +3,11 @@ province, security and system admins may not; nobody may change it."""
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from typing import TypeGuard
 
 from jiaozi.accounts.roles import Role
+from jiaozi.core.accounts import Account, StaffAccount, active_staff
 
 
-def can_read_audit_log(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    # ``is_active_staff`` is the account's own answer (accounts.actor); audit sits below
-    # accounts and asks the attribute.
-    return bool(getattr(user, "is_active_staff", False) and getattr(user, "role", None) == Role.AUDIT_ADMIN)
+def can_read_audit_log(user: Account | None) -> TypeGuard[StaffAccount]:
+    return active_staff(user) and user.role == Role.AUDIT_ADMIN

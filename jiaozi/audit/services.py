@@ -30,6 +30,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
 from jiaozi.core import clock
+from jiaozi.core.accounts import Account
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_name
 from jiaozi.core.middleware import current
@@ -194,7 +195,7 @@ def _publish(key: str, last_seq: int, last_hash: str) -> None:
 # --- Writing -------------------------------------------------------------------
 
 
-def _actor_label(actor: Any) -> str:
+def _actor_label(actor: Account | None) -> str:
     """Staff are named in full (accountability); applicants masked, since their
     usernames may be phone numbers."""
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -227,7 +228,7 @@ class _Common:
     ip: str | None
 
 
-def _common(actor: Any, ip: str | None) -> _Common:
+def _common(actor: Account | None, ip: str | None) -> _Common:
     ctx = current()
     actor_id = getattr(actor, "pk", None) if actor is not None else (ctx.user_id if ctx else None)
     return _Common(
@@ -266,7 +267,7 @@ def _chain(events: list[AuditEvent], first_seq: int, prev: str) -> str:
 def audit_record(
     *,
     kind: AuditKind,
-    actor: Any = None,
+    actor: Account | None = None,
     institution_id: int | None = None,
     obj: Any = None,
     object_type: str = "",
@@ -321,7 +322,7 @@ def audit_record_many(
     *,
     kind: AuditKind,
     items: Iterable[AuditItem | models.Model],
-    actor: Any = None,
+    actor: Account | None = None,
     institution_id: int | None = None,
     outcome: str = AuditEvent.Outcome.SUCCESS,
     details: Mapping[str, Any] | None = None,
@@ -523,7 +524,7 @@ def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPrun
 
 
 def audit_log_viewed_event(
-    *, actor: Any, event: AuditEvent | None = None, filters: Mapping[str, Any] | None = None
+    *, actor: Account | None, event: AuditEvent | None = None, filters: Mapping[str, Any] | None = None
 ) -> AuditEvent:
     """Reading the log is itself recorded (who watched, what they looked for)."""
     return audit_record(

@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
+from jiaozi.core.accounts import Account
 from jiaozi.core.errors import NotFound
 
 M = TypeVar("M", bound=models.Model)
 
 
-def scope_q(user: Any, *, path_field: str = "path") -> models.Q:
+def scope_q(user: Account | None, *, path_field: str = "path") -> models.Q:
     """Q matching rows whose institution path lies within ``user``'s institution.
 
     ``path_field`` is the lookup to the institution path, e.g. ``"school__path"``.
