@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -142,7 +143,7 @@ def _resolve(url_name: str) -> str | None:
         return None
 
 
-def entries_for(user: User, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]:
+def entries_for(user: User | AnonymousUser | None, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]:
     """The entries ``user`` may see, in table order. Applicants and anonymous users see none."""
     if not is_staff_account(user):
         return []
@@ -151,7 +152,7 @@ def entries_for(user: User, entries: Iterable[NavEntry] = NAV) -> list[NavEntry]
 
 
 def build_nav(
-    user: User, *, path: str = "", active: str = "", entries: Iterable[NavEntry] = NAV
+    user: User | AnonymousUser | None, *, path: str = "", active: str = "", entries: Iterable[NavEntry] = NAV
 ) -> list[NavSection]:
     """Sections of resolved links for ``user``. ``active`` (a URL name) wins; otherwise
     the link whose URL is the longest prefix of ``path`` is highlighted, so a detail page
@@ -181,7 +182,7 @@ def build_nav(
     return sections
 
 
-def quick_links(user: User) -> list[NavLink]:
+def quick_links(user: User | AnonymousUser | None) -> list[NavLink]:
     """The user's destinations other than the dashboard itself, for the dashboard cards."""
     return [
         link

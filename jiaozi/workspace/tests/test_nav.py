@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.urls import reverse
 
+from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.workspace.nav import NAV, NavEntry, build_nav, entries_for
 
@@ -41,11 +42,11 @@ def test_entries_whose_url_does_not_resolve_are_left_out() -> None:
     "user",
     [
         None,
-        SimpleNamespace(is_authenticated=False, kind="staff", role=Role.PROVINCE_ADMIN),
-        SimpleNamespace(is_authenticated=True, kind="applicant", role=""),
+        cast(User, SimpleNamespace(is_authenticated=False, kind=User.Kind.STAFF, role=Role.PROVINCE_ADMIN)),
+        cast(User, SimpleNamespace(is_authenticated=True, kind=User.Kind.APPLICANT, role="")),
     ],
 )
-def test_anonymous_and_applicants_get_no_navigation(user: Any) -> None:
+def test_anonymous_and_applicants_get_no_navigation(user: User | None) -> None:
     assert entries_for(user, ENTRIES) == []
 
 
