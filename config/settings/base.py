@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "jiaozi.core.middleware.RequestContextMiddleware",
     "jiaozi.accounts.middleware.SessionPolicyMiddleware",
+    "jiaozi.accounts.actor.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -18,12 +18,16 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from .actor import is_staff_account
 from .events import access_denied_event
 from .middleware import staff_redirect
+from .models import User
 from .services import password_expired
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
@@ -41,7 +45,16 @@ def forbidden(request: HttpRequest, *, reason: str = "role") -> HttpResponse:
     return render(request, "accounts/forbidden.html", status=403)
 
 
-def is_verified(user: Any) -> bool:
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in account of a page behind ``staff_required`` (or ``applicant_required``),
+    typed: those decorators have already turned everyone else away."""
+    user = request.user
+    if not isinstance(user, User):
+        raise DjangoPermissionDenied
+    return user
+
+
+def is_verified(user: User | AnonymousUser) -> bool:
     """The user passed the second factor in this session (django-otp)."""
     check = getattr(user, "is_verified", None)
     return bool(check and check())
@@ -53,8 +66,8 @@ def staff_required(*roles: str, allow_expired_password: bool = False) -> Callabl
     def decorator(view: V) -> V:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user: Any = request.user
-            if not user.is_authenticated or getattr(user, "kind", None) != "staff":
+            user = request.user
+            if not isinstance(user, User) or not is_staff_account(user):
                 return _to(request, "accounts:login")
             if settings.STAFF_MFA_REQUIRED and not is_verified(user):
                 return _to(request, "accounts:otp_verify")

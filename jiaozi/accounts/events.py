@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 
@@ -76,8 +78,8 @@ def otp_failed_event(*, user: User, reason: str) -> None:
     )
 
 
-def access_denied_event(*, user: Any, path: str, reason: str) -> None:
-    actor = user if getattr(user, "is_authenticated", False) else None
+def access_denied_event(*, user: User | AnonymousUser | None, path: str, reason: str) -> None:
+    actor = user if isinstance(user, User) else None
     audit_record(
         kind=AuditKind.ACCESS_DENIED,
         actor=actor,

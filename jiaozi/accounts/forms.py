@@ -4,7 +4,7 @@ institution, is_superuser, …) are never read (SECURITY 10)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
@@ -17,6 +17,9 @@ from jiaozi.orgs.models import Institution
 from .permissions import FILER_ROLES, PROVINCE_ONLY_ROLES
 from .roles import RANK, Role
 from .services import PHONE_RE, USERNAME_RE
+
+if TYPE_CHECKING:
+    from .models import User
 
 # Above this many institutions the picker becomes a code box: a province has thousands
 # of schools, too many for a drop-down.
@@ -134,7 +137,7 @@ def _institution_widget(queryset: QuerySet[Institution], *, blank_label: StrOrPr
     return forms.Select(choices=[("", blank_label)] + [(code, f"{name}（{code}）") for code, name in rows])
 
 
-def role_choices_for(actor: Any) -> list[tuple[str, StrOrPromise]]:
+def role_choices_for(actor: User) -> list[tuple[str, StrOrPromise]]:
     """Roles the actor could file somewhere; the institution narrows it further."""
     if getattr(actor, "role", None) not in FILER_ROLES:
         return []
@@ -173,7 +176,7 @@ class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     institution = forms.CharField(label=_("所属机构"), max_length=32)
 
-    def __init__(self, *args: Any, actor: Any, institutions: QuerySet[Institution], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, institutions: QuerySet[Institution], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Any role parses; the drop-down offers only those the actor may file, and the
         # service refuses the rest with 403.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -30,14 +30,18 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from jiaozi.core import clock
 
+from .actor import is_staff_account
 from .services import password_expired
+
+if TYPE_CHECKING:
+    from .models import User
 
 AUTH_AT = "jz_auth_at"
 SEEN_AT = "jz_seen_at"
 FINGERPRINT = "jz_fp"
 
 
-def fingerprint(user: Any) -> str:
+def fingerprint(user: User) -> str:
     """Changes whenever the account changes in a way that must end its sessions."""
     value = "|".join(
         str(part)
@@ -54,7 +58,7 @@ def fingerprint(user: Any) -> str:
     return salted_hmac("jiaozi.accounts.session", value, algorithm="sha256").hexdigest()
 
 
-def mark_session(request: HttpRequest, user: Any) -> None:
+def mark_session(request: HttpRequest, user: User) -> None:
     """Start the session's clocks and remember the account's fingerprint."""
     now = clock.now().timestamp()
     request.session[AUTH_AT] = now
@@ -62,12 +66,12 @@ def mark_session(request: HttpRequest, user: Any) -> None:
     request.session[FINGERPRINT] = fingerprint(user)
 
 
-def refresh_fingerprint(request: HttpRequest, user: Any) -> None:
+def refresh_fingerprint(request: HttpRequest, user: User) -> None:
     """After the user's own change (password change) that should keep the session."""
     request.session[FINGERPRINT] = fingerprint(user)
 
 
-def end_reason(request: HttpRequest, user: Any) -> str | None:
+def end_reason(request: HttpRequest, user: User) -> str | None:
     """Why the session must end now, or None."""
     session = request.session
     auth_at, seen_at, stored = session.get(AUTH_AT), session.get(SEEN_AT), session.get(FINGERPRINT)
@@ -83,7 +87,7 @@ def end_reason(request: HttpRequest, user: Any) -> str | None:
     return None
 
 
-def _is_verified(user: Any) -> bool:
+def _is_verified(user: User) -> bool:
     check = getattr(user, "is_verified", None)
     return bool(check and check())
 
@@ -136,13 +140,13 @@ class SessionPolicyMiddleware:
             return self.get_response(request)
         request.session[SEEN_AT] = clock.now().timestamp()
 
-        if getattr(user, "kind", None) == "staff":
+        if is_staff_account(user):
             response = self._staff_gate(request, user)
             if response is not None:
                 return response
         return self.get_response(request)
 
-    def _staff_gate(self, request: HttpRequest, user: Any) -> HttpResponse | None:
+    def _staff_gate(self, request: HttpRequest, user: User) -> HttpResponse | None:
         path = request.path_info
         in_staff_area = path.startswith(self.staff_root)
         if path in self.sign_in_paths:

@@ -4,7 +4,7 @@ audit work the same for both."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from jiaozi.core.fields import EncryptedField
 
 from .roles import Role
+
+if TYPE_CHECKING:
+    pass
 
 
 class UserManager(BaseUserManager["User"]):
@@ -31,6 +34,15 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_staff", True)
         extra.setdefault("kind", User.Kind.STAFF)
         return self.create_user(username, password, **extra)
+
+
+def active_staff_state(
+    *, authenticated: bool, is_active: bool, kind: str | None, institution_id: int | None
+) -> bool:
+    """Signed in, enabled, staff and bound to an institution: the precondition of every
+    staff permission, the one place it is written (``User`` and ``accounts.actor.Actor``
+    ask it)."""
+    return authenticated and is_active and kind == User.Kind.STAFF and institution_id is not None
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -94,6 +106,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_staff_user(self) -> bool:
         return self.kind == self.Kind.STAFF
+
+    @property
+    def is_applicant_user(self) -> bool:
+        return self.kind == self.Kind.APPLICANT
+
+    @property
+    def is_active_staff(self) -> bool:
+        """Enabled, staff and bound to an institution; lower layers (orgs, audit) ask
+        this attribute instead of importing accounts."""
+        return active_staff_state(
+            authenticated=self.pk is not None,
+            is_active=self.is_active,
+            kind=self.kind,
+            institution_id=self.institution_id,
+        )
 
     def has_role(self, *roles: str) -> bool:
         return self.kind == self.Kind.STAFF and self.role in roles

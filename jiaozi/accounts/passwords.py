@@ -4,17 +4,20 @@ See docs/decisions/0010-password-policy-mlps-over-asvs.md for the deviation from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 class CharacterClassValidator:
     def __init__(self, min_classes: int = 3) -> None:
         self.min_classes = min_classes
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         classes = [
             any(c.islower() for c in password),
             any(c.isupper() for c in password),
@@ -32,7 +35,7 @@ class CharacterClassValidator:
 
 
 class NoIdentityInPasswordValidator:
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None:
             return
         lowered = password.lower()
@@ -54,7 +57,7 @@ class MaximumLengthValidator:
     def __init__(self, max_length: int = 128) -> None:
         self.max_length = max_length
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
                 _("密码最长%(n)d个字符。") % {"n": self.max_length}, code="password_too_long"

@@ -11,9 +11,22 @@ Filing (备案) rules, PRODUCT §1 and §9, SECURITY check 6 and 7:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .actor import is_active_staff, is_staff_account
 from .roles import RANK, Role, can_hold
+
+if TYPE_CHECKING:
+    from .models import User
+
+__all__ = [
+    "can_file_staff",
+    "can_manage_staff",
+    "can_view_staff",
+    "fileable_roles",
+    "is_active_staff",
+    "is_within",
+]
 
 # Roles that file staff. The security admin and the audit admin only read (三员分立).
 FILER_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN})
@@ -21,16 +34,6 @@ FILER_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN})
 PROVINCE_ONLY_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 # Roles that may open the staff pages at all (list and detail; read-only for the security admin).
 STAFF_VIEWER_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN, Role.SECURITY_ADMIN})
-
-
-def is_active_staff(user: Any) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "kind", None) == "staff"
-        and getattr(user, "institution_id", None) is not None
-    )
 
 
 def is_within(institution: Any, ancestor: Any) -> bool:
@@ -41,12 +44,12 @@ def is_within(institution: Any, ancestor: Any) -> bool:
     return bool(path and root and path.startswith(root))
 
 
-def can_view_staff(*, actor: Any) -> bool:
+def can_view_staff(*, actor: User | None) -> bool:
     """May open the staff list and staff details (always within the jurisdiction)."""
     return is_active_staff(actor) and actor.role in STAFF_VIEWER_ROLES
 
 
-def can_file_staff(*, actor: Any, institution: Any, role: str) -> bool:
+def can_file_staff(*, actor: User | None, institution: Any, role: str) -> bool:
     """May ``actor`` file a staff account with ``role`` at ``institution``?"""
     if not is_active_staff(actor) or actor.role not in FILER_ROLES:
         return False
@@ -63,16 +66,16 @@ def can_file_staff(*, actor: Any, institution: Any, role: str) -> bool:
     return is_within(institution, actor.institution)
 
 
-def can_manage_staff(*, actor: Any, target: Any) -> bool:
+def can_manage_staff(*, actor: User | None, target: Any) -> bool:
     """May ``actor`` edit, disable, enable, reset or re-confirm ``target``'s filing?
     The same rule as filing the target afresh, and never oneself."""
-    if target is None or getattr(target, "kind", None) != "staff":
+    if target is None or not is_staff_account(target):
         return False
     if actor is None or actor.pk == target.pk:
         return False
     return can_file_staff(actor=actor, institution=target.institution, role=target.role)
 
 
-def fileable_roles(*, actor: Any, institution: Any) -> list[str]:
+def fileable_roles(*, actor: User | None, institution: Any) -> list[str]:
     """The roles ``actor`` may file at ``institution``, in the order of ``Role``."""
     return [role for role in Role.values if can_file_staff(actor=actor, institution=institution, role=role)]

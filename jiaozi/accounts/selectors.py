@@ -18,7 +18,7 @@ from .models import User
 
 def staff_list_visible_to(
     *,
-    user: Any,
+    user: User,
     institution: Institution | None = None,
     role: str = "",
     active: bool | None = None,
@@ -44,7 +44,7 @@ def staff_list_visible_to(
     return qs
 
 
-def staff_get_visible_to(*, user: Any, pk: Any) -> User:
+def staff_get_visible_to(*, user: User, pk: Any) -> User:
     """One staff account in ``user``'s jurisdiction; ``NotFound`` for missing and
     out-of-scope alike."""
     return get_visible_or_404(
@@ -55,12 +55,12 @@ def staff_get_visible_to(*, user: Any, pk: Any) -> User:
     )
 
 
-def institution_list_for_staff_pages(*, user: Any) -> QuerySet[Institution]:
+def institution_list_for_staff_pages(*, user: User) -> QuerySet[Institution]:
     """Institutions ``user`` may pick in staff filters and the filing form."""
     return Institution.objects.filter(scope_q(user), is_active=True).order_by("path")
 
 
-def institution_get_for_staff_pages(*, user: Any, code: str) -> Institution:
+def institution_get_for_staff_pages(*, user: User, code: str) -> Institution:
     return get_visible_or_404(institution_list_for_staff_pages(user=user), code=code)
 
 
@@ -70,7 +70,7 @@ def institution_get_by_code(*, code: str) -> Institution | None:
     return Institution.objects.filter(code=code.strip(), is_active=True).first()
 
 
-def totp_device_for(*, user: Any, confirmed: bool = True) -> TOTPDevice | None:
+def totp_device_for(*, user: User, confirmed: bool = True) -> TOTPDevice | None:
     """The user's TOTP device (the oldest confirmed one; or the pending enrolment).
     Outside DEMO_MODE demo devices do not count (see mfa.usable)."""
     qs = TOTPDevice.objects.filter(user=user, confirmed=confirmed)

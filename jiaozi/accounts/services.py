@@ -68,17 +68,17 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), code="password_invalid", field="password") from None
+        raise ValidationFailed.on_field("password", " ".join(exc.messages), code="password_invalid") from None
 
 
 def _clean_staff_fields(*, real_name: str, phone: str, post: str) -> tuple[str, str, str]:
     real_name, phone, post = (real_name or "").strip(), (phone or "").strip(), (post or "").strip()
     if not real_name or len(real_name) > 64:
-        raise ValidationFailed(_("请填写真实姓名（不超过64个字符）。"), field="real_name")
+        raise ValidationFailed.on_field("real_name", _("请填写真实姓名（不超过64个字符）。"))
     if not PHONE_RE.match(phone):
-        raise ValidationFailed(_("手机号应为11位中国大陆手机号码。"), field="phone")
+        raise ValidationFailed.on_field("phone", _("手机号应为11位中国大陆手机号码。"))
     if not post or len(post) > 64:
-        raise ValidationFailed(_("请填写职务（不超过64个字符）。"), field="post")
+        raise ValidationFailed.on_field("post", _("请填写职务（不超过64个字符）。"))
     return real_name, phone, post
 
 
@@ -87,7 +87,7 @@ def _clean_reason(reason: str) -> str:
     # keeps it redacted (SECURITY 19).
     reason = redact((reason or "").strip())[:REASON_MAX]
     if not reason:
-        raise ValidationFailed(_("请填写原因。"), field="reason")
+        raise ValidationFailed.on_field("reason", _("请填写原因。"))
     return reason
 
 
@@ -99,8 +99,8 @@ def _check_separation_of_duties(*, role: str, phone: str) -> None:
     lookup = User._meta.get_field("phone").lookup(phone)  # type: ignore[union-attr]
     others = PROVINCE_ONLY_ROLES - {role}
     if User.objects.filter(kind=User.Kind.STAFF, is_active=True, role__in=others, **lookup).exists():
-        raise ValidationFailed(
-            _("省级管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。"), field="phone"
+        raise ValidationFailed.on_field(
+            "phone", _("省级管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。")
         )
 
 
@@ -129,19 +129,19 @@ def staff_create(
     by ``can_file_staff`` and the account must change its password at first sign-in."""
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
-        raise ValidationFailed(
-            _("用户名须以字母开头，由3至32位字母、数字、下划线、点或连字符组成。"), field="username"
+        raise ValidationFailed.on_field(
+            "username", _("用户名须以字母开头，由3至32位字母、数字、下划线、点或连字符组成。")
         )
     real_name, phone, post = _clean_staff_fields(real_name=real_name, phone=phone, post=post)
     if role not in RANK:
-        raise ValidationFailed(_("请选择有效的角色。"), field="role")
+        raise ValidationFailed.on_field("role", _("请选择有效的角色。"))
     if actor is not None:
         if not can_file_staff(actor=actor, institution=institution, role=role):
             raise PermissionDenied(_("您无权在该机构备案该角色的工作人员。"))
     elif not can_hold(role, kind=institution.kind, level=institution.level):
-        raise ValidationFailed(_("该机构不能设置此角色。"), field="role")
+        raise ValidationFailed.on_field("role", _("该机构不能设置此角色。"))
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationFailed(_("该用户名已被使用。"), field="username")
+        raise ValidationFailed.on_field("username", _("该用户名已被使用。"))
     _check_separation_of_duties(role=role, phone=phone)
 
     now = clock.now()
@@ -174,7 +174,7 @@ def staff_create(
                 details={"role": role, "institution": institution.code, "username": username},
             )
     except IntegrityError:
-        raise ValidationFailed(_("该用户名已被使用。"), field="username") from None
+        raise ValidationFailed.on_field("username", _("该用户名已被使用。")) from None
     return user, initial
 
 
@@ -325,9 +325,9 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
             outcome=AuditEvent.Outcome.FAILURE,
             details={"reason": "old_password"},
         )
-        raise ValidationFailed(_("原密码不正确。"), field="old_password")
+        raise ValidationFailed.on_field("old_password", _("原密码不正确。"))
     if new_password == old_password:
-        raise ValidationFailed(_("新密码不能与原密码相同。"), field="new_password1")
+        raise ValidationFailed.on_field("new_password1", _("新密码不能与原密码相同。"))
     _check_password(new_password, user)
     with transaction.atomic():
         updated = User.objects.filter(pk=user.pk, version=user.version).update(

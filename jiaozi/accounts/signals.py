@@ -3,7 +3,7 @@ test client) starts the session policy and every sign-out is audited."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
@@ -12,15 +12,18 @@ from django.http import HttpRequest
 from .events import logout_event
 from .middleware import mark_session
 
+if TYPE_CHECKING:
+    from .models import User
+
 
 @receiver(user_logged_in, dispatch_uid="jiaozi.accounts.mark_session")
-def _on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         mark_session(request, user)
 
 
 @receiver(user_logged_out, dispatch_uid="jiaozi.accounts.audit_logout")
-def _on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_logged_out(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if user is None or not getattr(user, "pk", None):
         return
     reason = getattr(request, "jiaozi_logout_reason", "user") if request is not None else "user"

@@ -9,7 +9,7 @@ sign-in pages would (session policy started, second factor verified).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -18,10 +18,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .mfa import DEVICE_NAME
 
+if TYPE_CHECKING:
+    from .models import User
 
-def sign_in(client: Client, user: Any, *, verified: bool = True) -> Client:
+
+def sign_in(client: Client, user: User | None, *, verified: bool = True) -> Client:
     """``force_login`` plus, with ``verified``, a confirmed TOTP device marked as passed
     in the session (SessionPolicyMiddleware lets no unverified staff through)."""
+    assert user is not None
     client.force_login(user)
     if verified:
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

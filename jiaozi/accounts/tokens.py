@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -22,6 +21,7 @@ from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
+from .actor import actor_of
 from .models import ServiceToken, User
 from .roles import Role
 
@@ -35,12 +35,10 @@ def token_hash(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-def can_manage_service_tokens(*, actor: Any) -> bool:
+def can_manage_service_tokens(*, actor: User | None) -> bool:
     """Tokens are a security setting (三员分立): the security admin manages them; the
     command line (actor None) is the operator's route."""
-    return actor is None or (
-        getattr(actor, "is_authenticated", False) and actor.is_active and actor.has_role(Role.SECURITY_ADMIN)
-    )
+    return actor is None or (actor_of(actor).is_active_staff and actor.has_role(Role.SECURITY_ADMIN))
 
 
 def service_token_create(
@@ -50,12 +48,12 @@ def service_token_create(
     if not can_manage_service_tokens(actor=actor):
         raise PermissionDenied(_("只有安全管理员可以创建接口令牌。"))
     if user.kind != User.Kind.STAFF or not user.is_active:
-        raise ValidationFailed(_("只能为已启用的工作人员账号创建接口令牌。"), field="user")
+        raise ValidationFailed.on_field("user", _("只能为已启用的工作人员账号创建接口令牌。"))
     name = name.strip()
     if not name or len(name) > 64:
-        raise ValidationFailed(_("令牌名称须为 1 至 64 个字符。"), field="name")
+        raise ValidationFailed.on_field("name", _("令牌名称须为 1 至 64 个字符。"))
     if expires_at is not None and expires_at <= clock.now():
-        raise ValidationFailed(_("过期时间须晚于当前时间。"), field="expires_at")
+        raise ValidationFailed.on_field("expires_at", _("过期时间须晚于当前时间。"))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ServiceToken.objects.create(

@@ -6,16 +6,17 @@ services.py, permissions.py and middleware.py."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,10 +27,12 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiaozi.core import clock
-from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.core.boundary import domain_errors, form_errors
+from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import events, mfa, selectors, services
-from .decorators import forbidden, is_verified, staff_required
+from .actor import is_staff_account
+from .decorators import forbidden, is_verified, staff_required, staff_user
 from .forms import (
     LoginForm,
     PasswordChangeForm,
@@ -83,13 +86,8 @@ def _with_next(url: str, request: HttpRequest) -> str:
     return url if target == workspace_url() else f"{url}?{urlencode({'next': target})}"
 
 
-def _is_staff(user: Any) -> bool:
-    return bool(user.is_authenticated and getattr(user, "kind", None) == User.Kind.STAFF)
-
-
-def _add_domain_error(form: Any, exc: DomainError) -> None:
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
+def _is_staff(user: User | AnonymousUser) -> TypeGuard[User]:
+    return isinstance(user, User) and is_staff_account(user)
 
 
 # --- sign-in ----------------------------------------------------------------------
@@ -173,7 +171,7 @@ def _token_error(result: mfa.VerifyResult) -> str:
 @never_cache
 @sensitive_post_parameters("token")
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if not _is_staff(user):
         return redirect("accounts:login")
     if is_verified(user):
@@ -204,7 +202,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("token")
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if not _is_staff(user):
         return redirect("accounts:login")
     if is_verified(user):
@@ -253,20 +251,18 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @staff_required(allow_expired_password=True)
+@domain_errors
 def password_change(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     forced = services.password_expired(user)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             changed = services.user_password_change(
                 user=user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password1"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            _add_domain_error(form, exc)
-        else:
             # Keep this session (new key, new auth hash), end every other one.
             update_session_auth_hash(request, changed)
             refresh_fingerprint(request, changed)
@@ -291,20 +287,18 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*STAFF_VIEWER_ROLES)
+@domain_errors
 def staff_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     institutions = selectors.institution_list_for_staff_pages(user=user)
     form = StaffFilterForm(request.GET, institutions=institutions)
     institution = None
     staff = User.objects.none()  # an invalid filter shows nothing rather than everything
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with form_errors(form, NotFound, fallback_field="institution"):
             if data["institution"]:
                 institution = selectors.institution_get_for_staff_pages(user=user, code=data["institution"])
-        except NotFound as exc:
-            form.add_error("institution", exc.message)
-        else:
             staff = selectors.staff_list_visible_to(
                 user=user,
                 institution=institution,
@@ -328,8 +322,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_create(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = staff_user(request)
     institutions = selectors.institution_list_for_staff_pages(user=user)
     initial = {"institution": request.GET.get("institution", "")}
     form = StaffCreateForm(request.POST or None, actor=user, institutions=institutions, initial=initial)
@@ -341,36 +336,31 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             form.add_error("institution", _("机构不存在。"))
         else:
             try:
-                created, initial_password = services.staff_create(
-                    actor=user,
-                    institution=institution,
-                    username=data["username"],
-                    real_name=data["real_name"],
-                    phone=data["phone"],
-                    post=data["post"],
-                    role=data["role"],
-                )
-            except PermissionDenied as exc:
-                events.access_denied_event(user=user, path=request.path, reason="file_staff")
-                form.add_error(None, exc.message)
-                status = 403
-            except ValidationFailed as exc:
-                _add_domain_error(form, exc)
-            else:
-                # Shown once, in this response only; never stored in clear anywhere.
+                with form_errors(form, ValidationFailed):
+                    created, initial_password = services.staff_create(
+                        actor=user,
+                        institution=institution,
+                        username=data["username"],
+                        real_name=data["real_name"],
+                        phone=data["phone"],
+                        post=data["post"],
+                        role=data["role"],
+                    )
+                    # Shown once, in this response only; never stored in clear anywhere.
                 return render(
                     request,
                     "accounts/staff_password.html",
                     {"target": created, "password": initial_password, "created": True, "nav_active": NAV},
                 )
+            except PermissionDenied as exc:
+                events.access_denied_event(user=user, path=request.path, reason="file_staff")
+                form.add_error(None, exc.message)
+                status = 403
     return render(request, "accounts/staff_form.html", {"form": form, "nav_active": NAV}, status=status)
 
 
 def _load_staff(request: HttpRequest, pk: int) -> User:
-    try:
-        return selectors.staff_get_visible_to(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404(_("记录不存在或不在您的管辖范围内。")) from None
+    return selectors.staff_get_visible_to(user=staff_user(request), pk=pk)
 
 
 def _reconfirm_due(target: User) -> bool:
@@ -382,6 +372,7 @@ def _reconfirm_due(target: User) -> bool:
 
 @never_cache
 @staff_required(*STAFF_VIEWER_ROLES)
+@domain_errors
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = _load_staff(request, pk)
     device = TOTPDevice.objects.filter(user=target, confirmed=True).first()
@@ -390,7 +381,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/staff_detail.html",
         {
             "target": target,
-            "can_manage": can_manage_staff(actor=request.user, target=target),
+            "can_manage": can_manage_staff(actor=staff_user(request), target=target),
             "reason_form": ReasonForm(),
             "reset_form": ResetPasswordForm(),
             "has_device": mfa.usable(device),
@@ -403,26 +394,24 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = _load_staff(request, pk)
-    if not can_manage_staff(actor=request.user, target=target):
+    if not can_manage_staff(actor=staff_user(request), target=target):
         return forbidden(request, reason="manage_staff")
     initial = {"real_name": target.real_name, "post": target.post, "version": target.version}
     form = StaffUpdateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             services.staff_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=staff_user(request),  # type: ignore[arg-type]
                 user_id=target.pk,
                 real_name=data["real_name"],
                 phone=data["phone"] or target.phone,
                 post=data["post"],
                 version=data["version"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            _add_domain_error(form, exc)
-        else:
             messages.success(request, _("备案信息已更新。"))
             return redirect("accounts:staff_detail", pk=target.pk)
     return render(request, "accounts/staff_edit.html", {"form": form, "target": target, "nav_active": NAV})
@@ -435,8 +424,6 @@ def _staff_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
         response = action(target)
     except PermissionDenied:
         return forbidden(request, reason="manage_staff")
-    except NotFound:
-        raise Http404 from None
     except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
         return redirect("accounts:staff_detail", pk=target.pk)
@@ -448,13 +435,16 @@ def _staff_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
 
     def action(target: User) -> None:
         if not form.is_valid():
             raise ValidationFailed(_("请填写停用原因。"))
-        services.staff_disable(actor=request.user, user_id=target.pk, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        services.staff_disable(
+            actor=staff_user(request), user_id=target.pk, reason=form.cleaned_data["reason"]
+        )  # type: ignore[arg-type]
         messages.success(request, _("已停用该账号，其登录会话已立即失效。"))
 
     return _staff_action(request, pk, action)
@@ -463,9 +453,10 @@ def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_enable(request: HttpRequest, pk: int) -> HttpResponse:
     def action(target: User) -> None:
-        services.staff_enable(actor=request.user, user_id=target.pk)  # type: ignore[arg-type]
+        services.staff_enable(actor=staff_user(request), user_id=target.pk)  # type: ignore[arg-type]
         messages.success(request, _("已重新启用该账号。"))
 
     return _staff_action(request, pk, action)
@@ -474,13 +465,16 @@ def staff_enable(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = VersionForm(request.POST)
 
     def action(target: User) -> None:
         if not form.is_valid():
             raise ValidationFailed(_("请求无效，请刷新页面后重试。"))
-        services.staff_confirm(actor=request.user, user_id=target.pk, version=form.cleaned_data["version"])  # type: ignore[arg-type]
+        services.staff_confirm(
+            actor=staff_user(request), user_id=target.pk, version=form.cleaned_data["version"]
+        )  # type: ignore[arg-type]
         messages.success(request, _("已确认该工作人员仍在岗。"))
 
     return _staff_action(request, pk, action)
@@ -489,13 +483,14 @@ def staff_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required(*FILER_ROLES)
+@domain_errors
 def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResetPasswordForm(request.POST)
     form.is_valid()
 
     def action(target: User) -> HttpResponse:
         updated, password = services.staff_reset_password(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),  # type: ignore[arg-type]
             user_id=target.pk,
             reset_otp=bool(form.cleaned_data.get("reset_otp")),
         )

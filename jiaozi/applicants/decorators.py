@@ -15,11 +15,13 @@ from functools import wraps
 from typing import Any, TypeVar, cast, overload
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.events import access_denied_event
 from jiaozi.accounts.models import User
 from jiaozi.accounts.services import password_expired
@@ -27,10 +29,8 @@ from jiaozi.accounts.services import password_expired
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
-def is_applicant(user: Any) -> bool:
-    return bool(
-        user.is_authenticated and getattr(user, "kind", None) == User.Kind.APPLICANT and user.is_active
-    )
+def is_applicant(user: User | AnonymousUser | None) -> bool:
+    return actor_of(user).is_active_applicant
 
 
 def login_redirect(request: HttpRequest) -> HttpResponse:
@@ -54,8 +54,8 @@ def applicant_required(view: V | None = None, *, allow_expired_password: bool = 
         @never_cache
         @wraps(func)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            user: Any = request.user
-            if not user.is_authenticated:
+            user = request.user
+            if not isinstance(user, User):
                 return login_redirect(request)
             if not is_applicant(user):
                 return not_for_staff(request)

@@ -63,13 +63,13 @@ _ID_MESSAGES = {
 
 
 def _duplicate_id() -> Conflict:
-    return Conflict(
-        _("该身份证号已注册，请直接登录或找回密码。"), code="resident_id_taken", field="resident_id"
+    return Conflict.on_field(
+        "resident_id", _("该身份证号已注册，请直接登录或找回密码。"), code="resident_id_taken"
     )
 
 
 def _duplicate_phone() -> Conflict:
-    return Conflict(_("该手机号已注册，请直接登录或找回密码。"), code="phone_taken", field="phone")
+    return Conflict.on_field("phone", _("该手机号已注册，请直接登录或找回密码。"), code="phone_taken")
 
 
 def generate_username() -> str:
@@ -84,10 +84,10 @@ def generate_username() -> str:
 def clean_real_name(value: str) -> str:
     name = " ".join((value or "").split())
     if not NAME_RE.match(name):
-        raise ValidationFailed(
+        raise ValidationFailed.on_field(
+            "real_name",
             _("请填写身份证上的真实姓名（2～30个字，少数民族姓名中的间隔号请用“·”）。"),
             code="name_invalid",
-            field="real_name",
         )
     return name
 
@@ -96,8 +96,8 @@ def clean_resident_id(value: str) -> str:
     rid = idcard.normalise(value or "")
     message = idcard.error_message(rid)
     if message is not None:
-        raise ValidationFailed(
-            str(_ID_MESSAGES.get(message, message)), code="resident_id_invalid", field="resident_id"
+        raise ValidationFailed.on_field(
+            "resident_id", str(_ID_MESSAGES.get(message, message)), code="resident_id_invalid"
         )
     return rid
 
@@ -105,8 +105,8 @@ def clean_resident_id(value: str) -> str:
 def clean_phone(value: str) -> str:
     phone = (value or "").strip().replace(" ", "").replace("-", "")
     if not PHONE_RE.match(phone):
-        raise ValidationFailed(
-            _("请填写11位中国大陆手机号码（以1开头）。"), code="phone_invalid", field="phone"
+        raise ValidationFailed.on_field(
+            "phone", _("请填写11位中国大陆手机号码（以1开头）。"), code="phone_invalid"
         )
     return phone
 
@@ -114,10 +114,10 @@ def clean_phone(value: str) -> str:
 def clean_certificate_number(value: str) -> str:
     number = (value or "").strip().replace(" ", "")
     if not CERTIFICATE_NUMBER_RE.match(number):
-        raise ValidationFailed(
+        raise ValidationFailed.on_field(
+            "number",
             _("证书编号为17位数字，请对照教师资格证书填写。"),
             code="certificate_number_invalid",
-            field="number",
         )
     return number
 
@@ -129,8 +129,8 @@ def applicant_signup(*, real_name: str, resident_id: str, phone: str, password: 
     with it, their resident ID or their phone number. A resident ID already registered
     → Conflict ``resident_id_taken`` with a message that says only that."""
     if not consent:
-        raise ValidationFailed(
-            _("请阅读并同意《个人信息处理规则》后再注册。"), code="consent_required", field="consent"
+        raise ValidationFailed.on_field(
+            "consent", _("请阅读并同意《个人信息处理规则》后再注册。"), code="consent_required"
         )
     real_name = clean_real_name(real_name)
     resident_id = clean_resident_id(resident_id)
@@ -155,7 +155,9 @@ def applicant_signup(*, real_name: str, resident_id: str, phone: str, password: 
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), code="password_invalid", field="password1") from None
+        raise ValidationFailed.on_field(
+            "password1", " ".join(exc.messages), code="password_invalid"
+        ) from None
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -193,10 +195,10 @@ def teacher_link(*, user: User, certificate_number: str) -> TeacherLink:
             outcome=AuditEvent.Outcome.FAILURE,
             details={"reason": "no_teacher" if teacher is None else "number_mismatch"},
         )
-        raise ValidationFailed(
+        raise ValidationFailed.on_field(
+            "number",
             _("证书编号与您的身份信息不匹配，请核对教师资格证书上的编号后重试；如仍有问题，请联系所在学校。"),
             code="link_mismatch",
-            field="number",
         )
     try:
         with transaction.atomic():
@@ -391,7 +393,7 @@ def password_reset_confirm(*, challenge: ResetChallenge, code: str, new_password
     """Set a new password with the code from the SMS. A wrong or expired code and a
     challenge that matched no account fail alike. Ends the account's other sessions
     (the version changes) and lifts a sign-in lock."""
-    invalid = ValidationFailed(_("验证码错误或已过期，请重新获取。"), code="code_invalid", field="code")
+    invalid = ValidationFailed.on_field("code", _("验证码错误或已过期，请重新获取。"), code="code_invalid")
     if challenge.user_id is None or clock.now().timestamp() > challenge.expires_at:
         raise invalid
     if not constant_time_compare(_code_hash(challenge.user_id, (code or "").strip()), challenge.code_hash):
@@ -402,8 +404,8 @@ def password_reset_confirm(*, challenge: ResetChallenge, code: str, new_password
     try:
         validate_password(new_password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(
-            " ".join(exc.messages), code="password_invalid", field="new_password1"
+        raise ValidationFailed.on_field(
+            "new_password1", " ".join(exc.messages), code="password_invalid"
         ) from None
     with transaction.atomic():
         if (

@@ -29,11 +29,10 @@ from jiaozi.accounts.forms import PasswordChangeForm
 from jiaozi.accounts.middleware import refresh_fingerprint
 from jiaozi.accounts.models import User
 from jiaozi.accounts.services import password_expired, user_password_change
+from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.crypto import blind_index
 from jiaozi.core.errors import (
     Conflict,
-    DomainError,
-    NotFound,
     PermissionDenied,
     ValidationFailed,
     WindowClosed,
@@ -99,16 +98,6 @@ def _too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     return response
 
 
-def _add_error(form: Any, exc: DomainError) -> None:
-    per_field = exc.details.get("fields")
-    if isinstance(per_field, dict) and per_field:
-        for name, message in per_field.items():
-            form.add_error(name if name in form.fields else None, message)
-        return
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
-
-
 def _home_or_next(request: HttpRequest) -> str:
     """A ``next`` inside the applicant area (never the sign-in or sign-up pages, never
     elsewhere on the site), else home."""
@@ -141,7 +130,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return _too_many(request, exc)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with form_errors(form, ValidationFailed, Conflict):
                 user = services.applicant_signup(
                     real_name=data["real_name"],
                     resident_id=data["resident_id"],
@@ -149,9 +138,6 @@ def signup(request: HttpRequest) -> HttpResponse:
                     password=data["password1"],
                     consent=data["consent"],
                 )
-            except (ValidationFailed, Conflict) as exc:
-                _add_error(form, exc)
-            else:
                 auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 events.login_succeeded_event(user=user, mfa="not_required")
                 messages.success(
@@ -284,15 +270,12 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             request.session.pop(RESET_SESSION, None)
             messages.error(request, _("验证码输入错误次数过多，请重新获取验证码。"))
             return redirect("applicants:password_reset")
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             services.password_reset_confirm(
                 challenge=challenge,
                 code=form.cleaned_data["code"],
                 new_password=form.cleaned_data["new_password1"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            _add_error(form, exc)
-        else:
             request.session.pop(RESET_SESSION, None)
             request.session.pop(RESET_TRIES, None)
             messages.success(request, _("密码已重新设置，请用新密码登录。"))
@@ -313,12 +296,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def home(request: HttpRequest) -> HttpResponse:
     overview = selectors.applicant_overview(user=_user(request))
     return render(request, "applicants/home.html", {"o": overview, "nav": "home"})
 
 
 @applicant_required
+@domain_errors
 @sensitive_post_parameters("number")
 def link(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -332,11 +317,8 @@ def link(request: HttpRequest) -> HttpResponse:
         except RateLimited as exc:
             return _too_many(request, exc)
         if form.is_valid():
-            try:
+            with form_errors(form, ValidationFailed, Conflict):
                 services.teacher_link(user=user, certificate_number=form.cleaned_data["number"])
-            except (ValidationFailed, Conflict) as exc:
-                _add_error(form, exc)
-            else:
                 messages.success(request, _("已确认您的教师档案，可以查看注册情况并办理申请。"))
                 return redirect("applicants:home")
     return render(
@@ -347,6 +329,7 @@ def link(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def profile(request: HttpRequest) -> HttpResponse:
     context = selectors.applicant_profile(user=_user(request))
     context["nav"] = "profile"
@@ -354,6 +337,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def profile_export(request: HttpRequest) -> HttpResponse:
     """The applicant's own data as a JSON file (PIPL art. 45: a copy of one's data)."""
     data = services.applicant_data_export(user=_user(request))
@@ -372,16 +356,12 @@ def password_change(request: HttpRequest) -> HttpResponse:
     forced = password_expired(user)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors(form, ValidationFailed, Conflict, fallback_field="new_password1"):
             changed = user_password_change(
                 user=user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password1"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            field = exc.details.get("field")
-            form.add_error(field if field in form.fields else "new_password1", exc.message)
-        else:
             # Keep this session (new auth hash), end every other one.
             update_session_auth_hash(request, changed)
             refresh_fingerprint(request, changed)
@@ -404,6 +384,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def inbox(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
@@ -425,12 +406,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notification = notification_mark_read(user=_user(request), pk=pk)
-    except NotFound:
-        raise Http404 from None
+    notification = notification_mark_read(user=_user(request), pk=pk)
     if (
         request.POST.get("open")
         and notification.link
@@ -442,6 +421,7 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     notification_mark_all_read(user=_user(request))
@@ -452,13 +432,11 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
-    try:
-        return application_get_for_applicant(user=_user(request), pk=pk)
-    except NotFound:
-        raise Http404 from None
+    return application_get_for_applicant(user=_user(request), pk=pk)
 
 
 @applicant_required
+@domain_errors
 def application_start(request: HttpRequest) -> HttpResponse:
     """GET shows what the application will be filled with (from the records); POST
     creates the draft (or returns the active one) and opens it for editing."""
@@ -479,8 +457,6 @@ def application_start(request: HttpRequest) -> HttpResponse:
         except (WindowClosed, ValidationFailed, Conflict, PermissionDenied) as exc:
             messages.error(request, exc.message)
             return redirect("applicants:home")
-        except NotFound:
-            raise Http404 from None
         messages.success(request, _("申请已创建。请核对申请信息、上传材料，然后提交。"))
         return redirect("applicants:application_edit", pk=application.pk)
     return render(
@@ -537,6 +513,7 @@ def _application_initial(application: Application) -> dict[str, Any]:
 
 
 @applicant_required
+@domain_errors
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     if application.status not in material_services.EDITABLE:
@@ -546,15 +523,10 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
+        with form_errors(form, ValidationFailed, Conflict, WindowClosed):
             application_update_draft(
                 applicant=_user(request), application_id=application.pk, version=version, **data
             )
-        except (ValidationFailed, Conflict, WindowClosed) as exc:
-            _add_error(form, exc)
-        except NotFound:
-            raise Http404 from None
-        else:
             messages.success(request, _("申请信息已保存。"))
             return redirect(f"{reverse('applicants:application_edit', args=[application.pk])}#materials")
     return render(
@@ -565,6 +537,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 @require_POST
 def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -575,18 +548,13 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
             ratelimit(f"applicant-upload:user:{user.pk}", limit=UPLOAD_USER_LIMIT, window=3600)
         except RateLimited as exc:
             return _too_many(request, exc)
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             material = material_services.material_upload(
                 applicant=user,
                 application_id=application.pk,
                 kind=form.cleaned_data["kind"],
                 file=form.cleaned_data["file"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            _add_error(form, exc)
-        except NotFound:
-            raise Http404 from None
-        else:
             messages.success(
                 request,
                 _("已上传“%(name)s”（%(kind)s）。")
@@ -609,6 +577,7 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 @require_POST
 def material_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -617,8 +586,6 @@ def material_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         material_services.material_delete(applicant=user, material_id=pk)
-    except NotFound:
-        raise Http404 from None
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("applicants:application_detail", pk=material.application_id)
@@ -627,18 +594,18 @@ def material_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def material_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     try:
         material = material_services.material_get_for_download(user=_user(request), pk=pk)
         return material_services.material_response(material)
-    except NotFound:
-        raise Http404 from None
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("applicants:home")
 
 
 @applicant_required
+@domain_errors
 @require_POST
 def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit, resubmit or withdraw. Outside the apply window the service raises
@@ -656,8 +623,6 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
             action=action,
             version=form.cleaned_data["version"],
         )
-    except NotFound:
-        raise Http404 from None
     except Conflict as exc:
         if exc.code == "stale_version":
             messages.error(request, _("申请状态已发生变化，请查看最新情况后再操作。"))
@@ -677,6 +642,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     application = _application(request, pk)
@@ -695,11 +661,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_required
+@domain_errors
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         document = application_form_pdf(user=_user(request), application_id=pk)
-    except NotFound:
-        raise Http404 from None
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("applicants:application_detail", pk=pk)

@@ -3,17 +3,11 @@ province, security and system admins may not; nobody may change it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
 
+from jiaozi.core.accounts import Account, StaffAccount, active_staff
 from jiaozi.core.roles import Role
 
 
-def can_read_audit_log(user: Any) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "kind", None) == "staff"
-        and getattr(user, "role", None) == Role.AUDIT_ADMIN
-        and getattr(user, "institution_id", None) is not None
-    )
+def can_read_audit_log(user: Account | None) -> TypeGuard[StaffAccount]:
+    return active_staff(user) and user.role == Role.AUDIT_ADMIN

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from jiaozi.core.accounts import Account
 from jiaozi.core.errors import PermissionDenied
 from jiaozi.core.scoping import get_visible_or_404
 
@@ -88,7 +89,7 @@ class EventPage:
         return self.newer is None
 
 
-def _scoped(user: Any) -> QuerySet[AuditEvent]:
+def _scoped(user: Account | None) -> QuerySet[AuditEvent]:
     if not can_read_audit_log(user):
         raise PermissionDenied(_("只有审计管理员可以查阅审计日志。"))
     institution = user.institution
@@ -104,7 +105,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def audit_event_list_visible_to(*, user: Any, query: EventQuery) -> QuerySet[AuditEvent]:
+def audit_event_list_visible_to(*, user: Account | None, query: EventQuery) -> QuerySet[AuditEvent]:
     events = _scoped(user)
     if query.kind is not None:
         events = events.filter(kind=query.kind)
@@ -145,7 +146,12 @@ def _parse_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
 
 
 def audit_event_page_visible_to(
-    *, user: Any, query: EventQuery, cursor: str = "", newer: bool = False, per_page: int | None = None
+    *,
+    user: Account | None,
+    query: EventQuery,
+    cursor: str = "",
+    newer: bool = False,
+    per_page: int | None = None,
 ) -> EventPage:
     """One page, newest first. ``cursor`` is the position of the row next to the page
     (from ``EventPage.older``/``newer``); ``newer`` pages towards the present."""
@@ -190,7 +196,7 @@ def _with_institutions(page: EventPage) -> EventPage:
     return page
 
 
-def audit_event_get_visible_to(*, user: Any, pk: int) -> AuditEvent:
+def audit_event_get_visible_to(*, user: Account | None, pk: int) -> AuditEvent:
     """One row, or NotFound for missing and out-of-scope alike."""
     return get_visible_or_404(_scoped(user), pk=pk)
 

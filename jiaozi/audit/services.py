@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiaozi.core import clock
+from jiaozi.core.accounts import Account
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_name
 from jiaozi.core.middleware import current
@@ -89,13 +90,13 @@ def _publish(key: str, last_seq: int, last_hash: str) -> None:
 # --- Writing -------------------------------------------------------------------
 
 
-def _actor_label(actor: Any) -> str:
+def _actor_label(actor: Account | None) -> str:
     """Staff are named in full (accountability); applicants masked, since their
     usernames may be phone numbers."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
     real_name = getattr(actor, "real_name", "") or ""
-    if getattr(actor, "kind", None) == "staff":
+    if getattr(actor, "is_staff_user", False):
         label = f"{real_name}（{actor.get_username()}）" if real_name else actor.get_username()
     else:
         label = mask_name(real_name)
@@ -122,7 +123,7 @@ class _Common:
     ip: str | None
 
 
-def _common(actor: Any, ip: str | None) -> _Common:
+def _common(actor: Account | None, ip: str | None) -> _Common:
     ctx = current()
     actor_id = getattr(actor, "pk", None) if actor is not None else (ctx.user_id if ctx else None)
     return _Common(
@@ -161,7 +162,7 @@ def _chain(events: list[AuditEvent], first_seq: int, prev: str) -> str:
 def audit_record(
     *,
     kind: AuditKind,
-    actor: Any = None,
+    actor: Account | None = None,
     institution_id: int | None = None,
     obj: Any = None,
     object_type: str = "",
@@ -216,7 +217,7 @@ def audit_record_many(
     *,
     kind: AuditKind,
     items: Iterable[AuditItem | models.Model],
-    actor: Any = None,
+    actor: Account | None = None,
     institution_id: int | None = None,
     outcome: str = AuditEvent.Outcome.SUCCESS,
     details: Mapping[str, Any] | None = None,
@@ -416,7 +417,7 @@ def audit_prune(*, before: dt.datetime, dry_run: bool = False) -> list[ChainPrun
 
 
 def audit_log_viewed_event(
-    *, actor: Any, event: AuditEvent | None = None, filters: Mapping[str, Any] | None = None
+    *, actor: Account | None, event: AuditEvent | None = None, filters: Mapping[str, Any] | None = None
 ) -> AuditEvent:
     """Reading the log is itself recorded (who watched, what they looked for)."""
     return audit_record(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from jiaozi.core.access import staff_required
-from jiaozi.core.errors import NotFound
+from jiaozi.core.boundary import domain_errors
 from jiaozi.core.roles import Role
 from jiaozi.core.ui.tables import Column
 
@@ -28,6 +28,7 @@ COLUMNS = [
 
 @require_GET
 @staff_required(Role.AUDIT_ADMIN)
+@domain_errors
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET)
     page = None
@@ -54,11 +55,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(Role.AUDIT_ADMIN)
+@domain_errors
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        event = selectors.audit_event_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    event = selectors.audit_event_get_visible_to(user=request.user, pk=pk)
     services.audit_log_viewed_event(actor=request.user, event=event)
     return render(
         request,

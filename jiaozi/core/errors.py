@@ -1,21 +1,71 @@
-"""Domain errors with a stable code; views turn them into messages, the API into
-``application/problem+json``."""
+"""Domain errors with a stable code; pages turn them into responses through
+``jiaozi.core.boundary``, the API into ``application/problem+json``.
+
+Field errors have one shape: ``field_errors``, a mapping from a field name to its
+messages (``DomainError(message, code=..., field_errors={"name": ["..."]})``). A
+message given as a plain string counts as a one-item list. ``message`` is the summary
+shown when no field applies (docs/decisions/0140)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Self
+
+FieldErrors = Mapping[str, str | Sequence[str]]
+
+
+def _normalise(field_errors: FieldErrors | None) -> dict[str, list[str]]:
+    normalised: dict[str, list[str]] = {}
+    for name, messages in (field_errors or {}).items():
+        if isinstance(messages, str) or not isinstance(messages, Iterable):
+            normalised.setdefault(str(name), []).append(str(messages))
+        else:
+            normalised.setdefault(str(name), []).extend(str(m) for m in messages)
+    return normalised
 
 
 class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field_errors: FieldErrors | None = None,
+        **details: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        self.field_errors: dict[str, list[str]] = _normalise(field_errors)
+        # Transitional: ``field=``, ``fields=`` and ``errors=`` are read into
+        # ``field_errors`` and also stay in ``details`` so unconverted readers keep working.
+        if details.get("field") is not None:
+            self.field_errors.setdefault(str(details["field"]), []).append(str(message))
+        if isinstance(details.get("fields"), Mapping):
+            for name, messages in _normalise(details["fields"]).items():
+                self.field_errors.setdefault(name, []).extend(messages)
+        if isinstance(details.get("errors"), list):
+            for item in details["errors"]:
+                if isinstance(item, Mapping):
+                    self.field_errors.setdefault(str(item.get("field", "")), []).append(
+                        str(item.get("message", ""))
+                    )
         self.details = details
+
+    @classmethod
+    def on_field(cls, field: str, message: str, *, code: str | None = None, **details: Any) -> Self:
+        """The error of one field whose message is also the summary."""
+        return cls(message, code=code, field_errors={field: [message]}, **details)
+
+    def error_list(self) -> list[dict[str, str]]:
+        """Field errors flattened, one ``{"field", "message"}`` per message, in order."""
+        return [
+            {"field": name, "message": m} for name, messages in self.field_errors.items() for m in messages
+        ]
 
 
 class ValidationFailed(DomainError):

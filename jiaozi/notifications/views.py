@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from jiaozi.core.errors import NotFound
+from jiaozi.core.boundary import domain_errors
 
 from .selectors import notification_count_unread, notification_list_for
 from .services import notification_mark_all_read, notification_mark_read
@@ -48,13 +48,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Mark read, then open the message's link (a path on this site) or go back."""
-    try:
-        notification = notification_mark_read(user=_user(request), pk=pk)
-    except NotFound as error:
-        raise Http404 from error
+    notification = notification_mark_read(user=_user(request), pk=pk)
     # The link was checked on the way in; checked again here as it leaves.
     if (
         request.POST.get("open")

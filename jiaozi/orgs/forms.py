@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.core.accounts import Account
+
 from .models import Institution, Level
 from .selectors import division_list_for_filter
 
@@ -17,7 +19,7 @@ class InstitutionFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("层级"), required=False)
     division = forms.ChoiceField(label=_("行政区划"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything: list[tuple[str, Any]] = [("", _("全部"))]
         choices = {

@@ -6,10 +6,11 @@ for out-of-scope and missing alike, so the answer never tells which it was."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 
+from jiaozi.core.accounts import Account
 from jiaozi.core.scoping import get_visible_or_404
 
 if TYPE_CHECKING:
@@ -18,19 +19,13 @@ if TYPE_CHECKING:
 __all__ = ["get_visible_or_404", "scope_q"]
 
 
-def scope_q(user: Any, *, path_field: str = "path") -> models.Q:
+def scope_q(user: Account | None, *, path_field: str = "path") -> models.Q:
     """Q matching rows whose institution path lies within ``user``'s institution.
 
     ``path_field`` is the lookup to the institution path, e.g. ``"school__path"``.
     Applicants, inactive users and staff without an institution see nothing."""
     institution = getattr(user, "institution", None)
-    if (
-        user is None
-        or not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or getattr(user, "kind", None) != "staff"
-        or institution is None
-    ):
+    if not getattr(user, "is_active_staff", False) or institution is None:
         return models.Q(pk__in=[])
     return models.Q(**{f"{path_field}__startswith": institution.path})
 

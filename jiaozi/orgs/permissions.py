@@ -3,8 +3,7 @@ institution (no queries)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from jiaozi.core.accounts import Account, active_staff
 from jiaozi.core.roles import Role
 
 from .models import Institution
@@ -15,27 +14,18 @@ ADMIN_ROLES = frozenset({Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN})
 PUBLIC_INFO_OVERVIEW_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.INSTITUTION_ADMIN})
 
 
-def _is_active_staff(actor: Any) -> bool:
-    return (
-        actor is not None
-        and getattr(actor, "is_active", False)
-        and getattr(actor, "kind", None) == "staff"
-        and getattr(actor, "institution_id", None) is not None
-    )
-
-
-def can_edit_public_info(*, actor: Any, institution: Institution) -> bool:
+def can_edit_public_info(*, actor: Account | None, institution: Institution) -> bool:
     """An institution's own admin fills its public info; superiors only guide (the
     notice asks them to 指导, not to fill in for them)."""
-    return _is_active_staff(actor) and actor.role in ADMIN_ROLES and actor.institution_id == institution.pk
+    return active_staff(actor) and actor.role in ADMIN_ROLES and actor.institution_id == institution.pk
 
 
-def can_create_institution(*, actor: Any, parent: Institution) -> bool:
+def can_create_institution(*, actor: Account | None, parent: Institution) -> bool:
     """An admin creates institutions below its own or a subordinate institution."""
-    if not _is_active_staff(actor) or actor.role not in ADMIN_ROLES:
+    if not active_staff(actor) or actor.role not in ADMIN_ROLES:
         return False
     return parent.path.startswith(actor.institution.path)
 
 
-def can_view_public_info_overview(*, actor: Any) -> bool:
-    return _is_active_staff(actor) and actor.role in PUBLIC_INFO_OVERVIEW_ROLES
+def can_view_public_info_overview(*, actor: Account | None) -> bool:
+    return active_staff(actor) and actor.role in PUBLIC_INFO_OVERVIEW_ROLES

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from jiaozi.core.accounts import Account
 from jiaozi.core.errors import NotFound
 
 from .jurisdiction import get_visible_or_404, scope_q
@@ -20,12 +21,12 @@ _REVIEWS_SCHOOLS = models.Exists(
 _HAS_PUBLIC_INFO = ~models.Q(address="") & ~models.Q(phone="") & ~models.Q(office_hours="")
 
 
-def institution_list_visible_to(*, user: Any) -> models.QuerySet[Institution]:
+def institution_list_visible_to(*, user: Account | None) -> models.QuerySet[Institution]:
     """The user's own institution and everything below it."""
     return Institution.objects.filter(scope_q(user, path_field="path")).select_related("division", "parent")
 
 
-def institution_get_visible_to(*, user: Any, pk: Any) -> Institution:
+def institution_get_visible_to(*, user: Account | None, pk: Any) -> Institution:
     """One institution in the user's jurisdiction; ``NotFound`` for missing and out of
     scope alike."""
     return get_visible_or_404(institution_list_visible_to(user=user), pk=pk)
@@ -57,7 +58,7 @@ def institution_search(
     return queryset
 
 
-def registration_institution_list_visible_to(*, user: Any) -> models.QuerySet[Institution]:
+def registration_institution_list_visible_to(*, user: Account | None) -> models.QuerySet[Institution]:
     """注册机构 in the user's jurisdiction: active bureaus and departments that review
     at least one active school."""
     return (
@@ -67,7 +68,9 @@ def registration_institution_list_visible_to(*, user: Any) -> models.QuerySet[In
     )
 
 
-def registration_institution_list_missing_public_info(*, user: Any) -> models.QuerySet[Institution]:
+def registration_institution_list_missing_public_info(
+    *, user: Account | None
+) -> models.QuerySet[Institution]:
     """The registration institutions in scope that have not filled address, phone and
     office hours — the province's "who has not" list (§2)."""
     return registration_institution_list_visible_to(user=user).exclude(_HAS_PUBLIC_INFO)
@@ -77,7 +80,7 @@ def institution_has_public_info(institution: Institution) -> bool:
     return bool(institution.address and institution.phone and institution.office_hours)
 
 
-def division_list_for_filter(*, user: Any) -> models.QuerySet[Division]:
+def division_list_for_filter(*, user: Account | None) -> models.QuerySet[Division]:
     """Divisions a user can filter by: the province and cities of its own division and
     the divisions below its institution's division."""
     institution = getattr(user, "institution", None)
@@ -89,7 +92,7 @@ def division_list_for_filter(*, user: Any) -> models.QuerySet[Division]:
     ).order_by("code")
 
 
-def school_get_by_code(code: str, *, user: Any = None) -> Institution:
+def school_get_by_code(code: str, *, user: Account | None = None) -> Institution:
     """The active school with this code (教育部学校标识码); with ``user``, only inside the
     user's jurisdiction. ``NotFound`` otherwise."""
     queryset = Institution.objects.filter(kind=Institution.Kind.SCHOOL, is_active=True).select_related(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
+from jiaozi.core.accounts import Account
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .divisions import DivisionRow, bureau_parent_code
@@ -85,7 +86,7 @@ def _placement(
 @transaction.atomic
 def institution_create(
     *,
-    actor: Any,
+    actor: Account | None,
     parent: Institution | None,
     code: str,
     name: str,
@@ -161,7 +162,9 @@ def institution_create(
     audit_record(
         kind=AuditKind.INSTITUTION_CREATED,
         actor=actor,
-        institution_id=actor.institution_id if actor is not None else (parent.pk if parent else None),
+        institution_id=getattr(actor, "institution_id", None)
+        if actor is not None
+        else (parent.pk if parent else None),
         obj=institution,
         details={
             "code": code,
@@ -178,7 +181,7 @@ PUBLIC_INFO_FIELDS = ("address", "phone", "office_hours")
 
 @transaction.atomic
 def institution_update_public_info(
-    *, actor: Any, pk: Any, address: str, phone: str, office_hours: str, version: int
+    *, actor: Account, pk: Any, address: str, phone: str, office_hours: str, version: int
 ) -> Institution:
     """Fill or change an institution's public info (注册机构联系方式), compare-and-set on
     ``version``. Out of scope answers NotFound; in scope but not its own admin,
@@ -195,7 +198,7 @@ def institution_update_public_info(
     if not values["office_hours"] or len(values["office_hours"]) > 128:
         errors["office_hours"] = _("请填写办公时间（不超过128字）。")
     if errors:
-        raise ValidationFailed(_("公示信息填写有误。"), code="invalid_public_info", fields=errors)
+        raise ValidationFailed(_("公示信息填写有误。"), code="invalid_public_info", field_errors=errors)
 
     changed = [f for f in PUBLIC_INFO_FIELDS if getattr(institution, f) != values[f]]
     now = clock.now()

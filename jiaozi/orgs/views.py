@@ -4,7 +4,7 @@ service, render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from jiaozi.core.access import staff_required
-from jiaozi.core.errors import Conflict, NotFound, ValidationFailed
+from jiaozi.core.boundary import domain_errors, form_errors
+from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.roles import Role
 from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
@@ -42,6 +43,7 @@ MISSING_COLUMNS = [
 
 
 @staff_required()
+@domain_errors
 @require_http_methods(["GET"])
 def institution_list(request: HttpRequest) -> HttpResponse:
     form = InstitutionFilterForm(request.GET or None, user=request.user)
@@ -65,12 +67,10 @@ def institution_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required()
+@domain_errors
 @require_http_methods(["GET"])
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        institution = selectors.institution_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    institution = selectors.institution_get_visible_to(user=request.user, pk=pk)
     chain: list[Institution] = []
     if institution.kind == Institution.Kind.SCHOOL:
         try:
@@ -95,6 +95,7 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def public_info(request: HttpRequest) -> HttpResponse:
     """The signed-in admin's own institution's public info (注册机构联系方式)."""
@@ -103,18 +104,10 @@ def public_info(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PublicInfoForm(request.POST)
         if form.is_valid():
-            try:
+            with form_errors(form, ValidationFailed, Conflict):
                 services.institution_update_public_info(
                     actor=request.user, pk=institution.pk, **form.cleaned_data
                 )
-            except ValidationFailed as exc:
-                for field, message in exc.details.get("fields", {}).items():
-                    form.add_error(field, message)
-                if not exc.details.get("fields"):
-                    form.add_error(None, exc.message)
-            except Conflict as exc:
-                form.add_error(None, exc.message)
-            else:
                 messages.success(request, _("公开信息已保存。"))
                 return redirect("orgs:public_info")
     else:
@@ -139,6 +132,7 @@ def public_info(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(*PUBLIC_INFO_OVERVIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def public_info_missing(request: HttpRequest) -> HttpResponse:
     """Registration institutions in scope that have not filled their public info."""

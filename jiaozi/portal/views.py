@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from jiaozi.accounts.actor import is_staff_account
 from jiaozi.core.ui.tables import paginate
 from jiaozi.registration.notices.views import public_list
 
@@ -106,7 +107,7 @@ def _error_layout(request: HttpRequest) -> str:
     """Signed-in staff keep their workspace around the error; everyone else gets the
     public layout (without the staff navigation)."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and getattr(user, "kind", "") == "staff":
+    if is_staff_account(user):
         return "workspace/base.html"
     return "base.html"
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.roles import Role
 from jiaozi.orgs.jurisdiction import province_code_of
+from jiaozi.orgs.models import Level
 
 # Everyone who takes part in periodic registration may read the campaigns and windows.
 CAMPAIGN_VIEW_ROLES: frozenset[str] = frozenset(
@@ -31,26 +33,20 @@ PRECHECK_ROLES: frozenset[str] = frozenset(
     }
 )
 
-
-def _is_active_staff(actor: Any) -> bool:
-    return (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and getattr(actor, "kind", None) == "staff"
-        and getattr(actor, "institution", None) is not None
-    )
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 
-def can_manage_campaigns(*, actor: Any, province_code: str) -> bool:
+def can_manage_campaigns(*, actor: User | None, province_code: str) -> bool:
     """A province admin of the province bureau of ``province_code``."""
     return (
-        _is_active_staff(actor)
+        is_active_staff(actor)
         and actor.role in CAMPAIGN_MANAGE_ROLES
-        and actor.institution.level == "province"
-        and province_code_of(actor.institution) == province_code
+        and (institution := actor.institution) is not None
+        and institution.level == Level.PROVINCE
+        and province_code_of(institution) == province_code
     )
 
 
-def can_view_precheck(*, actor: Any) -> bool:
-    return _is_active_staff(actor) and actor.role in PRECHECK_ROLES
+def can_view_precheck(*, actor: User | None) -> bool:
+    return is_active_staff(actor) and actor.role in PRECHECK_ROLES

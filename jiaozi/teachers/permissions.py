@@ -5,9 +5,11 @@ Jurisdiction (which teachers) is the selectors' job; these say which roles act a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.roles import Role
+from jiaozi.orgs.models import Institution
 
 from .models import Teacher
 
@@ -27,33 +29,31 @@ VIEW_ROLES = frozenset(
 IMPORT_ROLES = frozenset(
     {Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN}
 )
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 # School staff keep their own teachers' records by hand (§1: 学校审查员 "keeps the
 # school's teacher facts").
 EDIT_ROLES = frozenset({Role.SCHOOL_REVIEWER, Role.INSTITUTION_ADMIN})
 
 
-def _is_active_staff(user: Any) -> bool:
+def can_view_teachers(*, user: User | None) -> bool:
+    return is_active_staff(user) and user.role in VIEW_ROLES
+
+
+def can_import_teachers(*, user: User | None) -> bool:
+    return is_active_staff(user) and user.role in IMPORT_ROLES
+
+
+def can_edit_teachers(*, user: User | None) -> bool:
+    """School staff only: the records are the school's."""
     return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "kind", None) == "staff"
-        and getattr(user, "institution_id", None) is not None
+        is_active_staff(user)
+        and user.role in EDIT_ROLES
+        and (institution := user.institution) is not None
+        and institution.kind == Institution.Kind.SCHOOL
     )
 
 
-def can_view_teachers(*, user: Any) -> bool:
-    return _is_active_staff(user) and user.role in VIEW_ROLES
-
-
-def can_import_teachers(*, user: Any) -> bool:
-    return _is_active_staff(user) and user.role in IMPORT_ROLES
-
-
-def can_edit_teachers(*, user: Any) -> bool:
-    """School staff only: the records are the school's."""
-    return _is_active_staff(user) and user.role in EDIT_ROLES and user.institution.kind == "school"
-
-
-def can_edit_teacher(*, user: Any, teacher: Teacher) -> bool:
-    return can_edit_teachers(user=user) and teacher.school_id == user.institution_id
+def can_edit_teacher(*, user: User | None, teacher: Teacher) -> bool:
+    return user is not None and can_edit_teachers(user=user) and teacher.school_id == user.institution_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import models
@@ -19,16 +19,19 @@ from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
 from .models import AnnualAppraisal, EthicsAppraisal, ImportJob, Teacher, TeachingBreak, TrainingRecord
 from .permissions import can_import_teachers, can_view_teachers
 
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
+
 NO_CERTIFICATE = "none"
 
 
-def teacher_list_visible_to(*, user: Any) -> models.QuerySet[Teacher]:
+def teacher_list_visible_to(*, user: User) -> models.QuerySet[Teacher]:
     if not can_view_teachers(user=user):
         return Teacher.objects.none()
     return Teacher.objects.filter(scope_q(user, path_field="school__path"))
 
 
-def teacher_get_visible_to(*, user: Any, pk: Any) -> Teacher:
+def teacher_get_visible_to(*, user: User, pk: Any) -> Teacher:
     return get_visible_or_404(teacher_list_visible_to(user=user).select_related("school"), pk=pk)
 
 
@@ -102,7 +105,7 @@ def teacher_records(*, teacher: Teacher) -> TeacherRecords:
 # --- Import jobs -----------------------------------------------------------------------
 
 
-def import_job_list_visible_to(*, user: Any) -> models.QuerySet[ImportJob]:
+def import_job_list_visible_to(*, user: User) -> models.QuerySet[ImportJob]:
     """Jobs started in the user's jurisdiction (a county sees its schools' uploads)."""
     if not can_import_teachers(user=user):
         return ImportJob.objects.none()
@@ -111,7 +114,7 @@ def import_job_list_visible_to(*, user: Any) -> models.QuerySet[ImportJob]:
     )
 
 
-def import_job_get_visible_to(*, user: Any, pk: Any) -> ImportJob:
+def import_job_get_visible_to(*, user: User, pk: Any) -> ImportJob:
     return get_visible_or_404(import_job_list_visible_to(user=user), pk=pk)
 
 

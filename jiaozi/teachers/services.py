@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +25,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock, idcard
@@ -55,6 +56,9 @@ from .selectors import progress_key, teacher_get_visible_to
 
 __all__ = ["progress_key"]
 
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 ERROR_LIMIT = getattr(settings, "TEACHER_IMPORT_MAX_ERRORS", 10_000)
@@ -72,7 +76,7 @@ def _file_error(message: str) -> ImportResult:
 
 def teacher_import(
     *,
-    actor: Any,
+    actor: User | None,
     file: str | Path | IO[bytes],
     name: str = "",
     progress: Callable[[str, int], None] | None = None,
@@ -86,7 +90,7 @@ def teacher_import(
     one leaves a failure row after the rollback (nothing else)."""
     if actor is not None and not can_import_teachers(user=actor):
         raise PermissionDenied(_("您无权导入教师数据。"))
-    scope = None if actor is None else actor.institution.path
+    scope = None if actor is None else actor_of(actor).institution_path
 
     def audit(result: ImportResult, outcome: str) -> None:
         # Loaded: what changed per sheet; refused: what was read.
@@ -284,7 +288,7 @@ def _teacher_facts(
 @transaction.atomic
 def teacher_create(
     *,
-    actor: Any,
+    actor: User,
     resident_id: str,
     name: str,
     sex: str,
@@ -314,7 +318,7 @@ def teacher_create(
     if rid and Teacher.objects.filter(**field_lookup(Teacher, "resident_id", rid)).exists():
         fields["resident_id"] = _("该身份证号的教师已登记，如需调入本校请联系上级教育行政部门")
     if fields:
-        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", fields=fields)
+        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", field_errors=fields)
     teacher = Teacher(resident_id=rid, school=actor.institution, **facts)
     try:
         with transaction.atomic():
@@ -323,12 +327,15 @@ def teacher_create(
         # Two people entering the same teacher at once: the blind index is unique.
         raise Conflict(_("该身份证号的教师已登记。"), code="duplicate_teacher") from None
     audit_record(
-        kind=AuditKind.TEACHER_CREATED, actor=actor, obj=teacher, details={"school": actor.institution.code}
+        kind=AuditKind.TEACHER_CREATED,
+        actor=actor,
+        obj=teacher,
+        details={"school": actor.institution.code if actor.institution else ""},
     )
     return teacher
 
 
-def _editable(*, actor: Any, pk: int) -> Teacher:
+def _editable(*, actor: User, pk: int) -> Teacher:
     teacher = teacher_get_visible_to(user=actor, pk=pk)
     if not can_edit_teacher(user=actor, teacher=teacher):
         raise PermissionDenied(_("只有教师所在学校的工作人员可以修改其信息。"))
@@ -338,7 +345,7 @@ def _editable(*, actor: Any, pk: int) -> Teacher:
 @transaction.atomic
 def teacher_update(
     *,
-    actor: Any,
+    actor: User,
     pk: int,
     version: int,
     name: str,
@@ -366,7 +373,7 @@ def teacher_update(
     if "sex" not in fields and idcard.sex_of(teacher.resident_id) != sex:
         fields["sex"] = _("性别与身份证号不符")
     if fields:
-        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", fields=fields)
+        raise ValidationFailed(_("教师信息填写有误。"), code="invalid_teacher", field_errors=fields)
     changed = sorted(k for k, v in facts.items() if getattr(teacher, k) != v)
     _bump(teacher=teacher, version=version)
     for key, value in facts.items():
@@ -383,7 +390,7 @@ def teacher_update(
 
 
 def annual_appraisal_set(
-    *, actor: Any, teacher_id: int, version: int, year: int, grade: str
+    *, actor: User, teacher_id: int, version: int, year: int, grade: str
 ) -> AnnualAppraisal:
     """Record (or correct) the annual appraisal of one year."""
     return _yearly_set(
@@ -402,7 +409,7 @@ def annual_appraisal_set(
 
 
 def ethics_appraisal_set(
-    *, actor: Any, teacher_id: int, version: int, year: int, result: str
+    *, actor: User, teacher_id: int, version: int, year: int, result: str
 ) -> EthicsAppraisal:
     """Record (or correct) the ethics appraisal of one year."""
     return _yearly_set(
@@ -423,7 +430,7 @@ def ethics_appraisal_set(
 @transaction.atomic
 def _yearly_set(
     *,
-    actor: Any,
+    actor: User,
     teacher_id: int,
     version: int,
     year: int,
@@ -442,7 +449,7 @@ def _yearly_set(
     clean_year = _field("year", lambda: values.year(year, today=clock.today()), fields)
     _check_choice(field, value, choices, fields)
     if fields:
-        raise ValidationFailed(message, code=code, fields=fields)
+        raise ValidationFailed(message, code=code, field_errors=fields)
     _bump(teacher=teacher, version=version)
     record, created = model.objects.update_or_create(
         teacher=teacher, year=clean_year, defaults={field: value}
@@ -458,7 +465,7 @@ def _yearly_set(
 
 @transaction.atomic
 def training_record_add(
-    *, actor: Any, teacher_id: int, version: int, date: dt.date, hours: Decimal, programme: str
+    *, actor: User, teacher_id: int, version: int, date: dt.date, hours: Decimal, programme: str
 ) -> TrainingRecord:
     """Add training hours. One record per (date, programme), as in the import."""
     teacher = _editable(actor=actor, pk=teacher_id)
@@ -471,7 +478,7 @@ def training_record_add(
     if not fields and TrainingRecord.objects.filter(teacher=teacher, date=day, programme=name).exists():
         fields["programme"] = _("该日期的同名培训已登记")
     if fields:
-        raise ValidationFailed(_("培训学时填写有误。"), code="invalid_training", fields=fields)
+        raise ValidationFailed(_("培训学时填写有误。"), code="invalid_training", field_errors=fields)
     # The compare-and-set on the teacher serialises writers of this teacher's records,
     # which keeps (date, programme) unique without a table-wide constraint.
     _bump(teacher=teacher, version=version)
@@ -487,7 +494,7 @@ def training_record_add(
 
 @transaction.atomic
 def teaching_break_add(
-    *, actor: Any, teacher_id: int, version: int, start: dt.date, end: dt.date, reason: str, approved: bool
+    *, actor: User, teacher_id: int, version: int, start: dt.date, end: dt.date, reason: str, approved: bool
 ) -> TeachingBreak:
     """Add a break from teaching (中止任教). One per start date, as in the import."""
     teacher = _editable(actor=actor, pk=teacher_id)
@@ -500,7 +507,7 @@ def teaching_break_add(
     if not fields and TeachingBreak.objects.filter(teacher=teacher, start=first).exists():
         fields["start"] = _("该开始日期的中止任教记录已登记")
     if fields:
-        raise ValidationFailed(_("中止任教填写有误。"), code="invalid_break", fields=fields)
+        raise ValidationFailed(_("中止任教填写有误。"), code="invalid_break", field_errors=fields)
     _bump(teacher=teacher, version=version)
     record = TeachingBreak.objects.create(
         teacher=teacher, start=first, end=last, reason=why, approved=approved
@@ -520,7 +527,7 @@ def teaching_break_add(
 
 
 @transaction.atomic
-def teacher_reveal_resident_id(*, actor: Any, pk: int) -> str:
+def teacher_reveal_resident_id(*, actor: User, pk: int) -> str:
     """The full resident ID of one teacher in scope; every reveal is audited (§9)."""
     if not can_view_teachers(user=actor):
         raise PermissionDenied(_("您无权查看教师信息。"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +19,9 @@ from jiaozi.core.errors import PermissionDenied, ValidationFailed
 from .models import ImportJob
 from .permissions import can_import_teachers
 from .tasks import import_job_run_task
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
 MAX_UPLOAD_BYTES = getattr(settings, "TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 UPLOAD_SUFFIXES = (".xlsx", ".zip", ".csv")
@@ -50,7 +53,7 @@ def _sniff(upload: UploadedFile) -> None:
 
 
 @transaction.atomic
-def import_job_create(*, actor: Any, upload: UploadedFile) -> ImportJob:
+def import_job_create(*, actor: User, upload: UploadedFile) -> ImportJob:
     """Store the upload and queue the import (run at commit, so the worker finds the
     job; inline when Celery runs eagerly)."""
     if not can_import_teachers(user=actor):

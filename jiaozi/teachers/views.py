@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import forbidden, staff_required
-from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.accounts.decorators import forbidden, staff_required, staff_user
+from jiaozi.core.boundary import domain_errors, form_errors
+from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_resident_id
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.core.ui.tables import Column, ordering_from, paginate
@@ -71,19 +72,8 @@ COUNT_LABELS = {
 }
 
 
-def _apply_errors(form: forms.Form, exc: DomainError) -> None:
-    fields = exc.details.get("fields") or {}
-    for field, message in fields.items():
-        form.add_error(field if field in form.fields else None, message)
-    if not fields:
-        form.add_error(None, exc.message)
-
-
 def _teacher_or_404(request: HttpRequest, pk: int) -> Teacher:
-    try:
-        return selectors.teacher_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    return selectors.teacher_get_visible_to(user=staff_user(request), pk=pk)
 
 
 def _crumbs(*extra: tuple[Any, str | None]) -> list[tuple[Any, str | None]]:
@@ -101,7 +91,9 @@ def _list_page(
     filters: dict[str, str],
     searched_id: str = "",
 ) -> HttpResponse:
-    queryset = selectors.teacher_search(selectors.teacher_list_visible_to(user=request.user), **filters)
+    queryset = selectors.teacher_search(
+        selectors.teacher_list_visible_to(user=staff_user(request)), **filters
+    )
     sort, order_by = ordering_from(request, allowed=LIST_SORTS, default="school")
     page_obj = paginate(
         request, selectors.teacher_list_for_page(queryset).order_by(*order_by), per_page=LIST_PER_PAGE
@@ -116,8 +108,8 @@ def _list_page(
             "page_obj": page_obj,
             "columns": LIST_COLUMNS,
             "sort": sort,
-            "can_import": can_import_teachers(user=request.user),
-            "can_create": can_edit_teachers(user=request.user),
+            "can_import": can_import_teachers(user=staff_user(request)),
+            "can_create": can_edit_teachers(user=staff_user(request)),
             "nav_active": "teachers:teacher_list",
             "breadcrumbs": [(_("教师信息"), None)],
         },
@@ -126,6 +118,7 @@ def _list_page(
 
 @never_cache
 @staff_required(*VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def teacher_list(request: HttpRequest) -> HttpResponse:
     if any(ch.isdigit() for ch in request.GET.get("q", "")):
@@ -141,6 +134,7 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def teacher_id_search(request: HttpRequest) -> HttpResponse:
     """按身份证号查询: the full ID comes in a POST body and the page answers directly
@@ -168,6 +162,7 @@ def teacher_id_search(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     teacher = _teacher_or_404(request, pk)
@@ -182,7 +177,7 @@ def _detail(request: HttpRequest, teacher: Teacher, *, resident_id: str = "") ->
             "teacher": teacher,
             "records": selectors.teacher_records(teacher=teacher),
             "revealed_resident_id": resident_id,
-            "can_edit": can_edit_teacher(user=request.user, teacher=teacher),
+            "can_edit": can_edit_teacher(user=staff_user(request), teacher=teacher),
             "nav_active": "teachers:teacher_list",
             "breadcrumbs": _crumbs((teacher.name, None)),
         },
@@ -191,15 +186,11 @@ def _detail(request: HttpRequest, teacher: Teacher, *, resident_id: str = "") ->
 
 @never_cache
 @staff_required(*VIEW_ROLES)
+@domain_errors
 @require_http_methods(["POST"])
 def teacher_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The full resident ID, on an explicit request; audited (§9)."""
-    try:
-        resident_id = services.teacher_reveal_resident_id(actor=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-    except PermissionDenied:
-        return forbidden(request)
+    resident_id = services.teacher_reveal_resident_id(actor=staff_user(request), pk=pk)
     if getattr(request, "htmx", False):
         return render(request, "teachers/_resident_id.html", {"resident_id": resident_id, "revealed": True})
     return _detail(request, _teacher_or_404(request, pk), resident_id=resident_id)
@@ -210,17 +201,15 @@ def teacher_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*EDIT_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def teacher_create(request: HttpRequest) -> HttpResponse:
-    if not can_edit_teachers(user=request.user):
+    if not can_edit_teachers(user=staff_user(request)):
         return forbidden(request)
     form = TeacherCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            teacher = services.teacher_create(actor=request.user, **form.cleaned_data)
-        except (ValidationFailed, Conflict) as exc:
-            _apply_errors(form, exc)
-        else:
+        with form_errors(form, ValidationFailed, Conflict):
+            teacher = services.teacher_create(actor=staff_user(request), **form.cleaned_data)
             messages.success(request, _("已新增教师。"))
             return redirect("teachers:teacher_detail", pk=teacher.pk)
     return render(
@@ -237,10 +226,11 @@ def teacher_create(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*EDIT_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def teacher_edit(request: HttpRequest, pk: int) -> HttpResponse:
     teacher = _teacher_or_404(request, pk)
-    if not can_edit_teacher(user=request.user, teacher=teacher):
+    if not can_edit_teacher(user=staff_user(request), teacher=teacher):
         return forbidden(request)
     initial = {
         "name": teacher.name,
@@ -254,11 +244,8 @@ def teacher_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = TeacherEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.teacher_update(actor=request.user, pk=teacher.pk, **form.cleaned_data)
-        except (ValidationFailed, Conflict) as exc:
-            _apply_errors(form, exc)
-        else:
+        with form_errors(form, ValidationFailed, Conflict):
+            services.teacher_update(actor=staff_user(request), pk=teacher.pk, **form.cleaned_data)
             messages.success(request, _("教师信息已保存。"))
             return redirect("teachers:teacher_detail", pk=teacher.pk)
     return render(
@@ -286,18 +273,16 @@ def _record_view(
 
     @never_cache
     @staff_required(*EDIT_ROLES)
+    @domain_errors
     @require_http_methods(["GET", "POST"])
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         teacher = _teacher_or_404(request, pk)
-        if not can_edit_teacher(user=request.user, teacher=teacher):
+        if not can_edit_teacher(user=staff_user(request), teacher=teacher):
             return forbidden(request)
         form = form_class(request.POST or None, initial={"version": teacher.version})
         if request.method == "POST" and form.is_valid():
-            try:
-                service(actor=request.user, teacher_id=teacher.pk, **form.cleaned_data)
-            except (ValidationFailed, Conflict) as exc:
-                _apply_errors(form, exc)
-            else:
+            with form_errors(form, ValidationFailed, Conflict):
+                service(actor=staff_user(request), teacher_id=teacher.pk, **form.cleaned_data)
                 messages.success(request, done)
                 return redirect("teachers:teacher_detail", pk=teacher.pk)
         return render(
@@ -348,19 +333,15 @@ break_add = _record_view(
 
 @never_cache
 @staff_required(*IMPORT_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            job = uploads.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
-        except ValidationFailed as exc:
-            _apply_errors(form, exc)
-        except PermissionDenied:
-            return forbidden(request)
-        else:
+        with form_errors(form, ValidationFailed):
+            job = uploads.import_job_create(actor=staff_user(request), upload=form.cleaned_data["file"])
             return redirect("teachers:import_job", pk=job.pk)
-    jobs = selectors.import_job_list_visible_to(user=request.user).order_by("-created_at")[:10]
+    jobs = selectors.import_job_list_visible_to(user=staff_user(request)).order_by("-created_at")[:10]
     return render(
         request,
         "teachers/import.html",
@@ -374,6 +355,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(*IMPORT_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
@@ -386,10 +368,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
-    try:
-        return selectors.import_job_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    return selectors.import_job_get_visible_to(user=staff_user(request), pk=pk)
 
 
 def _job_context(job: ImportJob) -> dict[str, Any]:
@@ -417,6 +396,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 
 @never_cache
 @staff_required(*IMPORT_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
@@ -432,6 +412,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*IMPORT_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def import_job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status panel alone, polled by htmx every second while the job runs; once it
@@ -442,6 +423,7 @@ def import_job_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*IMPORT_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
 def import_job_errors(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     job = _job_or_404(request, pk)

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def may_use_admin(user: Any) -> bool:
+    from jiaozi.accounts.models import User
+
+
+def may_use_admin(user: User | AnonymousUser | None) -> bool:
     if user is None or not user.is_authenticated or not user.is_active or not user.is_superuser:
         return False
     if getattr(settings, "STAFF_MFA_REQUIRED", True):

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["TaskCard", "certification_cards", "tasks_for"]
 
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
+
 
 def certification_cards(user: User) -> list[TaskCard]:
     """Placeholders until certification (认定) lands and registers cards of its own."""

@@ -4,8 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from jiaozi.accounts.decorators import staff_required
-from jiaozi.accounts.models import User
+from jiaozi.accounts.decorators import staff_required, staff_user
 from jiaozi.core.ui.nav import quick_links
 
 from .dashboard import tasks_for
@@ -15,8 +14,7 @@ from .dashboard import tasks_for
 @never_cache
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # staff_required let only staff through
+    user = staff_user(request)
     return render(
         request,
         "workspace/home.html",

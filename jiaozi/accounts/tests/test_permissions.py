@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from jiaozi.accounts.models import User
 from jiaozi.accounts.permissions import can_file_staff, can_manage_staff, can_view_staff, fileable_roles
 from jiaozi.accounts.roles import Role
 
@@ -28,18 +30,19 @@ LUYANG_LOOKALIKE = inst("/340000/340100/3401039/", kind="school")
 _ids = iter(range(1, 10_000))
 
 
-def staff(role: str, institution: SimpleNamespace | None, **kw: object) -> SimpleNamespace:
+def staff(role: str, institution: SimpleNamespace | None, **kw: object) -> User:
+    """A loaded staff account as the predicates see it (plain attributes, no database)."""
     fields = {
         "pk": next(_ids),
         "is_authenticated": True,
         "is_active": True,
-        "kind": "staff",
+        "kind": User.Kind.STAFF,
         "role": role,
         "institution": institution,
         "institution_id": 1,
     }
     fields.update(kw)
-    return SimpleNamespace(**fields)
+    return cast(User, SimpleNamespace(**fields))
 
 
 LY_ADMIN = staff(Role.INSTITUTION_ADMIN, LUYANG)
@@ -96,9 +99,7 @@ LY_REVIEWER = staff(Role.REGISTRATION_REVIEWER, LUYANG)
         ),
     ],
 )
-def test_can_file_staff(
-    actor: SimpleNamespace, institution: SimpleNamespace, role: str, allowed: bool
-) -> None:
+def test_can_file_staff(actor: User, institution: SimpleNamespace, role: str, allowed: bool) -> None:
     assert can_file_staff(actor=actor, institution=institution, role=role) is allowed
 
 
@@ -112,7 +113,7 @@ def test_can_file_staff(
         None,
     ],
 )
-def test_can_file_staff_needs_an_active_staff_actor(actor: SimpleNamespace | None) -> None:
+def test_can_file_staff_needs_an_active_staff_actor(actor: User | None) -> None:
     assert can_file_staff(actor=actor, institution=LY_SCHOOL, role=Role.SCHOOL_REVIEWER) is False
 
 
@@ -127,7 +128,7 @@ def test_managing_follows_the_filing_rule() -> None:
     assert can_manage_staff(actor=LY_ADMIN, target=LY_REVIEWER) is True
     assert can_manage_staff(actor=LY_ADMIN, target=staff(Role.AUDIT_ADMIN, PROVINCE)) is False
     assert can_manage_staff(actor=PROV_ADMIN, target=SEC_ADMIN) is True
-    applicant = SimpleNamespace(pk=999, kind="applicant", role="", institution=None)
+    applicant = cast(User, SimpleNamespace(pk=999, kind=User.Kind.APPLICANT, role="", institution=None))
     assert can_manage_staff(actor=PROV_ADMIN, target=applicant) is False
 
 

@@ -183,13 +183,13 @@ def test_other_sessions_end_when_the_password_changes(ly_reviewer: User) -> None
 # --- the middleware on its own -------------------------------------------------------
 
 
-def _request(user: Any, path: str, *, verified: bool = True, marked: bool = True) -> HttpRequest:
+def _request(user: User, path: str, *, verified: bool = True, marked: bool = True) -> HttpRequest:
     request = RequestFactory().get(path)
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     request.session[SESSION_KEY] = str(user.pk)
     if marked:
         mark_session(request, user)
-    user.is_verified = lambda: verified
+    user.is_verified = lambda: verified  # type: ignore[attr-defined]  # django_otp sets it per request
     request.user = user
     return request
 

@@ -269,9 +269,9 @@ def test_an_audit_admin_below_the_province_sees_only_its_subtree(
     hefei: Institution, luyang: Institution, db: Any
 ) -> None:
     from jiaozi.accounts.roles import Role
-    from jiaozi.accounts.tests.factories import StaffFactory
+    from jiaozi.accounts.tests.factories import make_staff
 
-    city_auditor = StaffFactory(username="hf_auditor", role=Role.AUDIT_ADMIN, institution=hefei)
+    city_auditor = make_staff(username="hf_auditor", role=Role.AUDIT_ADMIN, institution=hefei)
     inside = record(institution_id=luyang.pk)
     outside = record(institution_id=None)
     page = audit_event_page_visible_to(user=city_auditor, query=EventQuery())

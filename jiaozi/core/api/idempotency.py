@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from functools import partial, wraps
 from typing import Any, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -99,14 +100,14 @@ def _replay(record: IdempotencyRecord, request_fingerprint: str) -> HttpResponse
     return response
 
 
-def _lookup(user: Any, key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+def _lookup(user: AbstractBaseUser, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(user_id=user.pk, key=key).first()
 
 
 def _run_once(
     run: Callable[..., HttpResponseBase],
     request: HttpRequest,
-    user: Any,
+    user: AbstractBaseUser,
     key: str,
     fp: str,
     *a: Any,
@@ -125,7 +126,7 @@ def _run_once(
             # same key to finish; SQLite's immediate transactions queue at BEGIN instead.
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=user,
+                    user_id=user.pk,
                     key=key,
                     method=request.method or "",
                     path=request.get_full_path()[:512],

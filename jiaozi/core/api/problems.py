@@ -173,15 +173,7 @@ def handle_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> 
 
 
 def handle_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    errors: list[Mapping[str, str]] = []
-    details = getattr(exc, "details", {}) or {}
-    if isinstance(details.get("errors"), list):
-        errors = [e for e in details["errors"] if isinstance(e, Mapping)]
-    elif isinstance(details.get("fields"), Mapping):
-        errors = [{"field": str(k), "message": str(v)} for k, v in details["fields"].items()]
-    elif "field" in details:
-        errors = [{"field": str(details["field"]), "message": exc.message}]
-    return problem_response(exc.status, exc.code, exc.message, errors=errors)
+    return problem_response(exc.status, exc.code, exc.message, errors=exc.error_list())
 
 
 def handle_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:

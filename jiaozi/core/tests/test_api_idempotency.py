@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.http import HttpRequest
 from django.urls import include, path
@@ -246,7 +247,7 @@ def test_losing_the_race_replays_the_winner(admin: User, monkeypatch: pytest.Mon
     real_lookup = idempotency._lookup
     calls = {"n": 0}
 
-    def blind_once(user: Any, key: str) -> Any:
+    def blind_once(user: AbstractBaseUser, key: str) -> Any:
         calls["n"] += 1
         return None if calls["n"] == 1 else real_lookup(user, key)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.urls import reverse
 
+from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.core.registry import nav_entries
 from jiaozi.core.ui.nav import NavEntry, build_nav, entries_for
@@ -42,11 +43,19 @@ def test_entries_whose_url_does_not_resolve_are_left_out() -> None:
     "user",
     [
         None,
-        SimpleNamespace(is_authenticated=False, kind="staff", is_staff_user=True, role=Role.PROVINCE_ADMIN),
-        SimpleNamespace(is_authenticated=True, kind="applicant", is_staff_user=False, role=""),
+        cast(
+            User,
+            SimpleNamespace(
+                is_authenticated=False, kind=User.Kind.STAFF, is_staff_user=True, role=Role.PROVINCE_ADMIN
+            ),
+        ),
+        cast(
+            User,
+            SimpleNamespace(is_authenticated=True, kind=User.Kind.APPLICANT, is_staff_user=False, role=""),
+        ),
     ],
 )
-def test_anonymous_and_applicants_get_no_navigation(user: Any) -> None:
+def test_anonymous_and_applicants_get_no_navigation(user: User | None) -> None:
     assert entries_for(user, ENTRIES) == []
 
 

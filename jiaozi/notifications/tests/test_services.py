@@ -14,6 +14,7 @@ import pytest
 from django.db import transaction
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from jiaozi.accounts.models import User
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound
 from jiaozi.notifications import services
@@ -77,7 +78,7 @@ def test_a_committed_change_notifies_in_the_inbox_and_by_sms(
     assert "13812345678" not in (outbox / "sms.jsonl").read_text(encoding="utf-8")
 
 
-def change_then_fail(user: Any) -> None:
+def change_then_fail(user: User) -> None:
     """A state change that notifies, then fails before its transaction commits."""
     with transaction.atomic():
         notify(user=user, kind="registration.concluded", title="注册结论", body="注册合格")

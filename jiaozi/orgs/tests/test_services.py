@@ -247,6 +247,6 @@ def test_public_info_is_validated(make_staff: MakeStaff, field: str, value: str)
     ly = bureau("340103")
     with pytest.raises(ValidationFailed) as exc:
         update(make_staff(ly), ly, **{field: value})
-    assert field in exc.value.details["fields"]
+    assert field in exc.value.field_errors
     ly.refresh_from_db()
     assert ly.version == 1

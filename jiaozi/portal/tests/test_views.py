@@ -205,9 +205,9 @@ def test_admin_answers_404_to_the_anonymous_public(client: Client, path: str) ->
 def test_admin_answers_404_to_staff_who_are_not_superusers(client: Client, **_: Any) -> None:
     from jiaozi.accounts.roles import Role
     from jiaozi.accounts.testing import sign_in
-    from jiaozi.accounts.tests.factories import StaffFactory
+    from jiaozi.accounts.tests.factories import make_staff
 
-    admin = StaffFactory(role=Role.PROVINCE_ADMIN, institution=bureau("340000"), is_staff=True)
+    admin = make_staff(role=Role.PROVINCE_ADMIN, institution=bureau("340000"), is_staff=True)
     sign_in(client, admin)
 
     assert client.get(_admin_url()).status_code == 404

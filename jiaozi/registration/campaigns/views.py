@@ -3,55 +3,42 @@ province admin. Views parse input, call one selector or service, render."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import forbidden, staff_required
-from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from jiaozi.accounts.decorators import staff_required, staff_user
+from jiaozi.core.boundary import domain_errors, form_errors
+from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.orgs.jurisdiction import province_code_of
 
 from ..models import Campaign
-from ..pages import StaffRequest
 from ..permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, can_manage_campaigns
 from . import selectors, services
 from .forms import CampaignForm
 from .windows import window_states
 
-
-def _apply_errors(form: Any, exc: DomainError) -> None:
-    fields = exc.details.get("fields") or {}
-    for field, message in fields.items():
-        if field in form.fields:
-            form.add_error(field, message)
-        else:
-            form.add_error(None, message)
-    if not fields:
-        form.add_error(None, exc.message)
-
-
 # --- Campaigns -----------------------------------------------------------------------
 
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
-def campaign_list(request: StaffRequest) -> HttpResponse:
-    campaigns = list(selectors.campaign_list_visible_to(user=request.user))
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = list(selectors.campaign_list_visible_to(user=staff_user(request)))
     rows = [
         {"campaign": c, "windows": {w["action"]: w for w in window_states(campaign=c)}} for c in campaigns
     ]
-    province_code = province_code_of(request.user.institution)  # type: ignore[union-attr]
+    province_code = province_code_of(staff_user(request).institution)  # type: ignore[union-attr]
     return render(
         request,
         "registration/campaign_list.html",
         {
             "rows": rows,
-            "can_manage": can_manage_campaigns(actor=request.user, province_code=province_code),
+            "can_manage": can_manage_campaigns(actor=staff_user(request), province_code=province_code),
             "nav_active": "registration:campaign_list",
             "breadcrumbs": [(_("定期注册工作"), None)],
         },
@@ -59,19 +46,19 @@ def campaign_list(request: StaffRequest) -> HttpResponse:
 
 
 @staff_required(*CAMPAIGN_VIEW_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
-def campaign_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    try:
-        campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get_visible_to(user=staff_user(request), pk=pk)
     return render(
         request,
         "registration/campaign_detail.html",
         {
             "campaign": campaign,
             "windows": window_states(campaign=campaign),
-            "can_manage": can_manage_campaigns(actor=request.user, province_code=campaign.province_code),
+            "can_manage": can_manage_campaigns(
+                actor=staff_user(request), province_code=campaign.province_code
+            ),
             "nav_active": "registration:campaign_list",
             "breadcrumbs": [
                 (_("定期注册工作"), reverse("registration:campaign_list")),
@@ -99,43 +86,32 @@ def _campaign_form_page(request: HttpRequest, form: CampaignForm, campaign: Camp
 
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: StaffRequest) -> HttpResponse:
+def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             campaign = services.campaign_create(
-                actor=request.user, year=form.cleaned_data["year"], **form.service_values()
+                actor=staff_user(request), year=form.cleaned_data["year"], **form.service_values()
             )
-        except PermissionDenied:
-            return forbidden(request)
-        except (ValidationFailed, Conflict) as exc:
-            _apply_errors(form, exc)
-        else:
             messages.success(request, _("注册工作已创建。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
     return _campaign_form_page(request, form, None)
 
 
 @staff_required(*CAMPAIGN_MANAGE_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: StaffRequest, pk: int) -> HttpResponse:
-    try:
-        campaign = selectors.campaign_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get_visible_to(user=staff_user(request), pk=pk)
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or campaign.version
-        try:
+        with form_errors(form, ValidationFailed, Conflict):
             services.campaign_update(
-                actor=request.user, campaign_id=campaign.pk, version=version, **form.service_values()
+                actor=staff_user(request), campaign_id=campaign.pk, version=version, **form.service_values()
             )
-        except PermissionDenied:
-            return forbidden(request)
-        except (ValidationFailed, Conflict) as exc:
-            _apply_errors(form, exc)
-        else:
             messages.success(request, _("注册工作的设置已保存。"))
             return redirect("registration:campaign_detail", pk=campaign.pk)
     return _campaign_form_page(request, form, campaign)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jiaozi.accounts.decorators import staff_required
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
+from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import (
     Conflict,
     DomainError,
@@ -43,14 +43,6 @@ ENTRIES_PER_PAGE = 100
 NOTICES_PER_PAGE = 20
 
 
-def _add_errors(form: forms.Form, exc: DomainError) -> None:
-    fields = exc.details.get("fields") or {}
-    for field, message in fields.items():
-        form.add_error(field if field in form.fields else None, message)
-    if not fields:
-        form.add_error(None, exc.message)
-
-
 def _labelled(entries: Any) -> list[dict[str, Any]]:
     """Published rows with the conclusion's label in the reader's language (the row
     keeps the label as published, in Chinese, for the proof)."""
@@ -58,10 +50,10 @@ def _labelled(entries: Any) -> list[dict[str, Any]]:
     return [{**e, "label": labels.get(e.get("conclusion"), e.get("conclusion_label", ""))} for e in entries]
 
 
-def _status_of(exc: DomainError) -> int:
+def _status_of(exc: DomainError | None) -> int:
     """A form shown again with its errors answers 200, as every form of the site does;
     a conflict (another stage, a stale page, the period over) keeps its 409."""
-    return 200 if isinstance(exc, ValidationFailed) else exc.status
+    return 200 if exc is None or isinstance(exc, ValidationFailed) else exc.status
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -104,12 +96,10 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@domain_errors
 @require_GET
 def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notice = notices.notice_get_public(pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    notice = notices.notice_get_public(pk=pk)
     is_open = notices.notice_is_open(notice)
     page_obj = paginate(request, notice.entries, per_page=ENTRIES_PER_PAGE)
     return _private(
@@ -129,13 +119,11 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
+@domain_errors
 @require_GET
 def public_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The published list exactly as hashed: its SHA-256 is the one on the page."""
-    try:
-        notice = notices.notice_get_public(pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    notice = notices.notice_get_public(pk=pk)
     response = HttpResponse(notices.notice_document_bytes(notice=notice), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="notice-{notice.pk}.json"'
     return _private(response)
@@ -153,12 +141,10 @@ def _rate_limited(request: HttpRequest, notice: Notice, error: RateLimited) -> H
 
 
 @never_cache
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def public_object(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notice = notices.notice_get_public(pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    notice = notices.notice_get_public(pk=pk)
     is_open = notices.notice_is_open(notice)
     initial = {"entry": request.GET.get("entry", ""), "identity": "real"}
     form = ObjectionForm(request.POST or None, notice=notice, initial=initial)
@@ -167,31 +153,30 @@ def public_object(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             entry = notices.notice_entry_get(notice=notice, no=form.cleaned_data["entry"])
             try:
-                notices.objection_submit(
-                    notice_id=notice.pk,
-                    application_id=entry["application_id"],
-                    anonymous=form.cleaned_data["identity"] == "anonymous",
-                    name=form.cleaned_data["name"],
-                    contact=form.cleaned_data["contact"],
-                    content=form.cleaned_data["content"],
-                    ip=client_ip(request),
-                )
+                with form_errors(form, ValidationFailed, Conflict, NotFound) as failed:
+                    notices.objection_submit(
+                        notice_id=notice.pk,
+                        application_id=entry["application_id"],
+                        anonymous=form.cleaned_data["identity"] == "anonymous",
+                        name=form.cleaned_data["name"],
+                        contact=form.cleaned_data["contact"],
+                        content=form.cleaned_data["content"],
+                        ip=client_ip(request),
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "您的异议已提交。注册机构将在核查后作出处理，实名提出的将通过您留下的联系方式反馈结果。"
+                        ),
+                    )
+                    return redirect("notices:detail", pk=notice.pk)
             except RateLimited as error:
                 return _rate_limited(request, notice, error)
             except WindowClosed:
                 is_open = False
                 status = 409
-            except (ValidationFailed, Conflict, NotFound) as exc:
-                _add_errors(form, exc)
-                status = _status_of(exc)
             else:
-                messages.success(
-                    request,
-                    _(
-                        "您的异议已提交。注册机构将在核查后作出处理，实名提出的将通过您留下的联系方式反馈结果。"
-                    ),
-                )
-                return redirect("notices:detail", pk=notice.pk)
+                status = _status_of(failed.caught)
     elif request.method == "POST":
         status = 409
     raw = (request.POST if form.is_bound else request.GET).get("entry", "")
@@ -231,6 +216,7 @@ STAFF_ROLES = tuple(notices.NOTICE_ROLES)
 
 @never_cache
 @staff_required(*STAFF_ROLES)
+@domain_errors
 @require_GET
 def notice_list(request: HttpRequest) -> HttpResponse:
     page_obj = paginate(request, notices.notice_list_visible_to(user=request.user), per_page=NOTICES_PER_PAGE)
@@ -251,12 +237,10 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*STAFF_ROLES)
+@domain_errors
 @require_GET
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notice = notices.notice_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    notice = notices.notice_get_visible_to(user=request.user, pk=pk)
     page_obj = paginate(request, notice.entries, per_page=ENTRIES_PER_PAGE)
     return render(
         request,
@@ -289,6 +273,7 @@ def _publish_rows(applications: list[Any], selected: set[int] | None) -> list[di
 
 @never_cache
 @staff_required(*STAFF_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def notice_publish(request: HttpRequest) -> HttpResponse:
     """Choose (GET), preview (POST step=preview), publish (POST step=publish)."""
@@ -319,15 +304,13 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
         ids = form.cleaned_data["applications"]
         days = form.cleaned_data["days"]
         if step == "publish":
-            try:
+            # Every refusal lands on the form, conflict_of_interest (one's own
+            # application in the batch) included.
+            with form_errors(form, DomainError) as failed:
                 notice = notices.notice_publish(actor=request.user, application_ids=ids, days=days)
-            except DomainError as exc:
-                # Including conflict_of_interest (one's own application in the batch).
-                _add_errors(form, exc)
-                status = _status_of(exc)
-            else:
                 messages.success(request, _("公示已发布，共 %(count)s 人。") % {"count": len(notice.entries)})
                 return redirect("registration:notice_detail", pk=notice.pk)
+            status = _status_of(failed.caught)
         elif step == "preview":
             chosen = [a for a in applications if a.pk in set(ids)]
             starts = clock.now()
@@ -362,6 +345,7 @@ OBJECTION_COLUMNS = [
 
 @never_cache
 @staff_required(*STAFF_ROLES)
+@domain_errors
 @require_GET
 def objection_list(request: HttpRequest) -> HttpResponse:
     form = ObjectionFilterForm(request.GET or None)
@@ -383,12 +367,10 @@ def objection_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*STAFF_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        objection = notices.objection_get_visible_to(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    objection = notices.objection_get_visible_to(user=request.user, pk=pk)
     application = objection.application
     contact = ""
     reveal = request.method == "POST" and request.POST.get("action") == "reveal"
@@ -401,7 +383,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         contact = notices.objection_contact_reveal(actor=request.user, objection=objection)
     elif form.is_bound and form.is_valid():
         upheld = form.cleaned_data["decision"] == "upheld"
-        try:
+        with form_errors(form, DomainError) as failed:
             notices.objection_resolve(
                 actor=request.user,
                 objection_id=objection.pk,
@@ -410,15 +392,12 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 conclusion=form.cleaned_data["conclusion"] if upheld else "",
                 version=form.cleaned_data["version"],
             )
-        except DomainError as exc:
-            _add_errors(form, exc)
-            status = _status_of(exc)
-        else:
             if upheld:
                 messages.success(request, _("已认定异议成立，注册结论已修改，请重新发布公示。"))
             else:
                 messages.success(request, _("已认定异议不成立，该申请继续公示。"))
             return redirect("registration:objection_list")
+        status = _status_of(failed.caught)
     others = (
         notices.objection_list_visible_to(user=request.user)
         .filter(application=application)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from jiaozi.accounts.decorators import forbidden, staff_required
-from jiaozi.core.errors import PermissionDenied, ValidationFailed
+from jiaozi.accounts.decorators import staff_required, staff_user
+from jiaozi.core.boundary import domain_errors
+from jiaozi.core.errors import ValidationFailed
 from jiaozi.core.ui.tables import Column, paginate
 
 from ..campaigns.selectors import campaign_active_for, campaign_context
 from ..labels import DUE_LABELS
-from ..pages import StaffRequest
 from ..permissions import PRECHECK_ROLES
 from . import selectors, services
 from .forms import PrecheckExportForm, PrecheckFilterForm
@@ -40,10 +40,11 @@ FILTER_KEYS = ("school", "due", "suggestion", "reason", "q")
 
 @never_cache
 @staff_required(*PRECHECK_ROLES)
+@domain_errors
 @require_http_methods(["GET"])
-def precheck(request: StaffRequest) -> HttpResponse:
-    campaign = campaign_active_for(user=request.user)
-    form = PrecheckFilterForm(request.GET or None, user=request.user)
+def precheck(request: HttpRequest) -> HttpResponse:
+    campaign = campaign_active_for(user=staff_user(request))
+    form = PrecheckFilterForm(request.GET or None, user=staff_user(request))
     context: dict[str, Any] = {
         "campaign": campaign,
         "filter_form": form,
@@ -53,13 +54,15 @@ def precheck(request: StaffRequest) -> HttpResponse:
     }
     if campaign is not None:
         filters = form.filters()
-        rows = selectors.precheck_list_visible_to(user=request.user, campaign=campaign, filters=filters)
+        rows = selectors.precheck_list_visible_to(
+            user=staff_user(request), campaign=campaign, filters=filters
+        )
         context |= {
             "page_obj": paginate(request, rows, per_page=PRECHECK_PER_PAGE),
             "counts": [
                 {"due": due, "label": DUE_LABELS[due], "count": count}
                 for due, count in selectors.precheck_count_by_due(
-                    user=request.user, ctx=campaign_context(campaign), filters=filters
+                    user=staff_user(request), ctx=campaign_context(campaign), filters=filters
                 ).items()
             ],
             "export_form": PrecheckExportForm(
@@ -77,9 +80,10 @@ def precheck(request: StaffRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*PRECHECK_ROLES)
+@domain_errors
 @require_http_methods(["POST"])
-def precheck_export(request: StaffRequest) -> HttpResponse:
-    campaign = campaign_active_for(user=request.user)
+def precheck_export(request: HttpRequest) -> HttpResponse:
+    campaign = campaign_active_for(user=staff_user(request))
     form = PrecheckExportForm(request.POST)
     if campaign is None:
         messages.error(request, _("当前没有进行中的定期注册工作。"))
@@ -93,14 +97,12 @@ def precheck_export(request: StaffRequest) -> HttpResponse:
         return redirect(f"{reverse('registration:precheck')}?{kept.urlencode()}")
     try:
         export = services.precheck_export(
-            actor=request.user,
+            actor=staff_user(request),
             campaign=campaign,
-            filters=form.filters(user=request.user),
+            filters=form.filters(user=staff_user(request)),
             purpose=form.cleaned_data["purpose"],
             fmt=form.cleaned_data["fmt"],
         )
-    except PermissionDenied:
-        return forbidden(request)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect("registration:precheck")

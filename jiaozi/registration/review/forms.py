@@ -36,6 +36,9 @@ BATCH_MAX = max(PAGE_SIZES)
 APPROVE_ACTIONS = frozenset(
     {Action.SCHOOL_APPROVE, Action.CITY_APPROVE, Action.PROVINCE_APPROVE, Action.DISMISS_OBJECTION}
 )
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 RETURN_ACTIONS = frozenset({Action.RETURN_TO_APPLICANT, Action.RETURN_DOWN})
 
 

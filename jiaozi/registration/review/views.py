@@ -21,12 +21,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiaozi.accounts.decorators import forbidden, staff_required
+from jiaozi.accounts.decorators import staff_required, staff_user
+from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
-from ..pages import StaffRequest
 from ..transitions import BatchItem, actions_for, application_transition, application_transition_batch
 from ..workflow import Action
 from . import selectors as queues
@@ -52,12 +52,8 @@ ID_SEARCH_LIMIT = 120
 ID_SEARCH_WINDOW = 3600
 
 
-def _not_found(exc: NotFound) -> Http404:
-    return Http404(exc.message)
-
-
-def _level(request: StaffRequest) -> Level:
-    level = queues.level_for(request.user)
+def _level(request: HttpRequest) -> Level:
+    level = queues.level_for(staff_user(request))
     if level is None:  # a reviewer role without an institution: nothing to review
         raise Http404(_("当前账号未关联审核机构。"))
     return level
@@ -208,7 +204,7 @@ def _row_html(
 
 
 def _queue_page(
-    request: StaffRequest,
+    request: HttpRequest,
     *,
     level: Level,
     tab: str,
@@ -217,7 +213,7 @@ def _queue_page(
     id_form: ResidentIdSearchForm,
     id_search: str = "",
 ) -> HttpResponse:
-    user = request.user
+    user = staff_user(request)
     sort, order_by = ordering_from(request, allowed=SORTS, default=queues.DEFAULT_SORT[tab])
     applications = queues.application_queue(user=user, filters=filters, order_by=order_by)
     page_obj = paginate(request, applications, per_page=form.page_size())
@@ -264,9 +260,10 @@ def _queue_page(
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
-def queue(request: StaffRequest) -> HttpResponse:
-    user = request.user
+def queue(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
     level = _level(request)
     tab = parse_tab(request.GET.get("tab"))
     form = QueueFilterForm(request.GET or None, user=user, level=level, tab=tab)
@@ -290,14 +287,15 @@ def queue(request: StaffRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_http_methods(["GET", "POST"])
-def queue_id_search(request: StaffRequest) -> HttpResponse:
+def queue_id_search(request: HttpRequest) -> HttpResponse:
     """按身份证号查询: the full resident ID comes in a POST body and the page answers
     directly (nothing to bookmark, nothing in a log line); rate-limited per user. A GET
     (a sort or page link of the result page) goes back to the queue."""
     if request.method == "GET":
         return redirect(f"{reverse('registration:queue')}?{request.GET.urlencode()}".rstrip("?"))
-    user = request.user
+    user = staff_user(request)
     level = _level(request)
     id_form = ResidentIdSearchForm(request.POST)
     tab = parse_tab(request.POST.get("tab"))
@@ -348,9 +346,9 @@ def failure_message(code: str, message: str) -> str:
 
 
 def _confirm_page(
-    request: StaffRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
+    request: HttpRequest, level: Level, form: BatchForm, batch: BatchRequest, *, status: int = 200
 ) -> HttpResponse:
-    user = request.user
+    user = staff_user(request)
     found = queues.applications_for_batch(user=user, ids=[row.pk for row in batch.rows])
     by_pk = {r.pk: r for r in queues.queue_rows(found, user=user)}
     rows = []
@@ -400,11 +398,12 @@ def _missing_reasons(batch: BatchRequest, needs_override: set[int]) -> list[str]
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_POST
-def batch_act(request: StaffRequest) -> HttpResponse:
+def batch_act(request: HttpRequest) -> HttpResponse:
     """Step "confirm" (from the queue) shows what will happen; step "execute" (from the
     confirmation page) runs the batch and redirects to its result."""
-    user = request.user
+    user = staff_user(request)
     level = _level(request)
     form = BatchForm(request.POST, level=level)
     back = _safe_next(request, request.POST.get("next"))
@@ -443,8 +442,8 @@ def batch_act(request: StaffRequest) -> HttpResponse:
         )
     try:
         result = application_transition_batch(actor=user, action=batch.action, items=items) if items else None
-    except PermissionDenied:
-        return forbidden(request)
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -461,9 +460,10 @@ def batch_act(request: StaffRequest) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
-def batch_result(request: StaffRequest) -> HttpResponse:
-    user = request.user
+def batch_result(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
     level = _level(request)
     stored = request.session.get(BATCH_RESULT_SESSION_KEY)
     if not stored:
@@ -500,7 +500,7 @@ def batch_result(request: StaffRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: StaffRequest,
+    request: HttpRequest,
     application: Any,
     *,
     bound: Any = None,
@@ -508,7 +508,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     from ..applications.selectors import application_timeline
 
-    user = request.user
+    user = staff_user(request)
     level = queues.level_for(user)
     actions = actions_for(user=user, application=application)
     forms = []
@@ -564,27 +564,21 @@ def _detail_context(
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
-def application_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    try:
-        application = queues.application_get_for_review(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise _not_found(exc) from None
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = queues.application_get_for_review(user=staff_user(request), pk=pk)
     return render(request, "registration/review/detail.html", _detail_context(request, application))
 
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_POST
-def application_unmask(request: StaffRequest, pk: int) -> HttpResponse:
+def application_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """显示完整信息: audited, shown once in this response, never stored in the page's URL."""
-    try:
-        revealed = services.application_reveal_personal(user=request.user, pk=pk)
-        application = queues.application_get_for_review(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except PermissionDenied:
-        return forbidden(request)
+    revealed = services.application_reveal_personal(user=staff_user(request), pk=pk)
+    application = queues.application_get_for_review(user=staff_user(request), pk=pk)
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -598,13 +592,11 @@ def application_unmask(request: StaffRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_POST
-def application_act(request: StaffRequest, pk: int) -> HttpResponse:
-    user = request.user
-    try:
-        application = queues.application_get_for_review(user=user, pk=pk)
-    except NotFound as exc:
-        raise _not_found(exc) from None
+def application_act(request: HttpRequest, pk: int) -> HttpResponse:
+    user = staff_user(request)
+    application = queues.application_get_for_review(user=user, pk=pk)
     detail_url = reverse("registration:application_detail", args=[application.pk])
     back = _safe_next(request, request.POST.get("next"))
     action = request.POST.get("action", "")
@@ -618,36 +610,33 @@ def application_act(request: StaffRequest, pk: int) -> HttpResponse:
         context = _detail_context(request, application, bound=form)
         return render(request, "registration/review/detail.html", context, status=400)
     try:
-        application_transition(
-            actor=user,
-            application_id=application.pk,
-            action=action,
-            version=form.cleaned_data["version"],
-            **form.service_kwargs(),
-        )
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except PermissionDenied:
-        return forbidden(request)
+        with form_errors(form, ValidationFailed, message=lambda e: failure_message(e.code, e.message)):
+            application_transition(
+                actor=user,
+                application_id=application.pk,
+                action=action,
+                version=form.cleaned_data["version"],
+                **form.service_kwargs(),
+            )
+            messages.success(
+                request,
+                _("已办理：%(name)s — %(action)s。")
+                % {
+                    "name": application.teacher.name,
+                    "action": action_label(action, level=queues.level_for(user)),
+                },
+            )
+            return redirect(back)
     except Conflict as exc:
         messages.error(request, failure_message(exc.code, exc.message))
         return redirect(f"{detail_url}?{urlencode({'next': back})}")
-    except ValidationFailed as exc:
-        for name, message in (exc.details.get("fields") or {}).items():
-            form.add_error(name if name in form.fields else None, message)
-        if not exc.details.get("fields"):
-            form.add_error(None, failure_message(exc.code, exc.message))
-        context = _detail_context(request, application, bound=form)
-        return render(request, "registration/review/detail.html", context, status=400)
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as exc:  # WindowClosed and the like: nothing changed
         messages.error(request, exc.message)
         return redirect(f"{detail_url}?{urlencode({'next': back})}")
-    messages.success(
-        request,
-        _("已办理：%(name)s — %(action)s。")
-        % {"name": application.teacher.name, "action": action_label(action, level=queues.level_for(user))},
-    )
-    return redirect(back)
+    context = _detail_context(request, application, bound=form)
+    return render(request, "registration/review/detail.html", context, status=400)
 
 
 # --- Materials --------------------------------------------------------------------------
@@ -655,20 +644,17 @@ def application_act(request: StaffRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required(*QUEUE_ROLES)
+@domain_errors
 @require_GET
-def material(request: StaffRequest, pk: int) -> HttpResponse:
+def material(request: HttpRequest, pk: int) -> HttpResponse:
     """A material as an attachment, through the same jurisdiction check as the
     application (``material_get_for_download`` answers NotFound out of scope and
     audits the download)."""
     from ..applications.materials import material_get_for_download, material_response
 
     try:
-        found = material_get_for_download(user=request.user, pk=pk)
+        found = material_get_for_download(user=staff_user(request), pk=pk)
         response = material_response(found)
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except PermissionDenied:
-        return forbidden(request)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("registration:queue")

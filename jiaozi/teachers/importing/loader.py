@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils.functional import Promise
@@ -113,6 +113,9 @@ NOT_FOUND_TEACHER = gettext_lazy("该身份证号既不在本文件的“教师�
 TEACHER_OUT_OF_SCOPE = gettext_lazy(
     "该教师已登记在您管辖范围以外的学校，不能通过导入修改，请联系其所在学校或上级教育行政部门"
 )
+
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 SCHOOL_NOT_FOUND = gettext_lazy("学校代码既不在本文件的“学校”工作表中，也不是系统中已登记的学校")
 SCHOOL_OUT_OF_SCOPE = gettext_lazy("该学校不在您的管辖范围内")
 
@@ -286,7 +289,7 @@ _CHILDREN = {
 
 @dataclass
 class Importer:
-    actor: Any = None
+    actor: User | None = None
     scope_path: str | None = None
     error_limit: int = 10_000
     batch_size: int = 5_000
@@ -1300,7 +1303,7 @@ def _ancestors(county: str, divisions: dict[str, tuple[str, str | None]]) -> set
     return result
 
 
-def _school_update(*, actor: Any, school: Institution, row: _School, reviewer: Institution) -> bool:
+def _school_update(*, actor: User | None, school: Institution, row: _School, reviewer: Institution) -> bool:
     return orgs_bridge.school_update(
         actor=actor,
         school=school,

@@ -9,7 +9,7 @@ school) when its reviewer changes, an ``INSTITUTION_UPDATED`` audit row.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -22,8 +22,11 @@ from jiaozi.orgs.models import Division, Institution
 from jiaozi.orgs.permissions import can_create_institution
 from jiaozi.orgs.services import institution_create
 
+if TYPE_CHECKING:
+    from jiaozi.accounts.models import User
 
-def may_change_schools(*, actor: Any, reviewer: Institution) -> bool:
+
+def may_change_schools(*, actor: User | None, reviewer: Institution) -> bool:
     """Creating or changing a school is an institution admin's act (orgs rules);
     the operator at the command line (``actor`` None) may."""
     return actor is None or can_create_institution(actor=actor, parent=reviewer)
@@ -36,7 +39,14 @@ def divisions_with_ancestors(codes: set[str]) -> dict[str, Division]:
 
 
 def school_create(
-    *, actor: Any, parent: Institution, code: str, name: str, division: Division, ownership: str, stage: str
+    *,
+    actor: User | None,
+    parent: Institution,
+    code: str,
+    name: str,
+    division: Division,
+    ownership: str,
+    stage: str,
 ) -> Institution:
     return institution_create(
         actor=actor,
@@ -65,7 +75,7 @@ def school_changes(
 
 def school_update(
     *,
-    actor: Any,
+    actor: User | None,
     school: Institution,
     parent: Institution,
     name: str,

@@ -34,10 +34,10 @@ FACTS: dict[str, Any] = {
 def test_create_checks_the_resident_id_and_its_sex(school_a_staff: User) -> None:
     with pytest.raises(ValidationFailed) as bad:
         services.teacher_create(actor=school_a_staff, resident_id=resident_id(1)[:-1] + "0", **FACTS)
-    assert "resident_id" in bad.value.details["fields"]
+    assert "resident_id" in bad.value.field_errors
     with pytest.raises(ValidationFailed) as wrong_sex:
         services.teacher_create(actor=school_a_staff, resident_id=resident_id(1, sex="女"), **FACTS)
-    assert wrong_sex.value.details["fields"] == {"sex": "性别与身份证号不符"}
+    assert wrong_sex.value.field_errors == {"sex": ["性别与身份证号不符"]}
     assert not Teacher.objects.exists()
 
 
@@ -45,7 +45,7 @@ def test_create_refuses_a_teacher_registered_anywhere(school_a_staff: User, scho
     existing = make_teacher(school=school_b)
     with pytest.raises(ValidationFailed) as taken:
         services.teacher_create(actor=school_a_staff, resident_id=existing.resident_id, **FACTS)
-    assert "resident_id" in taken.value.details["fields"]
+    assert "resident_id" in taken.value.field_errors
 
 
 def test_update_is_compare_and_set(school_a_staff: User, school_a: Institution) -> None:
@@ -116,7 +116,7 @@ def test_training_and_breaks_keep_their_import_keys(school_a_staff: User, school
             hours=Decimal(4),
             programme="国培",
         )
-    assert again.value.details["fields"] == {"programme": "该日期的同名培训已登记"}
+    assert again.value.field_errors == {"programme": ["该日期的同名培训已登记"]}
     with pytest.raises(ValidationFailed) as order:
         services.teaching_break_add(
             actor=school_a_staff,
@@ -127,7 +127,7 @@ def test_training_and_breaks_keep_their_import_keys(school_a_staff: User, school
             reason="",
             approved=False,
         )
-    assert order.value.details["fields"] == {"end": "结束日期不能早于开始日期"}
+    assert order.value.field_errors == {"end": ["结束日期不能早于开始日期"]}
 
 
 def test_a_job_runs_once(school_a_staff: User, tmp_path: Any, settings: Any) -> None:

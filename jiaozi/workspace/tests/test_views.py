@@ -12,7 +12,7 @@ from django.urls import reverse
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.testing import sign_in
-from jiaozi.accounts.tests.factories import StaffFactory, UserFactory
+from jiaozi.accounts.tests.factories import StaffFactory, UserFactory, make_staff
 from jiaozi.orgs.tests.factories import LUYANG, PROVINCE, bureau
 
 
@@ -56,7 +56,7 @@ def test_reviewer_sees_its_institution_role_and_honest_placeholders(client: Clie
 
 @pytest.mark.django_db
 def test_admin_navigation_has_staff_filing_and_no_audit_log(client: Client) -> None:
-    admin = StaffFactory(role=Role.INSTITUTION_ADMIN, institution=bureau(LUYANG))
+    admin = make_staff(role=Role.INSTITUTION_ADMIN, institution=bureau(LUYANG))
     sign_in(client, admin)
 
     body = client.get(reverse("workspace:home")).content.decode()
@@ -70,7 +70,7 @@ def test_admin_navigation_has_staff_filing_and_no_audit_log(client: Client) -> N
 
 @pytest.mark.django_db
 def test_shell_has_logout_form_language_switch_and_no_inline_code(client: Client) -> None:
-    sign_in(client, StaffFactory(role=Role.PROVINCE_ADMIN, institution=bureau(PROVINCE)))
+    sign_in(client, make_staff(role=Role.PROVINCE_ADMIN, institution=bureau(PROVINCE)))
 
     response = client.get(reverse("workspace:home"))
     body = response.content.decode()
@@ -85,7 +85,7 @@ def test_shell_has_logout_form_language_switch_and_no_inline_code(client: Client
 
 @pytest.mark.django_db
 def test_workspace_in_english(client: Client) -> None:
-    sign_in(client, StaffFactory(role=Role.PROVINCE_ADMIN, institution=bureau(PROVINCE)))
+    sign_in(client, make_staff(role=Role.PROVINCE_ADMIN, institution=bureau(PROVINCE)))
     client.post(reverse("set_language"), {"language": "en", "next": reverse("workspace:home")})
 
     body = client.get(reverse("workspace:home")).content.decode()
@@ -96,7 +96,7 @@ def test_workspace_in_english(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_staff_404_keeps_the_workspace_shell(client: Client) -> None:
-    sign_in(client, StaffFactory(role=Role.INSTITUTION_ADMIN, institution=bureau(LUYANG)))
+    sign_in(client, make_staff(role=Role.INSTITUTION_ADMIN, institution=bureau(LUYANG)))
 
     response = client.get(f"/{settings.STAFF_URL_PREFIX}/no-such-page/")
 
