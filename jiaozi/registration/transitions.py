@@ -187,6 +187,9 @@ class _Applications(Workflow[Application]):
 
     def after(self, plan: Plan, instance: Application, who: Who) -> None:
         if plan.transition.action == Action.PROVINCE_APPROVE:
+            # Only the province reviewer takes this action: a signed-in account, never
+            # the scheduler or the public.
+            assert who.user is not None
             application_complete(application=instance, actor=who.user)
 
 
