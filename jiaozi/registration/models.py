@@ -162,7 +162,7 @@ class Application(TimeStampedModel):
             models.Index(fields=["status", "registration_authority"]),
             models.Index(fields=["status", "city_bureau"]),
             models.Index(fields=["campaign", "status"]),
-            # Reviewer queues (registration/queues.py, docs/decisions/0106): each level's
+            # Reviewer queues (registration/review/selectors.py, docs/decisions/0106): each level's
             # 待办 is "holder = my institution AND status IN (…)" ordered by the step
             # deadline; these cover the filter, the order, the overdue count and (with the
             # id as last key) the page's ids, so PostgreSQL answers from the index alone.
@@ -212,7 +212,7 @@ class ApplicationStep(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [
-            # A reviewer queue's 已办: the applications an institution acted on (queues.py).
+            # A reviewer queue's 已办: the applications an institution acted on (review/selectors.py).
             models.Index(fields=["institution", "action", "application"], name="registration_step_done_by"),
         ]
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from jiaozi.accounts.actor import is_active_staff
-from jiaozi.accounts.roles import Role
+from jiaozi.accounts.roles import REGISTRATION_ROLES, Role
 from jiaozi.orgs.jurisdiction import province_code_of
 from jiaozi.orgs.models import Level
 
 # Everyone who takes part in periodic registration may read the campaigns and windows.
-CAMPAIGN_VIEW_ROLES: frozenset[str] = frozenset(
-    {
-        Role.SCHOOL_REVIEWER,
-        Role.REGISTRATION_REVIEWER,
-        Role.CITY_RECHECKER,
-        Role.PROVINCE_REVIEWER,
-        Role.INSTITUTION_ADMIN,
-        Role.PROVINCE_ADMIN,
-    }
-)
+CAMPAIGN_VIEW_ROLES: frozenset[str] = REGISTRATION_ROLES
 CAMPAIGN_MANAGE_ROLES: frozenset[str] = frozenset({Role.PROVINCE_ADMIN})
 # School, county and city staff (and the province reviewer) see who is due; the
 # institution admin for the registration plan's expected numbers (§2).

@@ -8,22 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from jiaozi.accounts.actor import is_active_staff
-from jiaozi.accounts.roles import Role
+from jiaozi.accounts.roles import REGISTRATION_ROLES, Role
 from jiaozi.orgs.models import Institution
 
 from .models import Teacher
 
 # Staff who keep teacher facts or take part in periodic registration (§1) see them.
-VIEW_ROLES = frozenset(
-    {
-        Role.SCHOOL_REVIEWER,
-        Role.REGISTRATION_REVIEWER,
-        Role.CITY_RECHECKER,
-        Role.PROVINCE_REVIEWER,
-        Role.INSTITUTION_ADMIN,
-        Role.PROVINCE_ADMIN,
-    }
-)
+VIEW_ROLES = REGISTRATION_ROLES
 # Staff who load the template: school, county, city and province staff who keep data.
 # Reviewers higher up (city rechecker, province reviewer) check, they do not key in.
 IMPORT_ROLES = frozenset(

@@ -1,5 +1,5 @@
 # The stamped registration form (《教师资格定期注册申请表》) of a completed application
-# and its verification token (see completion.py).
+# and its verification token (see completion/services.py).
 
 import django.db.models.deletion
 import jiaozi.registration.models
