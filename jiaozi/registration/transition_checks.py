@@ -147,14 +147,14 @@ def reason_of(inputs: Inputs, *, required: bool) -> tuple[str, str]:
     text, code = inputs.reason.strip(), inputs.reason_code.strip()
     if len(text) > REASON_MAX:
         message = _("理由不能超过%(max)d字。") % {"max": REASON_MAX}
-        raise ValidationFailed(message, code="reason_too_long", field="reason")
+        raise ValidationFailed.on_field("reason", message, code="reason_too_long")
     if code and code not in ReturnReason.values:
-        raise ValidationFailed(_("理由代码无效。"), code="invalid_reason_code", field="reason_code")
+        raise ValidationFailed.on_field("reason_code", _("理由代码无效。"), code="invalid_reason_code")
     if required and inputs.coded and not code:
         message = _("批量操作须为每条申请选择理由代码。")
-        raise ValidationFailed(message, code="reason_required", field="reason_code")
+        raise ValidationFailed.on_field("reason_code", message, code="reason_required")
     if required and not text and (not code or code == ReturnReason.OTHER):
-        raise ValidationFailed(_("请填写理由。"), code="reason_required", field="reason")
+        raise ValidationFailed.on_field("reason", _("请填写理由。"), code="reason_required")
     if not text and code:
         with translation.override(settings.LANGUAGE_CODE):  # the form prints it
             text = str(ReturnReason(code).label)
@@ -166,20 +166,22 @@ def conclusion_of(row: Row, inputs: Inputs, opinion: str, *, required: bool) -> 
     conclusion = inputs.conclusion.strip()
     if not conclusion:
         if required:
-            raise ValidationFailed(_("请选择注册结论。"), code="conclusion_required", field="conclusion")
+            raise ValidationFailed.on_field("conclusion", _("请选择注册结论。"), code="conclusion_required")
         return {}
     if conclusion not in Conclusion.values:
-        raise ValidationFailed(_("注册结论无效。"), code="invalid_conclusion", field="conclusion")
+        raise ValidationFailed.on_field("conclusion", _("注册结论无效。"), code="invalid_conclusion")
     if conclusion in NEGATIVE_CONCLUSIONS and not opinion:
-        raise ValidationFailed(_("暂缓注册或注册不合格须说明理由。"), code="reason_required", field="reason")
+        raise ValidationFailed.on_field(
+            "reason", _("暂缓注册或注册不合格须说明理由。"), code="reason_required"
+        )
     override = inputs.override_reason.strip()
     overridden = bool(row.suggestion) and conclusion != row.suggestion
     if overridden and not override:
         message = _("注册结论与系统建议不一致，请说明不采纳建议的理由。")
-        raise ValidationFailed(message, code="override_reason_required", field="override_reason")
+        raise ValidationFailed.on_field("override_reason", message, code="override_reason_required")
     if len(override) > REASON_MAX:
         message = _("理由不能超过%(max)d字。") % {"max": REASON_MAX}
-        raise ValidationFailed(message, code="reason_too_long", field="override_reason")
+        raise ValidationFailed.on_field("override_reason", message, code="reason_too_long")
     return {
         "conclusion": conclusion,
         "conclusion_reason": opinion,
@@ -244,11 +246,11 @@ def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None 
         )
     if action == Action.PUBLISH_NOTICE:
         if notice is None:
-            raise ValidationFailed(_("请指定公示。"), code="notice_required", field="notice")
+            raise ValidationFailed.on_field("notice", _("请指定公示。"), code="notice_required")
         if (notice.authority_id, notice.campaign_id, notice.state) != (
             row.registration_authority_id, row.campaign_id, Notice.State.OPEN,
         ):  # fmt: skip
-            raise ValidationFailed(_("该公示不能用于此申请。"), code="notice_mismatch", field="notice")
+            raise ValidationFailed.on_field("notice", _("该公示不能用于此申请。"), code="notice_mismatch")
         values["notice_id"], notice_ends_at = notice.pk, notice.ends_at
     if target in BEFORE_CONCLUSION:
         values |= {"conclusion": "", "conclusion_reason": "", "override_reason": "", "notice_id": None}

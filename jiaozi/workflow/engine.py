@@ -171,7 +171,7 @@ class Workflow(Generic[M]):
 
     def check_action(self, action: str, who: Any) -> str:
         if action not in self.table.actions:
-            raise ValidationFailed(str(self.msg_unknown_action), code="unknown_action", field="action")
+            raise ValidationFailed.on_field("action", str(self.msg_unknown_action), code="unknown_action")
         if self.anonymous(who) and not self.table.levels_of_action[action] & self.table.anonymous:
             raise PermissionDenied(str(self.msg_needs_user))
         return action

@@ -278,7 +278,7 @@ def _clean_draft(changes: dict[str, Any]) -> dict[str, str]:
         else:
             cleaned[name] = text.replace(" ", "") if name == "phone" else text
     if errors:
-        raise ValidationFailed(_("申请信息有误，请检查标出的项目。"), fields=errors)
+        raise ValidationFailed(_("申请信息有误，请检查标出的项目。"), field_errors=errors)
     return cleaned
 
 
