@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, WindowClosed
@@ -44,27 +46,37 @@ class Who:
     """The acting user, reduced to what the checks read (None for public / system)."""
 
     user: User | None
-    kind: str  # a User.Kind, or "" for the public / system
+    kind: User.Kind | None  # None for the public / system
     pk: int | None = None
     role: str = ""
     institution_id: int | None = None
     resident_bidx: str | None = None
     phone_bidx: str | None = None
 
+    @property
+    def is_public(self) -> bool:
+        """Nobody signed in: the public or the scheduler."""
+        return self.user is None
 
-def who_of(user: User | None) -> Who:
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == User.Kind.STAFF
+
+
+def who_of(user: User | AnonymousUser | None) -> Who:
     if user is None:
-        return Who(user=None, kind="")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Who(user=None, kind=None)
+    actor = actor_of(user)
+    if actor.user is None or not actor.is_active:
         raise PermissionDenied(_("您的账号不能办理此业务。"))
     return Who(
-        user=user,
-        kind=getattr(user, "kind", ""),
-        pk=user.pk,
-        role=getattr(user, "role", "") or "",
-        institution_id=getattr(user, "institution_id", None),
-        resident_bidx=getattr(user, "resident_id_bidx", None) or None,
-        phone_bidx=getattr(user, "phone_bidx", None) or None,
+        user=actor.user,
+        kind=actor.kind,
+        pk=actor.user_id,
+        role=actor.role or "",
+        institution_id=actor.institution_id,
+        resident_bidx=getattr(actor.user, "resident_id_bidx", None) or None,
+        phone_bidx=getattr(actor.user, "phone_bidx", None) or None,
     )
 
 
@@ -190,14 +202,14 @@ def conclusion_of(row: Row, inputs: Inputs, opinion: str, *, required: bool) -> 
 
 
 def level_of(who: Who, row: Row, action: str) -> str | None:
-    if who.kind == "":
+    if who.is_public:
         return next(
             iter(APPLICATION_TABLE.levels_of_action.get(action, frozenset()) & APPLICATION_TABLE.anonymous),
             None,
         )
     if who.kind == User.Kind.APPLICANT:
         return Level.APPLICANT if who.pk == row.applicant_id else None
-    if who.kind == User.Kind.STAFF and who.role in ROLE_LEVEL:
+    if who.is_staff and who.role in ROLE_LEVEL:
         level, attr = ROLE_LEVEL[who.role]
         return level if who.institution_id is not None and who.institution_id == getattr(row, attr) else None
     return None
@@ -205,7 +217,7 @@ def level_of(who: Who, row: Row, action: str) -> str | None:
 
 def refuse(who: Who, row: Row) -> None:
     """Staff whose resident ID or phone is the teacher's: their own application."""
-    if who.kind == User.Kind.STAFF and (
+    if who.is_staff and (
         (who.resident_bidx and who.resident_bidx == row.teacher_resident_bidx)
         or (who.phone_bidx and who.phone_bidx == row.teacher_phone_bidx)
     ):

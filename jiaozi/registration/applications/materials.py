@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
@@ -366,13 +367,14 @@ def material_get_for_download(*, user: User | AnonymousUser | None, pk: Any) -> 
     staff whose jurisdiction covers the application's school. Everything else —
     another applicant's, out of scope, missing — is ``NotFound``. Each download is
     audited."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    actor = actor_of(user)
+    if not actor.is_authenticated or not actor.is_active:
         raise NotFound(_("材料不存在。"))
     materials = Material.objects.select_related("application")
-    if getattr(user, "kind", None) == User.Kind.STAFF:
+    if actor.is_staff:
         materials = materials.filter(scope_q(user, path_field="application__school__path"))
     else:
-        materials = materials.filter(application__applicant=user)
+        materials = materials.filter(application__applicant=actor.user)
     try:
         material = materials.get(pk=pk)
     except (Material.DoesNotExist, ValueError, TypeError):

@@ -92,7 +92,7 @@ def _limit(name: str, default: tuple[int, int]) -> tuple[int, int]:
     return int(limit), int(window)
 
 
-def _require_manager(actor: Any) -> None:
+def _require_manager(actor: User) -> None:
     if not can_manage_notices(actor=actor):
         raise PermissionDenied(_("只有注册审核员可以办理公示及异议。"))
 
@@ -148,7 +148,7 @@ _BATCH_ERRORS: dict[str, type[DomainError]] = {
 }
 
 
-def notice_publish(*, actor: Any, application_ids: Iterable[Any], days: int | None = None) -> Notice:
+def notice_publish(*, actor: User, application_ids: Iterable[Any], days: int | None = None) -> Notice:
     """Publish the actor's authority's CONCLUDED applications ``application_ids`` for
     ``days`` (default the campaign's ``notice_days``). All or nothing: one application
     out of scope, in another stage, or changed meanwhile fails the whole notice, so the
@@ -387,7 +387,7 @@ def objection_submit(
 
 def objection_resolve(
     *,
-    actor: Any,
+    actor: User,
     objection_id: Any,
     upheld: bool,
     resolution: str,
@@ -539,7 +539,7 @@ def notice_close_expired(*, now: dt.datetime | None = None) -> int:
     return moved
 
 
-def objection_contact_reveal(*, actor: Any, objection: Objection) -> str:
+def objection_contact_reveal(*, actor: User, objection: Objection) -> str:
     """The objector's contact in clear, for the reviewer who must answer; audited as an
     unmasked view (§9)."""
     _require_manager(actor)
