@@ -153,6 +153,11 @@ def is_applicant(user: User | AnonymousUser | None) -> bool:
     return actor_of(user).is_applicant
 
 
+def is_active_applicant(user: User | AnonymousUser | None) -> TypeGuard[User]:
+    """Signed in with an enabled applicant account."""
+    return actor_of(user).is_active_applicant
+
+
 class ActorMiddleware:
     """``request.actor``: the acting identity, resolved once per request, after the
     session policy has decided who the request runs as."""

@@ -102,12 +102,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username, password = form.cleaned_data["username"], form.cleaned_data["password"]
         user = authenticate(request, username=username, password=password)
-        if user is not None and getattr(user, "kind", None) == User.Kind.STAFF:
+        if isinstance(user, User) and user.is_staff_user:
             auth_login(request, user)  # a new session key; signals.py starts the session clocks
             if settings.STAFF_MFA_REQUIRED:
-                events.login_succeeded_event(user=user, mfa="pending")  # type: ignore[arg-type]
+                events.login_succeeded_event(user=user, mfa="pending")
                 return redirect(_with_next(reverse("accounts:otp_verify"), request))
-            events.login_succeeded_event(user=user, mfa="not_required")  # type: ignore[arg-type]
+            events.login_succeeded_event(user=user, mfa="not_required")
             return redirect(_next_url(request))
         reason = "wrong_credentials"
         if user is not None:

@@ -7,12 +7,12 @@ data only and are never cached or indexed."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jiaozi.core.errors import NotFound
+from jiaozi.core.boundary import domain_errors
 from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 
@@ -44,22 +44,21 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 @never_cache
+@domain_errors
 @require_GET
 def verify_token(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ratelimit(f"verify:token:ip:{client_ip(request)}", *_limit("VERIFY_TOKEN_RATE_LIMIT", (30, 60)))
     except RateLimited as error:
         return _rate_limited(request, error)
-    try:
-        result = verification_get_by_token(token=token)
-    except NotFound as error:
-        raise Http404 from error
+    result = verification_get_by_token(token=token)
     return _private(
         render(request, "certificates/verify_token.html", {"result": result, "portal_active": "verify"})
     )
 
 
 @never_cache
+@domain_errors
 @require_http_methods(["GET", "POST"])
 def verify_lookup(request: HttpRequest) -> HttpResponse:
     form = VerificationLookupForm(request.POST or None)

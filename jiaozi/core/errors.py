@@ -13,6 +13,8 @@ from typing import Any, Self
 
 FieldErrors = Mapping[str, str | Sequence[str]]
 
+_OLD_SHAPES = frozenset({"field", "fields", "errors"})
+
 
 def _normalise(field_errors: FieldErrors | None) -> dict[str, list[str]]:
     normalised: dict[str, list[str]] = {}
@@ -41,19 +43,11 @@ class DomainError(Exception):
         if code:
             self.code = code
         self.field_errors: dict[str, list[str]] = _normalise(field_errors)
-        # Transitional: ``field=``, ``fields=`` and ``errors=`` are read into
-        # ``field_errors`` and also stay in ``details`` so unconverted readers keep working.
-        if details.get("field") is not None:
-            self.field_errors.setdefault(str(details["field"]), []).append(str(message))
-        if isinstance(details.get("fields"), Mapping):
-            for name, messages in _normalise(details["fields"]).items():
-                self.field_errors.setdefault(name, []).extend(messages)
-        if isinstance(details.get("errors"), list):
-            for item in details["errors"]:
-                if isinstance(item, Mapping):
-                    self.field_errors.setdefault(str(item.get("field", "")), []).append(
-                        str(item.get("message", ""))
-                    )
+        if _OLD_SHAPES.intersection(details):
+            # One shape (docs/decisions/0140): a field error given any other way would
+            # silently become context and never reach the form or the problem body.
+            old = sorted(_OLD_SHAPES.intersection(details))
+            raise TypeError(f"field errors go in field_errors=, not {old}")
         self.details = details
 
     @classmethod

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, WindowClosed
@@ -44,27 +46,37 @@ class Who:
     """The acting user, reduced to what the checks read (None for public / system)."""
 
     user: User | None
-    kind: str  # a User.Kind, or "" for the public / system
+    kind: User.Kind | None  # None for the public / system
     pk: int | None = None
     role: str = ""
     institution_id: int | None = None
     resident_bidx: str | None = None
     phone_bidx: str | None = None
 
+    @property
+    def is_public(self) -> bool:
+        """Nobody signed in: the public or the scheduler."""
+        return self.user is None
 
-def who_of(user: User | None) -> Who:
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == User.Kind.STAFF
+
+
+def who_of(user: User | AnonymousUser | None) -> Who:
     if user is None:
-        return Who(user=None, kind="")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Who(user=None, kind=None)
+    actor = actor_of(user)
+    if actor.user is None or not actor.is_active:
         raise PermissionDenied(_("您的账号不能办理此业务。"))
     return Who(
-        user=user,
-        kind=getattr(user, "kind", ""),
-        pk=user.pk,
-        role=getattr(user, "role", "") or "",
-        institution_id=getattr(user, "institution_id", None),
-        resident_bidx=getattr(user, "resident_id_bidx", None) or None,
-        phone_bidx=getattr(user, "phone_bidx", None) or None,
+        user=actor.user,
+        kind=actor.kind,
+        pk=actor.user_id,
+        role=actor.role or "",
+        institution_id=actor.institution_id,
+        resident_bidx=getattr(actor.user, "resident_id_bidx", None) or None,
+        phone_bidx=getattr(actor.user, "phone_bidx", None) or None,
     )
 
 
@@ -147,14 +159,14 @@ def reason_of(inputs: Inputs, *, required: bool) -> tuple[str, str]:
     text, code = inputs.reason.strip(), inputs.reason_code.strip()
     if len(text) > REASON_MAX:
         message = _("理由不能超过%(max)d字。") % {"max": REASON_MAX}
-        raise ValidationFailed(message, code="reason_too_long", field="reason")
+        raise ValidationFailed.on_field("reason", message, code="reason_too_long")
     if code and code not in ReturnReason.values:
-        raise ValidationFailed(_("理由代码无效。"), code="invalid_reason_code", field="reason_code")
+        raise ValidationFailed.on_field("reason_code", _("理由代码无效。"), code="invalid_reason_code")
     if required and inputs.coded and not code:
         message = _("批量操作须为每条申请选择理由代码。")
-        raise ValidationFailed(message, code="reason_required", field="reason_code")
+        raise ValidationFailed.on_field("reason_code", message, code="reason_required")
     if required and not text and (not code or code == ReturnReason.OTHER):
-        raise ValidationFailed(_("请填写理由。"), code="reason_required", field="reason")
+        raise ValidationFailed.on_field("reason", _("请填写理由。"), code="reason_required")
     if not text and code:
         with translation.override(settings.LANGUAGE_CODE):  # the form prints it
             text = str(ReturnReason(code).label)
@@ -166,20 +178,22 @@ def conclusion_of(row: Row, inputs: Inputs, opinion: str, *, required: bool) -> 
     conclusion = inputs.conclusion.strip()
     if not conclusion:
         if required:
-            raise ValidationFailed(_("请选择注册结论。"), code="conclusion_required", field="conclusion")
+            raise ValidationFailed.on_field("conclusion", _("请选择注册结论。"), code="conclusion_required")
         return {}
     if conclusion not in Conclusion.values:
-        raise ValidationFailed(_("注册结论无效。"), code="invalid_conclusion", field="conclusion")
+        raise ValidationFailed.on_field("conclusion", _("注册结论无效。"), code="invalid_conclusion")
     if conclusion in NEGATIVE_CONCLUSIONS and not opinion:
-        raise ValidationFailed(_("暂缓注册或注册不合格须说明理由。"), code="reason_required", field="reason")
+        raise ValidationFailed.on_field(
+            "reason", _("暂缓注册或注册不合格须说明理由。"), code="reason_required"
+        )
     override = inputs.override_reason.strip()
     overridden = bool(row.suggestion) and conclusion != row.suggestion
     if overridden and not override:
         message = _("注册结论与系统建议不一致，请说明不采纳建议的理由。")
-        raise ValidationFailed(message, code="override_reason_required", field="override_reason")
+        raise ValidationFailed.on_field("override_reason", message, code="override_reason_required")
     if len(override) > REASON_MAX:
         message = _("理由不能超过%(max)d字。") % {"max": REASON_MAX}
-        raise ValidationFailed(message, code="reason_too_long", field="override_reason")
+        raise ValidationFailed.on_field("override_reason", message, code="reason_too_long")
     return {
         "conclusion": conclusion,
         "conclusion_reason": opinion,
@@ -188,14 +202,14 @@ def conclusion_of(row: Row, inputs: Inputs, opinion: str, *, required: bool) -> 
 
 
 def level_of(who: Who, row: Row, action: str) -> str | None:
-    if who.kind == "":
+    if who.is_public:
         return next(
             iter(APPLICATION_TABLE.levels_of_action.get(action, frozenset()) & APPLICATION_TABLE.anonymous),
             None,
         )
     if who.kind == User.Kind.APPLICANT:
         return Level.APPLICANT if who.pk == row.applicant_id else None
-    if who.kind == User.Kind.STAFF and who.role in ROLE_LEVEL:
+    if who.is_staff and who.role in ROLE_LEVEL:
         level, attr = ROLE_LEVEL[who.role]
         return level if who.institution_id is not None and who.institution_id == getattr(row, attr) else None
     return None
@@ -203,7 +217,7 @@ def level_of(who: Who, row: Row, action: str) -> str | None:
 
 def refuse(who: Who, row: Row) -> None:
     """Staff whose resident ID or phone is the teacher's: their own application."""
-    if who.kind == User.Kind.STAFF and (
+    if who.is_staff and (
         (who.resident_bidx and who.resident_bidx == row.teacher_resident_bidx)
         or (who.phone_bidx and who.phone_bidx == row.teacher_phone_bidx)
     ):
@@ -244,11 +258,11 @@ def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None 
         )
     if action == Action.PUBLISH_NOTICE:
         if notice is None:
-            raise ValidationFailed(_("请指定公示。"), code="notice_required", field="notice")
+            raise ValidationFailed.on_field("notice", _("请指定公示。"), code="notice_required")
         if (notice.authority_id, notice.campaign_id, notice.state) != (
             row.registration_authority_id, row.campaign_id, Notice.State.OPEN,
         ):  # fmt: skip
-            raise ValidationFailed(_("该公示不能用于此申请。"), code="notice_mismatch", field="notice")
+            raise ValidationFailed.on_field("notice", _("该公示不能用于此申请。"), code="notice_mismatch")
         values["notice_id"], notice_ends_at = notice.pk, notice.ends_at
     if target in BEFORE_CONCLUSION:
         values |= {"conclusion": "", "conclusion_reason": "", "override_reason": "", "notice_id": None}

@@ -79,7 +79,7 @@ def _texts(announcement: Announcement) -> tuple[str, str]:
         return str(announcement.title), str(announcement.body)
 
 
-class _Applications(Workflow[Application]):
+class _Applications(Workflow[Application, User | AnonymousUser]):
     model = Application
     table = APPLICATION_TABLE
     batch_max, chunk, isolated = BATCH_MAX, CHUNK, frozenset({Action.PROVINCE_APPROVE})
@@ -90,11 +90,11 @@ class _Applications(Workflow[Application]):
     msg_stale = gettext_lazy("该申请已被他人处理或修改，请刷新后重试。")
     msg_duplicate = gettext_lazy("同一申请在批量操作中重复出现。")
 
-    def who(self, user: Any) -> Who:
+    def who(self, user: User | AnonymousUser | None) -> Who:
         return who_of(user)
 
     def anonymous(self, who: Who) -> bool:
-        return who.kind == ""
+        return who.is_public
 
     def visible(self, who: Who) -> models.QuerySet[Application]:
         return application_list_visible_to(user=who.user) if who.user else Application.objects.all()
@@ -133,7 +133,7 @@ class _Applications(Workflow[Application]):
             from_status=row.status,
             to_status=plan.target,
             actor_id=who.pk,
-            institution_id=who.institution_id if who.kind == User.Kind.STAFF else None,
+            institution_id=who.institution_id if who.is_staff else None,
             opinion=plan.opinion,
             reason_code=plan.reason_code,
             at=now,
@@ -142,7 +142,7 @@ class _Applications(Workflow[Application]):
     def _institution(self, plan: Plan, who: Who) -> int | None:
         """The audit chain: the staff member's institution; for the scheduler the
         registration authority whose notice ended; none (the public chains) otherwise."""
-        if who.kind == User.Kind.STAFF:
+        if who.is_staff:
             return who.institution_id
         return plan.row.registration_authority_id if plan.level == Level.SYSTEM else None
 

@@ -35,6 +35,8 @@ from .cas import apply, compare_and_set, compare_and_set_many, group_by_write, n
 from .table import Transition, TransitionTable
 
 M = TypeVar("M", bound=models.Model)
+# The account a domain acts with (its ``who`` hook turns it into the acting identity).
+U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ class BatchResult:
     failed: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-class Workflow(Generic[M]):
+class Workflow(Generic[M, U]):
     """One workflow over ``model``'s ``status`` / ``version`` columns."""
 
     model: ClassVar[type[models.Model]]
@@ -97,7 +99,7 @@ class Workflow(Generic[M]):
 
     # --- Hooks (the domain's vocabulary) --------------------------------------------
 
-    def who(self, user: Any) -> Any:
+    def who(self, user: U | None) -> Any:
         """The acting identity the hooks read; None for the public / scheduler."""
         return user
 
@@ -171,7 +173,7 @@ class Workflow(Generic[M]):
 
     def check_action(self, action: str, who: Any) -> str:
         if action not in self.table.actions:
-            raise ValidationFailed(str(self.msg_unknown_action), code="unknown_action", field="action")
+            raise ValidationFailed.on_field("action", str(self.msg_unknown_action), code="unknown_action")
         if self.anonymous(who) and not self.table.levels_of_action[action] & self.table.anonymous:
             raise PermissionDenied(str(self.msg_needs_user))
         return action
@@ -201,7 +203,7 @@ class Workflow(Generic[M]):
         self.prepare(plan, inputs, ctx, **options)
         return plan
 
-    def can_act(self, *, user: Any, instance: M, action: str) -> bool:
+    def can_act(self, *, user: U | None, instance: M, action: str) -> bool:
         """Whether ``user`` could take ``action`` on ``instance`` now (level, stage,
         refusal, windows; not the inputs, which the form asks for)."""
         if action not in self.table.actions:
@@ -220,7 +222,7 @@ class Workflow(Generic[M]):
             return False
         return True
 
-    def actions_for(self, *, user: Any, instance: M) -> list[str]:
+    def actions_for(self, *, user: U | None, instance: M) -> list[str]:
         """The actions ``user`` could take on ``instance`` now, in table order."""
         if user is None or not getattr(user, "is_authenticated", False):
             return []
@@ -234,7 +236,7 @@ class Workflow(Generic[M]):
 
     # --- One row ----------------------------------------------------------------------
 
-    def run(self, *, user: Any, pk: Any, inputs: Inputs, **options: Any) -> M:
+    def run(self, *, user: U | None, pk: Any, inputs: Inputs, **options: Any) -> M:
         """Check and take one transition; returns the instance as written (read once,
         written with one narrow compare-and-set)."""
         who = self.who(user)
@@ -274,7 +276,7 @@ class Workflow(Generic[M]):
     # --- Many rows --------------------------------------------------------------------
 
     def run_batch(
-        self, *, user: Any, action: str, items: Sequence[tuple[int, Inputs]], **options: Any
+        self, *, user: U | None, action: str, items: Sequence[tuple[int, Inputs]], **options: Any
     ) -> BatchResult:
         """The same checks per item; each item succeeds or fails on its own. Written a
         chunk at a time (one transaction each), set-based."""

@@ -47,7 +47,7 @@ def raise_conflict(request: HttpRequest) -> Any:
 @router.get("/invalid-fields", response={200: dict, **problems(400)})
 def raise_invalid_fields(request: HttpRequest) -> Any:
     raise ValidationFailed(
-        "公示信息填写有误。", fields={"phone": "电话格式不正确。", "address": "请填写地址。"}
+        "公示信息填写有误。", field_errors={"phone": "电话格式不正确。", "address": "请填写地址。"}
     )
 
 

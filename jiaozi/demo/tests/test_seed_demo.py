@@ -88,7 +88,7 @@ def test_seed_demo_loads_personas_institutions_and_teachers() -> None:
 def test_teacher_demo_is_an_applicant_due_for_periodic_registration() -> None:
     call_command("seed_demo", teachers=50)
     applicant = User.objects.get(username="teacher_demo")
-    assert applicant.kind == "applicant"
+    assert applicant.kind == User.Kind.APPLICANT
     assert applicant.institution is None
     assert applicant.resident_id
     teacher = Teacher.objects.get(**Teacher._meta.get_field("resident_id").lookup(applicant.resident_id))  # type: ignore[union-attr]

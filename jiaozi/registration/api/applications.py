@@ -155,7 +155,7 @@ def _check_query(q: str) -> None:
     if queues.search_kind(q) == queues.SearchKind.RESIDENT_ID:
         # SECURITY 22: no URL carries a resident ID (it would sit in logs and history).
         message = _("身份证号不得出现在网址中，请按姓名或证书编号查询。")
-        raise ValidationFailed(message, code="validation_failed", field="q")
+        raise ValidationFailed.on_field("q", message, code="validation_failed")
 
 
 # --- Applications: reading ----------------------------------------------------------------

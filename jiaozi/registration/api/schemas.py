@@ -11,6 +11,7 @@ from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
 from pydantic import Field
 
+from jiaozi.accounts.actor import is_active_applicant
 from jiaozi.accounts.models import User
 from jiaozi.core.api import API_AUTH
 from jiaozi.core.api.auth import SAFE_METHODS
@@ -30,16 +31,11 @@ class ApplicantSessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = getattr(request, "user", None)
-        if (
-            user is None
-            or not user.is_authenticated
-            or not user.is_active
-            or getattr(user, "kind", None) != User.Kind.APPLICANT
-        ):
+        if not is_active_applicant(user):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise CsrfFailed()
-        return user  # type: ignore[return-value]
+        return user
 
 
 applicant_session_auth = ApplicantSessionAuth()

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
@@ -238,10 +239,10 @@ def clean_original_name(name: str, content_type: str) -> str:
 
 
 def _too_large(limit: int) -> ValidationFailed:
-    return ValidationFailed(
+    return ValidationFailed.on_field(
+        "file",
         _("文件超过%(mb)s MB，请压缩或分页后再上传。") % {"mb": f"{limit / (1024 * 1024):g}"},
         code="file_too_large",
-        field="file",
     )
 
 
@@ -268,9 +269,9 @@ def material_upload(*, applicant: User, application_id: Any, kind: str, file: An
     application = _own_application(applicant=applicant, application_id=application_id)
     _check_editable(application)
     if kind not in Material.Kind.values:
-        raise ValidationFailed(_("请选择材料类型。"), code="kind_invalid", field="kind")
+        raise ValidationFailed.on_field("kind", _("请选择材料类型。"), code="kind_invalid")
     if file is None:
-        raise ValidationFailed(_("请选择要上传的文件。"), code="file_required", field="file")
+        raise ValidationFailed.on_field("file", _("请选择要上传的文件。"), code="file_required")
     limit = max_bytes()
     declared = getattr(file, "size", None)
     if declared is not None and declared > limit:
@@ -279,17 +280,17 @@ def material_upload(*, applicant: User, application_id: Any, kind: str, file: An
     if len(data) > limit:
         raise _too_large(limit)
     if not data:
-        raise ValidationFailed(_("文件是空的，请重新选择。"), code="file_empty", field="file")
+        raise ValidationFailed.on_field("file", _("文件是空的，请重新选择。"), code="file_empty")
     if Material.objects.filter(application=application).count() >= max_files():
-        raise ValidationFailed(
+        raise ValidationFailed.on_field(
+            "file",
             _("每份申请最多上传%(n)d个文件，请先删除不需要的文件。") % {"n": max_files()},
             code="too_many_files",
-            field="file",
         )
     try:
         content_type = sniff(data)
     except ContentRefused as exc:
-        raise ValidationFailed(str(exc), code="file_type", field="file") from None
+        raise ValidationFailed.on_field("file", str(exc), code="file_type") from None
 
     digest = hashlib.sha256(data).hexdigest()
     material = Material(
@@ -366,13 +367,14 @@ def material_get_for_download(*, user: User | AnonymousUser | None, pk: Any) -> 
     staff whose jurisdiction covers the application's school. Everything else —
     another applicant's, out of scope, missing — is ``NotFound``. Each download is
     audited."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    actor = actor_of(user)
+    if not actor.is_authenticated or not actor.is_active:
         raise NotFound(_("材料不存在。"))
     materials = Material.objects.select_related("application")
-    if getattr(user, "kind", None) == User.Kind.STAFF:
+    if actor.is_staff:
         materials = materials.filter(scope_q(user, path_field="application__school__path"))
     else:
-        materials = materials.filter(application__applicant=user)
+        materials = materials.filter(application__applicant=actor.user)
     try:
         material = materials.get(pk=pk)
     except (Material.DoesNotExist, ValueError, TypeError):

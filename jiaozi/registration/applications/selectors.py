@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiaozi.accounts.actor import is_active_applicant
 from jiaozi.accounts.models import User
 from jiaozi.core.errors import NotFound
 from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
@@ -34,19 +35,10 @@ DETAIL_RELATED: tuple[str, ...] = (
 )
 
 
-def _is_applicant(user: User | None) -> bool:
-    return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "kind", None) == User.Kind.APPLICANT
-    )
-
-
 def application_list_visible_to(*, user: User | None) -> QuerySet[Application]:
     """Staff: the applications of schools within their institution (a prefix match on
     the school's path); applicants: their own; anyone else: none."""
-    if _is_applicant(user):
+    if is_active_applicant(user):
         return Application.objects.filter(applicant=user)
     return Application.objects.filter(scope_q(user, path_field="school__path"))
 
@@ -59,7 +51,7 @@ def application_get_visible_to(*, user: User | None, pk: Any) -> Application:
 
 def application_get_for_applicant(*, user: User | None, pk: Any) -> Application:
     """The applicant's own application; NotFound for anyone else's (and for staff)."""
-    if not _is_applicant(user):
+    if not is_active_applicant(user):
         raise NotFound(_("申请不存在。"))
     return get_visible_or_404(
         Application.objects.filter(applicant=user).select_related(*DETAIL_RELATED), pk=pk

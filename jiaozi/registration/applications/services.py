@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import is_active_applicant
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
@@ -59,13 +60,7 @@ PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 def _require_applicant(applicant: User | None) -> User:
     """The applicant, if a signed-in, active applicant account with a resident ID."""
-    if (
-        applicant is None
-        or not getattr(applicant, "is_authenticated", False)
-        or not applicant.is_active
-        or getattr(applicant, "kind", None) != User.Kind.APPLICANT
-        or not getattr(applicant, "resident_id", None)
-    ):
+    if not is_active_applicant(applicant) or not applicant.resident_id:
         raise PermissionDenied(_("请使用实名注册的申请人账号办理。"))
     return applicant
 
@@ -278,7 +273,7 @@ def _clean_draft(changes: dict[str, Any]) -> dict[str, str]:
         else:
             cleaned[name] = text.replace(" ", "") if name == "phone" else text
     if errors:
-        raise ValidationFailed(_("申请信息有误，请检查标出的项目。"), fields=errors)
+        raise ValidationFailed(_("申请信息有误，请检查标出的项目。"), field_errors=errors)
     return cleaned
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.models import User
 from jiaozi.orgs.jurisdiction import get_visible_or_404, province_code_of
 
@@ -18,10 +19,9 @@ from ..rules import CycleContext
 
 def campaign_list_visible_to(*, user: User) -> QuerySet[Campaign]:
     """The campaigns of the user's province; nothing for users without an institution."""
-    institution = getattr(user, "institution", None)
-    if institution is None or getattr(user, "kind", None) != User.Kind.STAFF or not user.is_active:
+    if not is_active_staff(user) or user.institution is None:
         return Campaign.objects.none()
-    return Campaign.objects.filter(province_code=province_code_of(institution))
+    return Campaign.objects.filter(province_code=province_code_of(user.institution))
 
 
 def campaign_get_visible_to(*, user: User, pk: Any) -> Campaign:

@@ -73,7 +73,7 @@ def campaign_validate(*, year: int, values: dict[str, Any]) -> None:
     if notice_days is not None and not 1 <= int(notice_days) <= 30:
         fields.setdefault("notice_days", _("公示天数应在1至30天之间。"))
     if fields:
-        raise ValidationFailed(_("注册工作的设置有误，请检查标出的项目。"), fields=fields)
+        raise ValidationFailed(_("注册工作的设置有误，请检查标出的项目。"), field_errors=fields)
 
 
 def _check_active_unique(*, province_code: str, exclude_pk: int | None) -> None:
@@ -112,7 +112,9 @@ def campaign_create(*, actor: User, year: int, province_code: str | None = None,
     values.setdefault("is_active", False)
     missing = [field for field in EDITABLE_FIELDS if values.get(field) is None]
     if missing:
-        raise ValidationFailed(_("请填写注册工作的全部设置。"), fields={f: _("必填。") for f in missing})
+        raise ValidationFailed(
+            _("请填写注册工作的全部设置。"), field_errors={f: _("必填。") for f in missing}
+        )
     campaign_validate(year=year, values=values)
     if Campaign.objects.filter(province_code=province_code, year=year).exists():
         raise Conflict(_("本省%(year)d年的注册工作已存在。") % {"year": year}, code="campaign_exists")

@@ -13,10 +13,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.certificates.models import Conclusion
@@ -37,17 +39,10 @@ NOTICE_PUBLIC_DAYS_AFTER_END = 30
 # --- Permissions --------------------------------------------------------------------
 
 
-def can_manage_notices(*, actor: Any) -> bool:
+def can_manage_notices(*, actor: User | AnonymousUser | None) -> bool:
     """A registration reviewer, active staff of an institution: publishes its own
     authority's notices and resolves their objections."""
-    return (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and getattr(actor, "kind", None) == User.Kind.STAFF
-        and getattr(actor, "institution_id", None) is not None
-        and actor.role in NOTICE_ROLES
-    )
+    return is_active_staff(actor) and actor.role in NOTICE_ROLES
 
 
 # --- The published list and its proof ---------------------------------------------
@@ -171,7 +166,7 @@ def notice_regions() -> list[Region]:
 # --- Selectors: the reviewer's pages ------------------------------------------------
 
 
-def notice_list_visible_to(*, user: Any) -> QuerySet[Notice]:
+def notice_list_visible_to(*, user: User) -> QuerySet[Notice]:
     """The notices of the user's own authority (registration reviewers)."""
     if not can_manage_notices(actor=user):
         return Notice.objects.none()
@@ -183,14 +178,14 @@ def notice_list_visible_to(*, user: Any) -> QuerySet[Notice]:
     )
 
 
-def notice_get_visible_to(*, user: Any, pk: Any) -> Notice:
+def notice_get_visible_to(*, user: User, pk: Any) -> Notice:
     try:
         return notice_list_visible_to(user=user).get(pk=pk)
     except (Notice.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("记录不存在或不在您的管辖范围内。")) from None
 
 
-def applications_publishable_by(*, user: Any) -> QuerySet[Application]:
+def applications_publishable_by(*, user: User) -> QuerySet[Application]:
     """CONCLUDED applications of the user's authority, waiting to be noticed."""
     if not can_manage_notices(actor=user):
         return Application.objects.none()
@@ -201,7 +196,7 @@ def applications_publishable_by(*, user: Any) -> QuerySet[Application]:
     )
 
 
-def objection_list_visible_to(*, user: Any, state: str = "") -> QuerySet[Objection]:
+def objection_list_visible_to(*, user: User, state: str = "") -> QuerySet[Objection]:
     """Objections to the user's authority's notices, open ones first."""
     if not can_manage_notices(actor=user):
         return Objection.objects.none()
@@ -214,7 +209,7 @@ def objection_list_visible_to(*, user: Any, state: str = "") -> QuerySet[Objecti
     return qs.order_by(waiting, "-submitted_at", "-pk")
 
 
-def objection_get_visible_to(*, user: Any, pk: Any) -> Objection:
+def objection_get_visible_to(*, user: User, pk: Any) -> Objection:
     """One objection of the user's authority; 404 for missing and out of scope alike."""
     try:
         return objection_list_visible_to(user=user).get(pk=pk)

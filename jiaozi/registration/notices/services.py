@@ -92,7 +92,7 @@ def _limit(name: str, default: tuple[int, int]) -> tuple[int, int]:
     return int(limit), int(window)
 
 
-def _require_manager(actor: Any) -> None:
+def _require_manager(actor: User) -> None:
     if not can_manage_notices(actor=actor):
         raise PermissionDenied(_("只有注册审核员可以办理公示及异议。"))
 
@@ -132,10 +132,8 @@ def _clean_days(days: Any, default: int) -> int:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= NOTICE_MAX_DAYS:
-        raise ValidationFailed(
-            _("公示天数应为 1 至 %(max)s 天。") % {"max": NOTICE_MAX_DAYS},
-            code="invalid_days",
-            fields={"days": _("公示天数应为 1 至 %(max)s 天。") % {"max": NOTICE_MAX_DAYS}},
+        raise ValidationFailed.on_field(
+            "days", _("公示天数应为 1 至 %(max)s 天。") % {"max": NOTICE_MAX_DAYS}, code="invalid_days"
         )
     return value
 
@@ -150,7 +148,7 @@ _BATCH_ERRORS: dict[str, type[DomainError]] = {
 }
 
 
-def notice_publish(*, actor: Any, application_ids: Iterable[Any], days: int | None = None) -> Notice:
+def notice_publish(*, actor: User, application_ids: Iterable[Any], days: int | None = None) -> Notice:
     """Publish the actor's authority's CONCLUDED applications ``application_ids`` for
     ``days`` (default the campaign's ``notice_days``). All or nothing: one application
     out of scope, in another stage, or changed meanwhile fails the whole notice, so the
@@ -252,7 +250,7 @@ def normalise_contact(value: str | None) -> str:
         else:
             return contact.lower()
     message = _("请填写有效的手机号、固定电话（如 0551-12345678）或电子邮箱。")
-    raise ValidationFailed(message, code="invalid_contact", fields={"contact": message})
+    raise ValidationFailed.on_field("contact", message, code="invalid_contact")
 
 
 def mask_contact(value: str | None) -> str:
@@ -278,7 +276,7 @@ def _validate_objection(*, anonymous: bool, name: str, content: str) -> None:
     elif len(content) > OBJECTION_CONTENT_MAX:
         fields["content"] = _("异议内容不超过 %(max)s 字。") % {"max": OBJECTION_CONTENT_MAX}
     if fields:
-        raise ValidationFailed(next(iter(fields.values())), code="invalid_objection", fields=fields)
+        raise ValidationFailed(next(iter(fields.values())), code="invalid_objection", field_errors=fields)
 
 
 def objection_rate_check(*, application_id: Any, ip: str | None) -> None:
@@ -389,7 +387,7 @@ def objection_submit(
 
 def objection_resolve(
     *,
-    actor: Any,
+    actor: User,
     objection_id: Any,
     upheld: bool,
     resolution: str,
@@ -406,10 +404,10 @@ def objection_resolve(
     resolution = _clean_text(resolution)
     if not resolution:
         message = _("请填写处理意见。")
-        raise ValidationFailed(message, code="reason_required", fields={"resolution": message})
+        raise ValidationFailed.on_field("resolution", message, code="reason_required")
     if upheld and conclusion not in Conclusion.values:
         message = _("异议成立时请选择修改后的注册结论。")
-        raise ValidationFailed(message, code="conclusion_required", fields={"conclusion": message})
+        raise ValidationFailed.on_field("conclusion", message, code="conclusion_required")
 
     with transaction.atomic():
         objection = objection_get_visible_to(user=actor, pk=objection_id)
@@ -418,7 +416,7 @@ def objection_resolve(
         application = objection.application
         if upheld and conclusion == application.conclusion:
             message = _("异议成立时应修改注册结论；维持原结论请选择“异议不成立”。")
-            raise ValidationFailed(message, code="conclusion_unchanged", fields={"conclusion": message})
+            raise ValidationFailed.on_field("conclusion", message, code="conclusion_unchanged")
         now = clock.now()
         decision = ObjectionAction.UPHOLD if upheld else ObjectionAction.DISMISS
         resolved = {"resolution": resolution, "resolved_by": actor, "resolved_at": now}
@@ -541,7 +539,7 @@ def notice_close_expired(*, now: dt.datetime | None = None) -> int:
     return moved
 
 
-def objection_contact_reveal(*, actor: Any, objection: Objection) -> str:
+def objection_contact_reveal(*, actor: User, objection: Objection) -> str:
     """The objector's contact in clear, for the reviewer who must answer; audited as an
     unmasked view (§9)."""
     _require_manager(actor)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jiaozi.accounts.decorators import staff_required
+from jiaozi.accounts.decorators import staff_required, staff_user
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
 from jiaozi.core.boundary import domain_errors, form_errors
@@ -219,7 +219,9 @@ STAFF_ROLES = tuple(notices.NOTICE_ROLES)
 @domain_errors
 @require_GET
 def notice_list(request: HttpRequest) -> HttpResponse:
-    page_obj = paginate(request, notices.notice_list_visible_to(user=request.user), per_page=NOTICES_PER_PAGE)
+    page_obj = paginate(
+        request, notices.notice_list_visible_to(user=staff_user(request)), per_page=NOTICES_PER_PAGE
+    )
     now = clock.now()
     return render(
         request,
@@ -228,7 +230,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
             "columns": NOTICE_COLUMNS,
             "page_obj": page_obj,
             "rows": [{"notice": n, "is_open": notices.notice_is_open(n, now=now)} for n in page_obj],
-            "publishable": notices.applications_publishable_by(user=request.user).count(),
+            "publishable": notices.applications_publishable_by(user=staff_user(request)).count(),
             "nav_active": "registration:notice_list",
             "breadcrumbs": [(_("结果公示"), None)],
         },
@@ -240,7 +242,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_GET
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notices.notice_get_visible_to(user=request.user, pk=pk)
+    notice = notices.notice_get_visible_to(user=staff_user(request), pk=pk)
     page_obj = paginate(request, notice.entries, per_page=ENTRIES_PER_PAGE)
     return render(
         request,
@@ -252,7 +254,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": _labelled(page_obj.object_list),
             "entry_count": len(notice.entries),
             "hash_ok": notices.notice_list_sha256(notice=notice) == notice.list_sha256,
-            "objections": notices.objection_list_visible_to(user=request.user).filter(notice=notice),
+            "objections": notices.objection_list_visible_to(user=staff_user(request)).filter(notice=notice),
             "public_url": reverse("notices:detail", args=[notice.pk]),
             "nav_active": "registration:notice_list",
             "breadcrumbs": [(_("结果公示"), reverse("registration:notice_list")), (notice.title, None)],
@@ -277,7 +279,9 @@ def _publish_rows(applications: list[Any], selected: set[int] | None) -> list[di
 @require_http_methods(["GET", "POST"])
 def notice_publish(request: HttpRequest) -> HttpResponse:
     """Choose (GET), preview (POST step=preview), publish (POST step=publish)."""
-    applications = list(notices.applications_publishable_by(user=request.user)[: notices.NOTICE_MAX_ENTRIES])
+    applications = list(
+        notices.applications_publishable_by(user=staff_user(request))[: notices.NOTICE_MAX_ENTRIES]
+    )
     campaign = applications[0].campaign if applications else None
     default_days = campaign.notice_days if campaign else 7
     form = PublishForm(
@@ -307,7 +311,7 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
             # Every refusal lands on the form, conflict_of_interest (one's own
             # application in the batch) included.
             with form_errors(form, DomainError) as failed:
-                notice = notices.notice_publish(actor=request.user, application_ids=ids, days=days)
+                notice = notices.notice_publish(actor=staff_user(request), application_ids=ids, days=days)
                 messages.success(request, _("公示已发布，共 %(count)s 人。") % {"count": len(notice.entries)})
                 return redirect("registration:notice_detail", pk=notice.pk)
             status = _status_of(failed.caught)
@@ -350,7 +354,7 @@ OBJECTION_COLUMNS = [
 def objection_list(request: HttpRequest) -> HttpResponse:
     form = ObjectionFilterForm(request.GET or None)
     state = form.cleaned_data["state"] if form.is_valid() else ""
-    page_obj = paginate(request, notices.objection_list_visible_to(user=request.user, state=state))
+    page_obj = paginate(request, notices.objection_list_visible_to(user=staff_user(request), state=state))
     return render(
         request,
         "registration/notice/objection_list.html",
@@ -370,7 +374,7 @@ def objection_list(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    objection = notices.objection_get_visible_to(user=request.user, pk=pk)
+    objection = notices.objection_get_visible_to(user=staff_user(request), pk=pk)
     application = objection.application
     contact = ""
     reveal = request.method == "POST" and request.POST.get("action") == "reveal"
@@ -380,12 +384,12 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if reveal:
-        contact = notices.objection_contact_reveal(actor=request.user, objection=objection)
+        contact = notices.objection_contact_reveal(actor=staff_user(request), objection=objection)
     elif form.is_bound and form.is_valid():
         upheld = form.cleaned_data["decision"] == "upheld"
         with form_errors(form, DomainError) as failed:
             notices.objection_resolve(
-                actor=request.user,
+                actor=staff_user(request),
                 objection_id=objection.pk,
                 upheld=upheld,
                 resolution=form.cleaned_data["resolution"],
@@ -399,7 +403,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("registration:objection_list")
         status = _status_of(failed.caught)
     others = (
-        notices.objection_list_visible_to(user=request.user)
+        notices.objection_list_visible_to(user=staff_user(request))
         .filter(application=application)
         .exclude(pk=objection.pk)
     )

@@ -110,11 +110,9 @@ def precheck_export(
         raise PermissionDenied(_("您没有导出注册预审名单的权限。"))
     purpose = " ".join((purpose or "").split())
     if len(purpose) < 4:
-        raise ValidationFailed(
-            _("请说明导出用途（至少4个字）。"), fields={"purpose": _("请说明导出用途（至少4个字）。")}
-        )
+        raise ValidationFailed.on_field("purpose", _("请说明导出用途（至少4个字）。"))
     if fmt not in EXPORT_FORMATS:
-        raise ValidationFailed(_("不支持的导出格式。"), fields={"fmt": _("不支持的导出格式。")})
+        raise ValidationFailed.on_field("fmt", _("不支持的导出格式。"))
     at = clock.now()
     audit_record(
         kind=AuditKind.EXPORT,

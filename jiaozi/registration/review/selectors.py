@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.core import clock, idcard
 from jiaozi.core.fields import field_lookup
 from jiaozi.core.masking import mask_phone, mask_resident_id
@@ -52,6 +53,8 @@ from ..models import Application, ApplicationStep, Material
 from ..workflow import ACTIONS_OF_LEVEL, REVIEW_LEVELS, TRANSITIONS, Action, Actor, Status, statuses_held_by
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from jiaozi.accounts.models import User
 
 # --- Levels -------------------------------------------------------------------------
@@ -101,17 +104,11 @@ LEVELS: dict[str, Level] = {
 QUEUE_ROLES: frozenset[str] = frozenset(LEVELS)
 
 
-def level_for(user: Any) -> Level | None:
+def level_for(user: User | AnonymousUser | None) -> Level | None:
     """The review level of an active staff user with an institution, else None."""
-    if (
-        user is None
-        or not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or getattr(user, "kind", None) != "staff"
-        or getattr(user, "institution_id", None) is None
-    ):
+    if not is_active_staff(user):
         return None
-    return LEVELS.get(getattr(user, "role", ""))
+    return LEVELS.get(user.role)
 
 
 # --- Filters ----------------------------------------------------------------------

@@ -283,7 +283,7 @@ def test_update_draft_validates() -> None:
         application_update_draft(
             applicant=c.applicant, application_id=app.pk, version=app.version, phone="12345", post="长" * 65
         )
-    assert set(caught.value.details["fields"]) == {"phone", "post"}
+    assert set(caught.value.field_errors) == {"phone", "post"}
 
 
 def test_update_draft_only_while_editable_fresh_own_and_in_the_window() -> None:

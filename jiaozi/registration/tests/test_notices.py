@@ -317,7 +317,7 @@ def test_objection_input_is_checked(changes: dict[str, Any], field: str) -> None
     with pytest.raises(ValidationFailed) as refused:
         objection(notice, app, **changes)
 
-    assert field in refused.value.details["fields"]
+    assert field in refused.value.field_errors
     assert Application.objects.get(pk=app.pk).status == Status.NOTICE
 
 

@@ -96,7 +96,7 @@ def test_others_may_not_create_campaigns(make_staff: MakeStaff, role: str, insti
 def test_create_validates(admin: User, changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         services.campaign_create(actor=admin, year=2025, **values(2025, **changes))
-    assert field in caught.value.details["fields"]
+    assert field in caught.value.field_errors
     assert not Campaign.objects.filter(year=2025).exists()
 
 
@@ -150,7 +150,7 @@ def test_update_validates_against_the_stored_windows(admin: User) -> None:
         services.campaign_update(
             actor=admin, campaign_id=campaign.pk, version=campaign.version, apply_opens_at=at(2024, 9, 1)
         )
-    assert "apply_opens_at" in caught.value.details["fields"]
+    assert "apply_opens_at" in caught.value.field_errors
 
 
 def test_update_by_others(make_staff: MakeStaff) -> None:

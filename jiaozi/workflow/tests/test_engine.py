@@ -40,7 +40,7 @@ TABLE = TransitionTable(
 )
 
 
-class Tiny(Workflow[AuditChain]):
+class Tiny(Workflow[AuditChain, Any]):
     model = AuditChain
     table = TABLE
     status_field = "last_hash"
