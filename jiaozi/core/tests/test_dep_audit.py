@@ -27,7 +27,10 @@ def _vuln(vid: str, aliases: tuple[str, ...] = (), fix: tuple[str, ...] = ("9.9"
 
 
 def _not_found(name: str) -> dict:
-    return {"name": name, "skip_reason": f"Dependency not found on PyPI and could not be audited: {name} (1.0)"}
+    return {
+        "name": name,
+        "skip_reason": f"Dependency not found on PyPI and could not be audited: {name} (1.0)",
+    }
 
 
 def test_clean_report_passes_and_says_how_many_were_audited() -> None:
