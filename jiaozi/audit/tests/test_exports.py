@@ -204,3 +204,11 @@ def test_each_guarded_export_path_refuses_above_the_threshold(
     allowed = DRIVERS[GUARDED[path]](client)
     assert allowed.status_code == 200
     assert allowed["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_precheck_screen_states_the_threshold(
+    reviewer: User, signed_in: SignedIn, three_due: None, settings: Any
+) -> None:
+    settings.EXPORT_APPROVAL_THRESHOLD = 1234
+    page = signed_in(reviewer).get(reverse("registration:precheck")).content.decode()
+    assert "超过 1234 条的导出须经另一名工作人员审批" in page

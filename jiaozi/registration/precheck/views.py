@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import staff_required, staff_user
-from jiaozi.audit.exports import ExportNeedsApproval
+from jiaozi.audit.exports import ExportNeedsApproval, export_approval_threshold
 from jiaozi.core.boundary import domain_errors
 from jiaozi.core.errors import ValidationFailed
 from jiaozi.core.ui.tables import Column, paginate
@@ -75,6 +75,7 @@ def precheck(request: HttpRequest) -> HttpResponse:
                     "q": filters.q,
                 }
             ),
+            "export_threshold": export_approval_threshold(),
         }
     return render(request, "registration/precheck.html", context)
 
