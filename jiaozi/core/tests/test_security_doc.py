@@ -33,9 +33,7 @@ def test_every_named_test_exists() -> None:
     refs = TEST_REF.findall(text)
     assert len(refs) > 100
     missing = [
-        f"{path}::{name}"
-        for path, name in refs
-        if not (ROOT / path).is_file() or name not in _tests_in(path)
+        f"{path}::{name}" for path, name in refs if not (ROOT / path).is_file() or name not in _tests_in(path)
     ]
     assert not missing, f"docs/security.md names tests that do not exist: {missing}"
 
