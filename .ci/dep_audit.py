@@ -182,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         if Path(sys.executable).with_name("pip-audit").exists():
             outcome = classify(*run_pip_audit(args.lock_files, args.timeout), ignores)
         else:
-            outcome = Outcome("FAIL", ["pip-audit is not installed in this environment (requirements/dev.in)."])
+            outcome = Outcome(
+                "FAIL", ["pip-audit is not installed in this environment (requirements/dev.in)."]
+            )
 
     head = {
         "PASS": "dep-audit PASS",
