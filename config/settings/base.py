@@ -291,6 +291,9 @@ OBJECTION_IP_RATE_LIMIT = (env_int("OBJECTION_IP_RATE_HITS", 5), 3600)
 OBJECTION_APPLICATION_RATE_LIMIT = (env_int("OBJECTION_APPLICATION_RATE_HITS", 20), 86400)
 REGISTRATION_MATERIAL_MAX_BYTES = env_int("REGISTRATION_MATERIAL_MAX_BYTES", 5 * 1024 * 1024)
 REGISTRATION_MATERIAL_MAX_FILES = env_int("REGISTRATION_MATERIAL_MAX_FILES", 30)
+# An export of more rows than this needs a second person's approval (SECURITY.md check 25;
+# jiaozi/audit/exports.py). Every export path calls the one check; see docs/security.md.
+EXPORT_APPROVAL_THRESHOLD = env_int("EXPORT_APPROVAL_THRESHOLD", 10_000)
 TEACHER_IMPORT_MAX_BYTES = env_int("TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
 # --- Notifications and documents ------------------------------------------------

@@ -132,14 +132,14 @@ _SQLITE_TRIGGERS = [
     ),
     (
         "audit_event_no_delete",
-        f"CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON {EVENT_TABLE} "  # noqa: S608
+        f"CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON {EVENT_TABLE} "  # noqa: S608 # nosec B608 # names are module constants
         f"WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE} p WHERE p.mode = '{GATE_FLUSH}' "
         f'OR (p.mode = \'{GATE_PRUNE}\' AND OLD."at" < p.before AND OLD."at" < {_SQLITE_FLOOR})) '
         "BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only: DELETE refused'); END",
     ),
     (
         "audit_chain_forward_only",
-        f"CREATE TRIGGER audit_chain_forward_only BEFORE UPDATE ON {CHAIN_TABLE} "  # noqa: S608
+        f"CREATE TRIGGER audit_chain_forward_only BEFORE UPDATE ON {CHAIN_TABLE} "  # noqa: S608 # nosec B608 # names are module constants
         'WHEN NEW."key" IS NOT OLD."key" OR NEW.last_seq < OLD.last_seq '
         "OR NEW.pruned_seq < OLD.pruned_seq OR NEW.pruned_seq > NEW.last_seq "
         "OR ((NEW.pruned_seq IS NOT OLD.pruned_seq OR NEW.pruned_hash IS NOT OLD.pruned_hash "
@@ -149,7 +149,7 @@ _SQLITE_TRIGGERS = [
     ),
     (
         "audit_chain_no_delete",
-        f"CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON {CHAIN_TABLE} "  # noqa: S608
+        f"CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON {CHAIN_TABLE} "  # noqa: S608 # nosec B608 # names are module constants
         f"WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE} WHERE mode = '{GATE_FLUSH}') "
         "BEGIN SELECT RAISE(ABORT, 'audit_auditchain only moves forward: DELETE refused'); END",
     ),
@@ -244,7 +244,7 @@ def _open(connection: BaseDatabaseWrapper, mode: str, before: dt.datetime | None
             cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, mode])
         elif connection.vendor == "sqlite":
             boundary = connection.ops.adapt_datetimefield_value(before) if before else ""
-            cursor.execute(f"INSERT INTO {PERMIT_TABLE} (mode, before) VALUES (%s, %s)", [mode, boundary])  # noqa: S608
+            cursor.execute(f"INSERT INTO {PERMIT_TABLE} (mode, before) VALUES (%s, %s)", [mode, boundary])  # noqa: S608 # nosec B608 # names are module constants
 
 
 def _close(connection: BaseDatabaseWrapper) -> None:
@@ -252,7 +252,7 @@ def _close(connection: BaseDatabaseWrapper) -> None:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
         elif connection.vendor == "sqlite":
-            cursor.execute(f"DELETE FROM {PERMIT_TABLE}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {PERMIT_TABLE}")  # noqa: S608 # nosec B608 # names are module constants
 
 
 @contextmanager

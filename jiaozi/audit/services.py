@@ -304,7 +304,7 @@ def _insert(events: list[AuditEvent], *, batch_size: int) -> None:
                     )
         else:
             prepared = [isinstance(f, _PREPARED) for f in fields]
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (model metadata only)
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 # nosec B608 # names from model metadata, values bound
                 connection.ops.quote_name(table),
                 ", ".join(connection.ops.quote_name(f.column) for f in fields),
                 ", ".join(["%s"] * len(fields)),

@@ -108,7 +108,7 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequ
                     copy.write_row(row)
             return
         placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from _meta
+        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608 # nosec B608 # names from model metadata, values bound
         cursor.executemany(sql, rows)
 
 
@@ -222,7 +222,7 @@ def insert_returning(
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
             sql = (
-                f"INSERT INTO {_table(model)} ({columns}) VALUES "  # noqa: S608 - names from _meta
+                f"INSERT INTO {_table(model)} ({columns}) VALUES "  # noqa: S608 # nosec B608 # names from model metadata, values bound
                 + ", ".join([one] * len(chunk))
                 + f" RETURNING {back}"
             )
@@ -248,7 +248,7 @@ def insert_keyed(
     pk = model._meta.pk
     assert pk is not None
     sql = (
-        f"SELECT {_column(model, pk.name)}, {_column(model, key)} FROM {_table(model)} "  # noqa: S608 - names from _meta
+        f"SELECT {_column(model, pk.name)}, {_column(model, key)} FROM {_table(model)} "  # noqa: S608 # nosec B608 # names from model metadata, values bound
         f"WHERE {_column(model, key)} = ANY(%s)"
     )
     with connection.cursor() as cursor:
@@ -265,7 +265,7 @@ def update(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequ
     assert pk_field is not None
     assert pk_field.column is not None
     pk = connection.ops.quote_name(pk_field.column)
-    sql = f"UPDATE {_table(model)} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names from _meta
+    sql = f"UPDATE {_table(model)} SET {assignments} WHERE {pk} = %s"  # noqa: S608 # nosec B608 # names from model metadata, values bound
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

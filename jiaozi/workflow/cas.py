@@ -114,7 +114,7 @@ def compare_and_set_many(
         ids = list(pks[start : start + chunk])
         marks = ", ".join(["%s"] * len(ids))
         sql = (
-            f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608 (identifiers from model metadata)
+            f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608 # nosec B608 # names from model metadata, values bound
             f"WHERE {' AND '.join([f'{pk_col} IN ({marks})', *wheres])} RETURNING {pk_col}"
         )
         with connection.cursor() as cursor:

@@ -246,6 +246,14 @@ def precheck_list_visible_to(*, user: User, campaign: Campaign, filters: Prechec
     return PrecheckList(precheck_certificates_visible_to(user=user, ctx=ctx, filters=filters), ctx, filters)
 
 
+def precheck_export_count(*, user: User, campaign: Campaign, filters: PrecheckFilters) -> int:
+    """The rows an export of the filtered screen writes at most: the certificates of the
+    SQL-narrowed scope (the suggestion and reason filters can only remove rows), counted
+    without judging them."""
+    ctx = campaign_context(campaign)
+    return precheck_certificates_visible_to(user=user, ctx=ctx, filters=filters).count()
+
+
 def precheck_export_items(
     *, user: User, campaign: Campaign, filters: PrecheckFilters, batch_size: int = 2000
 ) -> Iterator[PrecheckItem]:

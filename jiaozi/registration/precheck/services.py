@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from jiaozi.audit.exports import export_check
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from jiaozi.accounts.models import User
 
 EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_WHAT = "registration_precheck"
 EXPORT_HEADER = ("证书编号", "姓名", "身份证号", "学校", "注册类型", "建议结论", "原因")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -105,7 +107,8 @@ def precheck_export(
     *, actor: User, campaign: Campaign, filters: PrecheckFilters, purpose: str, fmt: str = "csv"
 ) -> ExportFile:
     """Export the pre-check screen (IDs masked) for a stated purpose: the audit row is
-    written first, then the file streams; every file carries who exported it and when."""
+    written first, then the file streams; every file carries who exported it and when.
+    More rows than the approval threshold are refused (``export_check``)."""
     if not can_view_precheck(actor=actor):
         raise PermissionDenied(_("您没有导出注册预审名单的权限。"))
     purpose = " ".join((purpose or "").split())
@@ -113,13 +116,19 @@ def precheck_export(
         raise ValidationFailed.on_field("purpose", _("请说明导出用途（至少4个字）。"))
     if fmt not in EXPORT_FORMATS:
         raise ValidationFailed.on_field("fmt", _("不支持的导出格式。"))
+    export_check(
+        actor=actor,
+        what=EXPORT_WHAT,
+        rows=selectors.precheck_export_count(user=actor, campaign=campaign, filters=filters),
+        obj=campaign,
+    )
     at = clock.now()
     audit_record(
         kind=AuditKind.EXPORT,
         actor=actor,
         obj=campaign,
         details={
-            "what": "registration_precheck",
+            "what": EXPORT_WHAT,
             "format": fmt,
             "purpose": purpose,
             "filters": {

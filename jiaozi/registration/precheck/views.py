@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import staff_required, staff_user
+from jiaozi.audit.exports import ExportNeedsApproval, export_approval_threshold
 from jiaozi.core.boundary import domain_errors
 from jiaozi.core.errors import ValidationFailed
 from jiaozi.core.ui.tables import Column, paginate
@@ -74,8 +75,17 @@ def precheck(request: HttpRequest) -> HttpResponse:
                     "q": filters.q,
                 }
             ),
+            "export_threshold": export_approval_threshold(),
         }
     return render(request, "registration/precheck.html", context)
+
+
+def _back_to_screen(request: HttpRequest) -> HttpResponse:
+    kept = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        if request.POST.get(key):
+            kept[key] = request.POST[key]
+    return redirect(f"{reverse('registration:precheck')}?{kept.urlencode()}")
 
 
 @never_cache
@@ -90,11 +100,7 @@ def precheck_export(request: HttpRequest) -> HttpResponse:
         return redirect("registration:precheck")
     if not form.is_valid():
         messages.error(request, _("请说明导出用途（至少4个字）后再导出。"))
-        kept = QueryDict(mutable=True)
-        for key in FILTER_KEYS:
-            if request.POST.get(key):
-                kept[key] = request.POST[key]
-        return redirect(f"{reverse('registration:precheck')}?{kept.urlencode()}")
+        return _back_to_screen(request)
     try:
         export = services.precheck_export(
             actor=staff_user(request),
@@ -106,6 +112,10 @@ def precheck_export(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect("registration:precheck")
+    except ExportNeedsApproval as exc:
+        # Back to the same filters, so that the reviewer can narrow them.
+        messages.error(request, exc.message)
+        return _back_to_screen(request)
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     # staff_required is typed for HttpResponse; a streaming response serves the same role.

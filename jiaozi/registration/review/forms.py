@@ -95,7 +95,7 @@ class QuickSelect(forms.Select):
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (key, mark_safe(" selected") if str(key) in selected else "", label)
+                (key, mark_safe(" selected") if str(key) in selected else "", label)  # nosec B308 # a constant literal, no user data
                 for key, label in self.choices
             ),
         )
@@ -436,8 +436,8 @@ class ConclusionChoice(forms.RadioSelect):
                     base_id,
                     index,
                     key,
-                    mark_safe(" checked") if str(key) in selected else "",
-                    mark_safe(" required") if final.get("required") else "",
+                    mark_safe(" checked") if str(key) in selected else "",  # nosec B308 # a constant literal, no user data
+                    mark_safe(" required") if final.get("required") else "",  # nosec B308 # a constant literal, no user data
                     self.TONES.get(str(key), "secondary"),
                     base_id,
                     index,

@@ -183,7 +183,7 @@ def _row_html(
         '<td class="text-nowrap jz-col-date">{}</td>'
         '<td class="text-nowrap jz-col-date">{}</td>'
         '<td class="text-end text-nowrap">{}</td></tr>',
-        mark_safe(' class="jz-row-overdue"') if row.overdue else "",
+        mark_safe(' class="jz-row-overdue"') if row.overdue else "",  # nosec B308 # a constant literal, no user data
         check,
         row.url,
         row.name,
