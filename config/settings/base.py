@@ -292,6 +292,16 @@ OBJECTION_APPLICATION_RATE_LIMIT = (env_int("OBJECTION_APPLICATION_RATE_HITS", 2
 REGISTRATION_MATERIAL_MAX_BYTES = env_int("REGISTRATION_MATERIAL_MAX_BYTES", 5 * 1024 * 1024)
 REGISTRATION_MATERIAL_MAX_FILES = env_int("REGISTRATION_MATERIAL_MAX_FILES", 30)
 TEACHER_IMPORT_MAX_BYTES = env_int("TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+# What an uploaded .xlsx or .zip may inflate to (zip bombs; jiaozi/teachers/importing/limits.py):
+# all members together, one worksheet or CSV file, the shared-string table, any other
+# part read whole, and the number of members.
+TEACHER_IMPORT_MAX_INFLATED_BYTES = env_int("TEACHER_IMPORT_MAX_INFLATED_BYTES", 2048 * 1024 * 1024)
+TEACHER_IMPORT_MAX_SHEET_BYTES = env_int("TEACHER_IMPORT_MAX_SHEET_BYTES", 1024 * 1024 * 1024)
+TEACHER_IMPORT_MAX_SHARED_STRINGS_BYTES = env_int(
+    "TEACHER_IMPORT_MAX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024
+)
+TEACHER_IMPORT_MAX_PART_BYTES = env_int("TEACHER_IMPORT_MAX_PART_BYTES", 16 * 1024 * 1024)
+TEACHER_IMPORT_MAX_MEMBERS = env_int("TEACHER_IMPORT_MAX_MEMBERS", 1000)
 
 # --- Notifications and documents ------------------------------------------------
 NOTIFICATION_SMS_BACKEND = env("NOTIFICATION_SMS_BACKEND", "jiaozi.notifications.backends.FileSMSBackend")

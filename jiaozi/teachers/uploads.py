@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jiaozi.core.errors import PermissionDenied, ValidationFailed
 
+from .importing import limits
 from .models import ImportJob
 from .permissions import can_import_teachers
 from .tasks import import_job_run_task
@@ -48,6 +49,12 @@ def _sniff(upload: UploadedFile) -> None:
     if name.endswith((".xlsx", ".zip")):
         if not head.startswith(b"PK\x03\x04"):
             raise ValidationFailed(_("文件内容不是有效的 .xlsx 或 .zip 文件。"), code="file_content")
+        # A zip bomb is refused now, on the sizes its directory declares; the reader
+        # counts again while inflating (importing/limits.py).
+        try:
+            limits.check_upload(upload)
+        except limits.InflatedTooLarge as exc:
+            raise ValidationFailed(str(exc), code=exc.code) from None
     elif b"\x00" in head or head.startswith(b"PK\x03\x04"):
         raise ValidationFailed(_("文件内容不是文本格式的 CSV 文件。"), code="file_content")
 
