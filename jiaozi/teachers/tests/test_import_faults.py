@@ -105,3 +105,32 @@ def test_queuing_that_fails_after_the_job_row_leaves_no_job_and_no_stored_upload
 
     assert not ImportJob.objects.exists()
     assert _files(media) == []
+
+
+def test_a_database_error_mid_batch_rolls_the_import_back_whole(
+    school_a_staff: User, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The teachers are written, then the database fails on the training records."""
+    from django.db import DatabaseError
+
+    from jiaozi.teachers import bulk
+
+    original = bulk.insert
+
+    def insert(model: Any, fields: Any, rows: Any) -> None:
+        if model is TrainingRecord:
+            assert Teacher.objects.exists()
+            raise DatabaseError("disk I/O error")
+        original(model, fields, rows)
+
+    monkeypatch.setattr(bulk, "insert", insert)
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(_book(school_a_staff))
+
+    with pytest.raises(DatabaseError):
+        services.teacher_import(actor=school_a_staff, file=path)
+
+    assert not Teacher.objects.exists()
+    assert not Certificate.objects.exists()
+    assert not TrainingRecord.objects.exists()
+    assert not AuditEvent.objects.filter(kind=AuditKind.TEACHER_IMPORTED).exists()
