@@ -104,6 +104,55 @@ def too_many_members(limit: int) -> InflatedTooLarge:
     )
 
 
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_EOCD_SEARCH = 22 + 65535  # the record and the longest comment
+
+
+def check_member_count(file: str | IO[bytes] | Any, caps: Caps | None = None) -> None:
+    """Refuse an archive whose end-of-directory record announces more members than the
+    cap, before ``zipfile`` builds an object per member (two million empty members fit
+    in an upload and would take gigabytes). Anything unparsable is left to ``zipfile``."""
+    caps = caps or Caps.from_settings()
+    if isinstance(file, str):
+        with open(file, "rb") as handle:
+            count = _declared_count(handle)
+    else:
+        try:
+            count = _declared_count(file)
+        finally:
+            file.seek(0)
+    if count is not None and count > caps.members:
+        raise too_many_members(caps.members)
+
+
+def _declared_count(handle: IO[bytes]) -> int | None:
+    import struct
+
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    start = max(0, size - _EOCD_SEARCH)
+    handle.seek(start)
+    tail = handle.read()
+    at = tail.rfind(_EOCD)
+    if at < 0 or at + 22 > len(tail):
+        return None
+    (count,) = struct.unpack("<H", tail[at + 10 : at + 12])
+    if count != 0xFFFF:
+        return int(count)
+    # ZIP64: the locator just before the record points at the ZIP64 record.
+    locator = tail[at - 20 : at] if at >= 20 else b""
+    if not locator.startswith(_ZIP64_LOCATOR):
+        return None
+    (offset,) = struct.unpack("<Q", locator[8:16])
+    handle.seek(offset)
+    record = handle.read(56)
+    if len(record) < 40 or not record.startswith(b"PK\x06\x06"):
+        return None
+    (count64,) = struct.unpack("<Q", record[32:40])
+    return int(count64)
+
+
 def check_declared(archive: zipfile.ZipFile, caps: Caps | None = None) -> None:
     """Refuse the archive on what its central directory declares, before reading it."""
     caps = caps or Caps.from_settings()
@@ -123,8 +172,7 @@ def check_declared(archive: zipfile.ZipFile, caps: Caps | None = None) -> None:
 def check_upload(file: IO[bytes] | Any) -> None:
     """``check_declared`` on an uploaded .xlsx or .zip; a file that is not a zip is
     left for the reader to refuse with its own message."""
-    if hasattr(file, "seek"):
-        file.seek(0)
+    check_member_count(file)
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError):

@@ -186,6 +186,7 @@ def open_source(file: str | Path | IO[bytes], *, name: str = "", fast: bool = Tr
         file.seek(0)
         data = file.read()
         return CsvSource({stem: lambda: io.BytesIO(data)})
+    limits.check_member_count(file if not isinstance(file, Path) else str(file))
     try:
         archive = zipfile.ZipFile(file if not isinstance(file, Path) else str(file))
     except (zipfile.BadZipFile, OSError) as exc:

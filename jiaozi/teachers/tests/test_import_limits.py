@@ -210,3 +210,24 @@ def test_the_upload_of_a_bomb_is_refused_at_once(school_a_staff: User) -> None:
     assert error.value.code == "file_inflated_too_large"
     assert "文件解压后过大" in error.value.message
     assert not ImportJob.objects.exists()
+
+
+def test_the_member_count_is_read_from_the_end_record_before_the_directory() -> None:
+    """Two million empty members fit in an upload; ``zipfile`` would build an object
+    for each. The count in the end-of-directory record (ZIP64 past 65,535) is checked
+    first."""
+    caps = Caps(total=MIB, sheet=MIB, shared_strings=MIB, part=MIB, members=1000)
+    many = io.BytesIO()
+    with zipfile.ZipFile(many, "w") as z:
+        for n in range(0x10000):  # one past what the classic record can count
+            z.writestr(f"{n}", b"")
+    few = io.BytesIO(_book().xlsx())
+
+    with pytest.raises(InflatedTooLarge) as error:
+        limits.check_member_count(many, caps)
+    limits.check_member_count(few, caps)
+
+    assert "文件过多" in str(error.value)
+    assert few.tell() == 0
+    assert many.getvalue()[-22:-18] == b"PK\x05\x06"  # the classic record says 0xFFFF
+    assert many.getvalue()[-12:-10] == b"\xff\xff"
