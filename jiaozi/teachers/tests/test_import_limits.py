@@ -231,3 +231,16 @@ def test_the_member_count_is_read_from_the_end_record_before_the_directory() -> 
     assert few.tell() == 0
     assert many.getvalue()[-22:-18] == b"PK\x05\x06"  # the classic record says 0xFFFF
     assert many.getvalue()[-12:-10] == b"\xff\xff"
+
+
+def test_the_import_page_says_why_a_bomb_is_refused(signed_in: Any, school_a_staff: User) -> None:
+    from django.urls import reverse
+
+    bomb = io.BytesIO(_repack(_book().xlsx(), pad={"xl/workbook.xml": 24 * MIB}))
+    bomb.name = "教师.xlsx"
+
+    response = signed_in(school_a_staff).post(reverse("teachers:import"), {"file": bomb})
+
+    assert response.status_code == 200
+    assert "文件解压后过大" in response.content.decode()
+    assert not ImportJob.objects.exists()
