@@ -295,6 +295,16 @@ REGISTRATION_MATERIAL_MAX_FILES = env_int("REGISTRATION_MATERIAL_MAX_FILES", 30)
 # jiaozi/audit/exports.py). Every export path calls the one check; see docs/security.md.
 EXPORT_APPROVAL_THRESHOLD = env_int("EXPORT_APPROVAL_THRESHOLD", 10_000)
 TEACHER_IMPORT_MAX_BYTES = env_int("TEACHER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+# What an uploaded .xlsx or .zip may inflate to (zip bombs; jiaozi/teachers/importing/limits.py):
+# all members together, one worksheet or CSV file, the shared-string table, any other
+# part read whole, and the number of members.
+TEACHER_IMPORT_MAX_INFLATED_BYTES = env_int("TEACHER_IMPORT_MAX_INFLATED_BYTES", 2048 * 1024 * 1024)
+TEACHER_IMPORT_MAX_SHEET_BYTES = env_int("TEACHER_IMPORT_MAX_SHEET_BYTES", 1024 * 1024 * 1024)
+TEACHER_IMPORT_MAX_SHARED_STRINGS_BYTES = env_int(
+    "TEACHER_IMPORT_MAX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024
+)
+TEACHER_IMPORT_MAX_PART_BYTES = env_int("TEACHER_IMPORT_MAX_PART_BYTES", 16 * 1024 * 1024)
+TEACHER_IMPORT_MAX_MEMBERS = env_int("TEACHER_IMPORT_MAX_MEMBERS", 1000)
 
 # --- Notifications and documents ------------------------------------------------
 NOTIFICATION_SMS_BACKEND = env("NOTIFICATION_SMS_BACKEND", "jiaozi.notifications.backends.FileSMSBackend")

@@ -34,6 +34,7 @@ from jiaozi.core.fields import field_lookup
 
 from .importing import values
 from .importing.errors import RowError
+from .importing.limits import InflatedTooLarge
 from .importing.loader import Importer, ImportResult
 from .importing.sources import UnreadableFile, open_source
 from .importing.xlsx import Unsupported
@@ -112,11 +113,14 @@ def teacher_import(
     def attempt(fast: bool) -> ImportResult:
         try:
             source = open_source(file, name=name, fast=fast)
-        except UnreadableFile as exc:
+        except (UnreadableFile, InflatedTooLarge) as exc:
             return _file_error(str(exc))
         try:
             importer = Importer(actor=actor, scope_path=scope, error_limit=ERROR_LIMIT, progress=progress)
             return importer.run(source, on_success=lambda r: audit(r, AuditEvent.Outcome.SUCCESS))
+        except InflatedTooLarge as exc:
+            # Counted while reading (a header understated a size): rolled back whole.
+            return _file_error(str(exc))
         except IntegrityError:
             # Another import (or an edit) wrote the same teacher or certificate meanwhile;
             # ours was rolled back whole.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jiaozi.core.errors import PermissionDenied, ValidationFailed
 
+from .importing import limits
 from .models import ImportJob
 from .permissions import can_import_teachers
 from .tasks import import_job_run_task
@@ -48,14 +49,21 @@ def _sniff(upload: UploadedFile) -> None:
     if name.endswith((".xlsx", ".zip")):
         if not head.startswith(b"PK\x03\x04"):
             raise ValidationFailed(_("文件内容不是有效的 .xlsx 或 .zip 文件。"), code="file_content")
+        # A zip bomb is refused now, on the sizes its directory declares; the reader
+        # counts again while inflating (importing/limits.py).
+        try:
+            limits.check_upload(upload)
+        except limits.InflatedTooLarge as exc:
+            raise ValidationFailed(str(exc), code=exc.code) from None
     elif b"\x00" in head or head.startswith(b"PK\x03\x04"):
         raise ValidationFailed(_("文件内容不是文本格式的 CSV 文件。"), code="file_content")
 
 
-@transaction.atomic
 def import_job_create(*, actor: User, upload: UploadedFile) -> ImportJob:
     """Store the upload and queue the import (run at commit, so the worker finds the
-    job; inline when Celery runs eagerly)."""
+    job; inline when Celery runs eagerly). The file is written first; if the job's row
+    is not committed with it, the file is removed again: an upload holds personal data
+    in clear and is never left behind unreferenced."""
     if not can_import_teachers(user=actor):
         raise PermissionDenied(_("您无权导入教师数据。"))
     _sniff(upload)
@@ -71,6 +79,11 @@ def import_job_create(*, actor: User, upload: UploadedFile) -> ImportJob:
         sha256=digest.hexdigest(),
     )
     job.file.save(job.original_name, upload, save=False)
-    job.save(force_insert=True)
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    try:
+        with transaction.atomic():
+            job.save(force_insert=True)
+            transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    except BaseException:
+        job.file.delete(save=False)
+        raise
     return job

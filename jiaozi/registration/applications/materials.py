@@ -264,6 +264,26 @@ def _check_editable(application: Application) -> None:
         )
 
 
+def _check_room(application: Application) -> None:
+    if Material.objects.filter(application=application).count() >= max_files():
+        raise ValidationFailed.on_field(
+            "file",
+            _("每份申请最多上传%(n)d个文件，请先删除不需要的文件。") % {"n": max_files()},
+            code="too_many_files",
+        )
+
+
+def _lock_editable(application: Application) -> None:
+    """Lock the application's row until the transaction ends (PostgreSQL: a concurrent
+    upload waits here; SQLite's immediate transactions already queue every writer) and
+    check it is still editable: a submission that won meanwhile closes it to uploads."""
+    current = Application.objects.select_for_update().filter(pk=application.pk).values("status").first()
+    if current is None:
+        raise NotFound(_("申请不存在。"))
+    application.status = current["status"]
+    _check_editable(application)
+
+
 def material_upload(*, applicant: User, application_id: Any, kind: str, file: Any) -> Material:
     """Store one material of the applicant's own application (DRAFT or RETURNED)."""
     application = _own_application(applicant=applicant, application_id=application_id)
@@ -281,12 +301,7 @@ def material_upload(*, applicant: User, application_id: Any, kind: str, file: An
         raise _too_large(limit)
     if not data:
         raise ValidationFailed.on_field("file", _("文件是空的，请重新选择。"), code="file_empty")
-    if Material.objects.filter(application=application).count() >= max_files():
-        raise ValidationFailed.on_field(
-            "file",
-            _("每份申请最多上传%(n)d个文件，请先删除不需要的文件。") % {"n": max_files()},
-            code="too_many_files",
-        )
+    _check_room(application)
     try:
         content_type = sniff(data)
     except ContentRefused as exc:
@@ -308,6 +323,10 @@ def material_upload(*, applicant: User, application_id: Any, kind: str, file: An
     material.file.save("upload", ContentFile(data), save=False)
     try:
         with transaction.atomic():
+            # Counted again under the application's lock, in the transaction that
+            # inserts: uploads arriving together queue here, and the cap holds.
+            _lock_editable(application)
+            _check_room(application)
             material.save(force_insert=True)
             audit_record(
                 kind=AuditKind.MATERIAL_UPLOADED,

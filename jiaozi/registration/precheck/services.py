@@ -18,6 +18,7 @@ from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
 from jiaozi.core.errors import PermissionDenied, ValidationFailed
 from jiaozi.core.masking import mask_name
+from jiaozi.core.spreadsheet import safe_row, xlsx_row
 
 from ..campaigns.services import local_time as _local
 from ..labels import DUE_LABELS, SUGGESTION_LABELS, reason_labels
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_WHAT = "registration_precheck"
 EXPORT_HEADER = ("证书编号", "姓名", "身份证号", "学校", "注册类型", "建议结论", "原因")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -40,11 +40,6 @@ class ExportFile:
     filename: str
     content_type: str
     chunks: Iterator[bytes]
-
-
-def _cell(value: str) -> str:
-    # A cell starting with a formula character is run by spreadsheets (CSV injection).
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _watermark(actor: User, at: dt.datetime, purpose: str) -> str:
@@ -60,9 +55,9 @@ def _export_rows(*, actor: User, campaign: Campaign, filters: PrecheckFilters) -
     for item in selectors.precheck_export_items(user=actor, campaign=campaign, filters=filters):
         yield (
             item.certificate_number,
-            _cell(item.teacher_name),
+            item.teacher_name,
             item.resident_id_masked,
-            _cell(item.school_name),
+            item.school_name,
             str(DUE_LABELS.get(item.due, item.due)),
             str(SUGGESTION_LABELS.get(item.suggestion, item.suggestion)),
             "；".join(reason_labels(item.reasons)),
@@ -74,10 +69,13 @@ def _csv_chunks(watermark: str, rows: Iterator[tuple[str, ...]]) -> Iterator[byt
     writer = csv.writer(buffer)
     # The BOM lets spreadsheet programs read the Chinese text as UTF-8.
     buffer.write("\ufeff")
-    writer.writerow((_cell(watermark),))
+    # Every text cell, the watermark (it quotes the stated purpose) included, is one
+    # no spreadsheet evaluates: a name typed "=HYPERLINK(…)" stays text (CSV injection,
+    # core/spreadsheet.py).
+    writer.writerow(safe_row((watermark,)))
     writer.writerow(EXPORT_HEADER)
     for index, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         if index % 1000 == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -90,10 +88,10 @@ def _xlsx_chunks(watermark: str, rows: Iterator[tuple[str, ...]]) -> Iterator[by
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("注册预审"))
-    sheet.append([watermark])
-    sheet.append(list(EXPORT_HEADER))
+    sheet.append(xlsx_row(sheet, (watermark,)))
+    sheet.append(xlsx_row(sheet, EXPORT_HEADER))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(xlsx_row(sheet, row))
     # openpyxl writes the zip at the end; spool to a temporary file so memory stays
     # flat, then stream the file out.
     with tempfile.TemporaryFile() as handle:

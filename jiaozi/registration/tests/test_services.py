@@ -224,6 +224,20 @@ def test_export_xlsx(make_staff: MakeStaff, due_teachers: None) -> None:
     assert AuditEvent.objects.get(kind=AuditKind.EXPORT).details["filters"]["q"] == "李*"
 
 
+def test_export_xlsx_has_no_live_formula(make_staff: MakeStaff, due_teachers: None) -> None:
+    """Names from the teacher records (one is "=HYPERLINK") go out as text cells with
+    the apostrophe, in the .xlsx as in the CSV; no cell is a formula."""
+    user = make_staff(bureau(LUYANG), Role.REGISTRATION_REVIEWER)
+    export = precheck_services.precheck_export(
+        actor=user, campaign=anhui_2024(), filters=PrecheckFilters(), purpose="核对名单数据", fmt="xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(b"".join(export.chunks))).worksheets[0]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert all(cell.data_type == "s" for cell in cells)
+    assert not any(str(cell.value).startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    assert "'=HYPERLINK" in {cell.value for cell in cells}
+
+
 def test_export_needs_a_purpose_and_a_role(make_staff: MakeStaff, due_teachers: None) -> None:
     reviewer = make_staff(bureau(LUYANG), Role.REGISTRATION_REVIEWER)
     with pytest.raises(ValidationFailed):

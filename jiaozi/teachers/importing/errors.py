@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from jiaozi.core.masking import mask_name, mask_phone, mask_resident_id
+from jiaozi.core.spreadsheet import safe_row, xlsx_row
 
 from .columns import H_ID, H_NAME, H_PHONE
 
@@ -95,11 +96,12 @@ class ErrorLog:
             self.items.append(RowError(sheet, row, column, masked(column, value), str(reason)))
 
 
-def report_rows(errors: Iterable[RowError]) -> Iterable[tuple[object, ...]]:
-    # Values go out as text that no spreadsheet evaluates: a cell typed "=cmd|…" in
-    # the upload must not become a formula in the report (CSV injection).
+def report_rows(errors: Iterable[RowError]) -> Iterable[list[object]]:
+    # Every text goes out as text that no spreadsheet evaluates: a value, a sheet name
+    # or a column header typed "=HYPERLINK(…)" in the upload (all copied into the
+    # report) must not become a formula in it (CSV injection, core/spreadsheet.py).
     for e in errors:
-        yield (e.sheet, e.row if e.row is not None else "", e.column, _safe_text(e.value), e.reason)
+        yield safe_row((e.sheet, e.row if e.row is not None else "", e.column, e.value, e.reason))
 
 
 def report_csv(errors: Iterable[RowError]) -> bytes:
@@ -118,13 +120,9 @@ def report_xlsx(errors: Iterable[RowError]) -> bytes:
     ws.column_dimensions["C"].width = 20
     ws.column_dimensions["D"].width = 24
     ws.column_dimensions["E"].width = 60
-    ws.append(list(REPORT_HEADERS))
+    ws.append(xlsx_row(ws, REPORT_HEADERS))
     for row in report_rows(errors):
-        ws.append(list(row))
+        ws.append(xlsx_row(ws, row))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def _safe_text(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

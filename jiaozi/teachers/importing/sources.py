@@ -19,12 +19,10 @@ from typing import IO, Protocol
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from . import xlsx
+from . import limits, xlsx
 from .columns import INSTRUCTIONS, SHEETS
 
 Row = tuple[int, list[object]]
-# A CSV file larger than this (uncompressed) is refused: nothing legitimate is that big.
-MAX_CSV_BYTES = 2 << 30
 
 
 class UnreadableFile(Exception):
@@ -155,14 +153,14 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 
 def _csv_zip(archive: zipfile.ZipFile) -> CsvSource:
+    # Declared sizes were checked by open_source; the meter counts what is inflated.
+    meter = limits.Meter(archive)
     files: dict[str, Callable[[], IO[bytes]]] = {}
     for info in archive.infolist():
         name = _zip_name(info).rsplit("/", 1)[-1]
         if info.is_dir() or not name.lower().endswith(".csv") or name.startswith((".", "__MACOSX")):
             continue
-        if info.file_size > MAX_CSV_BYTES:
-            raise UnreadableFile(_("压缩包中的 CSV 文件过大"))
-        files[name[:-4].strip()] = lambda i=info: archive.open(i)  # type: ignore[misc]
+        files[name[:-4].strip()] = lambda i=info: meter.open(i)  # type: ignore[misc]
     if not files:
         raise UnreadableFile(_("压缩包中没有以工作表命名的 CSV 文件（如 教师.csv）"))
     return CsvSource(files, closer=archive.close)
@@ -170,7 +168,10 @@ def _csv_zip(archive: zipfile.ZipFile) -> CsvSource:
 
 def open_source(file: str | Path | IO[bytes], *, name: str = "", fast: bool = True) -> Source:
     """Open an upload or a path. ``name`` is the original file name (for a single CSV,
-    its stem names the sheet). ``fast=False`` forces openpyxl for a workbook."""
+    its stem names the sheet). ``fast=False`` forces openpyxl for a workbook.
+
+    An archive that inflates beyond the caps raises ``limits.InflatedTooLarge``, here
+    or while its rows are read."""
     if isinstance(file, str | Path):
         path = Path(file)
         if path.is_dir():
@@ -185,12 +186,19 @@ def open_source(file: str | Path | IO[bytes], *, name: str = "", fast: bool = Tr
         file.seek(0)
         data = file.read()
         return CsvSource({stem: lambda: io.BytesIO(data)})
+    limits.check_member_count(file if not isinstance(file, Path) else str(file))
     try:
         archive = zipfile.ZipFile(file if not isinstance(file, Path) else str(file))
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnreadableFile(
             _("文件无法读取：请上传 .xlsx 工作簿，或以工作表命名的 CSV 文件（可打包为 .zip）")
         ) from exc
+    # Every member's declared inflated size, before anything is read (limits.py).
+    try:
+        limits.check_declared(archive)
+    except limits.InflatedTooLarge:
+        archive.close()
+        raise
     names = set(archive.namelist())
     if "xl/workbook.xml" not in names:
         return _csv_zip(archive)

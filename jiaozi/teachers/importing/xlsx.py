@@ -30,15 +30,16 @@ from xml.etree import ElementTree as ET
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from . import limits
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 CHUNK = 1 << 22
-# A worksheet that inflates beyond this is refused (a zip bomb, or not an import file).
-MAX_SHEET_BYTES = 4 << 30
-# The shared-string table is read whole; a million distinct strings is ~50 MB.
-MAX_SHARED_STRINGS_BYTES = 1 << 30
+# One row's markup beyond this (no ``</row>`` in sight) is not a row of the template:
+# refused rather than buffered without end.
+MAX_ROW_BYTES = 16 << 20
 
 Value = str | int | float | dt.datetime | None
 
@@ -149,6 +150,14 @@ class XlsxWorkbook:
             self._zip = zipfile.ZipFile(file)
         except (zipfile.BadZipFile, OSError) as exc:
             raise NotAWorkbook(str(exc)) from exc
+        # Sizes first, as declared, then counted while reading (limits.py): a zip bomb
+        # is refused before any part of it is inflated.
+        try:
+            limits.check_declared(self._zip)
+        except limits.InflatedTooLarge:
+            self._zip.close()
+            raise
+        self._meter = limits.Meter(self._zip)
         try:
             self._sheets = self._read_sheet_index()
             self._date_styles, self._epoch = self._read_styles_and_epoch()
@@ -166,7 +175,7 @@ class XlsxWorkbook:
 
     # --- workbook parts --------------------------------------------------------
     def _read_sheet_index(self) -> dict[str, str]:
-        rels_root = ET.fromstring(self._zip.read("xl/_rels/workbook.xml.rels"))  # noqa: S314 # nosec B314 # no external entities; expat refuses entity bombs
+        rels_root = ET.fromstring(self._meter.read("xl/_rels/workbook.xml.rels"))  # noqa: S314 # nosec B314 # no external entities; expat refuses entity bombs
         targets: dict[str, str] = {}
         for rel in rels_root.iter(f"{{{NS_PKG_REL}}}Relationship"):
             target = rel.get("Target", "")
@@ -184,7 +193,7 @@ class XlsxWorkbook:
             ),
             None,
         )
-        root = ET.fromstring(self._zip.read("xl/workbook.xml"))  # noqa: S314 # nosec B314 # no external entities; expat refuses entity bombs
+        root = ET.fromstring(self._meter.read("xl/workbook.xml"))  # noqa: S314 # nosec B314 # no external entities; expat refuses entity bombs
         pr = root.find(f"{{{NS_MAIN}}}workbookPr")
         self._date1904 = pr is not None and pr.get("date1904", "0") in {"1", "true"}
         sheets: dict[str, str] = {}
@@ -197,7 +206,7 @@ class XlsxWorkbook:
     def _read_styles_and_epoch(self) -> tuple[frozenset[int], dt.datetime]:
         epoch = CALENDAR_MAC_1904 if self._date1904 else CALENDAR_WINDOWS_1900
         try:
-            root = ET.fromstring(self._zip.read("xl/styles.xml"))  # noqa: S314 # nosec B314 # no external entities; expat refuses entity bombs
+            root = ET.fromstring(self._meter.read("xl/styles.xml"))  # noqa: S314 # nosec B314 # no external entities; expat refuses entity bombs
         except KeyError:
             return frozenset(), epoch
         custom = {
@@ -217,9 +226,7 @@ class XlsxWorkbook:
         if self._strings is None:
             self._strings = []
             if self._shared_strings_path and self._shared_strings_path in self._zip.namelist():
-                if self._zip.getinfo(self._shared_strings_path).file_size > MAX_SHARED_STRINGS_BYTES:
-                    raise NotAWorkbook("shared strings too large")
-                data = self._zip.read(self._shared_strings_path)
+                data = self._meter.read(self._shared_strings_path)
                 prefix = _root_prefix(data[:2048], b"sst")
                 p = re.escape(prefix)
                 item = re.compile(rb"<" + p + rb"si\s*/>|<" + p + rb"si>(.*?)</" + p + rb"si>", re.S)
@@ -233,12 +240,10 @@ class XlsxWorkbook:
     def rows(self, name: str) -> Iterator[tuple[int, list[Value]]]:
         path = self._sheets[name]
         info = self._zip.getinfo(path)
-        if info.file_size > MAX_SHEET_BYTES:
-            raise Unsupported("worksheet too large")
         strings = self._shared_strings()
         date_styles = self._date_styles
         epoch = self._epoch
-        with self._zip.open(info) as stream:
+        with self._meter.open(info) as stream:
             head = stream.read(CHUNK)
             prefix = _root_prefix(head[:4096], b"worksheet")
             cell_re = _cell_pattern(prefix)
@@ -261,6 +266,8 @@ class XlsxWorkbook:
                     buffer += more
                     cut = buffer.rfind(row_end)
                     if cut < 0:
+                        if len(buffer) > MAX_ROW_BYTES + CHUNK:
+                            raise limits.too_large_part(MAX_ROW_BYTES)
                         continue
                     cut += len(row_end)
                     part, buffer = buffer[:cut], buffer[cut:]
