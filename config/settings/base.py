@@ -53,6 +53,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-development-key-change-me-012345
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed; empty:
+# the direct peer is the client. docs/deployment.md, jiaozi/core/clientip.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -180,7 +183,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "jiaozi.accounts.views.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The lockout records and rate-limits by the same client address as everything else
+# (jiaozi/core/clientip.py), never by a header a client can set.
+AXES_CLIENT_IP_CALLABLE = "jiaozi.core.middleware.client_ip"
 
 # Sessions: idle 30 minutes (refreshed on each request), absolute cap 8 hours.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
