@@ -271,11 +271,26 @@ LOGGING = {
         "plain": {
             "()": "jiaozi.core.logging.RedactingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-        }
+        },
+        # runserver's request log: Django's format, redacted (an ID in a query is not logged).
+        "server": {
+            "()": "jiaozi.core.logging.RedactingServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Replaces Django's own handlers (an unredacted console in DEBUG, mail_admins):
+        # everything under "django" goes through the redacting root handler.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Site -------------------------------------------------------------------
