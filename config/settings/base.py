@@ -161,7 +161,8 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's common-password list, also with digits/symbols around and look-alikes.
+    {"NAME": "jiaozi.accounts.passwords.CommonPasswordVariantValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "jiaozi.accounts.passwords.CharacterClassValidator"},
     {"NAME": "jiaozi.accounts.passwords.NoIdentityInPasswordValidator"},
