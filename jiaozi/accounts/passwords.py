@@ -110,7 +110,12 @@ class CommonPasswordVariantValidator(CommonPasswordValidator):
 
     def forms(self, password: str) -> set[str]:
         lowered = password.strip().lower()
-        readings = {lowered, lowered.translate(_UNSHIFT), lowered.translate(_LEET_I), lowered.translate(_LEET_L)}
+        readings = {
+            lowered,
+            lowered.translate(_UNSHIFT),
+            lowered.translate(_LEET_I),
+            lowered.translate(_LEET_L),
+        }
         forms = set(readings)
         for reading in readings:
             for core in (_EDGES.sub("", reading), _TAIL.sub("", reading), _SYMBOL_EDGES.sub("", reading)):

@@ -52,7 +52,11 @@ def _sensitive_value(key: str, value: str) -> bool:
         return True
     decoded = unquote_plus(value)
     # Once decoded, a value may hold a whole URL (next=/x%3Fq%3D…): the same rules apply.
-    return bool(_LONG_DIGITS.search(decoded)) or _mask(decoded) != decoded or redact_query_in_text(decoded) != decoded
+    return (
+        bool(_LONG_DIGITS.search(decoded))
+        or _mask(decoded) != decoded
+        or redact_query_in_text(decoded) != decoded
+    )
 
 
 def redact_query(query: str) -> str:

@@ -51,13 +51,15 @@ def test_a_bare_query_string_is_redacted() -> None:
 def _runserver_line(requestline: str, code: int = 302) -> str:
     """What runserver's request handler writes for one request, through the handler
     the settings give the ``django.server`` logger."""
-    handlers = [h for h in logging.getLogger("django.server").handlers if isinstance(h, logging.StreamHandler)]
+    handlers = [
+        h for h in logging.getLogger("django.server").handlers if isinstance(h, logging.StreamHandler)
+    ]
     assert handlers, "the django.server logger has a handler from settings.LOGGING"
     stream = io.StringIO()
     previous = [h.setStream(stream) for h in handlers]
     try:
         handler = WSGIRequestHandler.__new__(WSGIRequestHandler)
-        handler.request = None
+        handler.request = None  # type: ignore[assignment]  # no socket: only the log line is made
         handler.requestline = requestline
         handler.log_request(code, 0)
     finally:
@@ -105,7 +107,9 @@ def _environ(**extra: str) -> dict[str, str]:
 def test_gunicorn_access_log_has_no_id(tmp_path: Path) -> None:
     logger = _gunicorn_logger(tmp_path)
     environ = _environ(HTTP_X_FORWARDED_FOR="198.51.100.9")
-    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"]), ("COOKIE", "jiaozi_session=abc")])
+    request = SimpleNamespace(
+        headers=[("REFERER", environ["HTTP_REFERER"]), ("COOKIE", "jiaozi_session=abc")]
+    )
     response = SimpleNamespace(status="302 Found", sent=0, headers=[])
     logger.access(response, request, environ, dt.timedelta(milliseconds=12))
     # A format that asks for every risky atom, the way an operator might configure it.
