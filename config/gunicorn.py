@@ -8,7 +8,7 @@ search box's value is not logged at all. Its client address (``%(h)s``) is the o
 application uses (jiaozi.core.clientip): X-Forwarded-For counts only from
 ``TRUSTED_PROXIES``.
 
-Environment: ``GUNICORN_BIND`` (default 127.0.0.1:8000), ``GUNICORN_WORKERS`` (default
+Environment (the process's, gunicorn does not read ``.env``): ``GUNICORN_BIND`` (default 127.0.0.1:8000), ``GUNICORN_WORKERS`` (default
 2 × CPUs + 1), ``GUNICORN_ACCESSLOG`` ("-" for stderr, a file path, or empty to turn
 the access log off), ``TRUSTED_PROXIES``, ``LOG_LEVEL``.
 """
@@ -81,7 +81,7 @@ class RedactingLogger(glogging.Logger):
 
 logger_class = RedactingLogger
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
