@@ -294,3 +294,31 @@ def test_the_admin_static_files_are_not_public_with_the_production_storage(tmp_p
         assert "immutable" in served["Cache-Control"]
         # Public files are served, hashed, as before.
         assert fresh.get(static("bootstrap/css/bootstrap.min.css")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_runserver_does_not_serve_the_admin_static_files_either(debug: bool) -> None:
+    """``make run`` serves through runserver's own handler; with DEBUG, staticfiles'
+    runserver would answer /static/… from the finders, bypassing the middleware."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.management import get_commands, load_command_class
+    from django.test import override_settings
+
+    def status(handler: Any, path: str) -> str:
+        environ: dict[str, Any] = {"PATH_INFO": path, "HTTP_HOST": "127.0.0.1"}
+        setup_testing_defaults(environ)
+        environ["SERVER_NAME"] = "127.0.0.1"
+        seen: list[str] = []
+        body = handler(environ, lambda s, h, *a: seen.append(s))
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+        return seen[0].split()[0]
+
+    with override_settings(DEBUG=debug):
+        command = load_command_class(get_commands()["runserver"], "runserver")
+        options = vars(command.create_parser("manage.py", "runserver").parse_args([]))  # `make run`
+        handler = command.get_handler(**options)  # type: ignore[attr-defined]
+        assert status(handler, "/static/admin/css/base.css") == "404"
+        assert status(handler, f"/{settings.STAFF_URL_PREFIX}/static/admin/css/base.css") == "200"
