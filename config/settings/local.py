@@ -9,7 +9,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 DEMO_MODE = env_bool("DEMO_MODE", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "jiaozi.core.staticfiles.StaffAdminStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 

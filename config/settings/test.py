@@ -8,7 +8,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 DEMO_MODE = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "jiaozi.core.staticfiles.StaffAdminStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 STAFF_URL_PREFIX = "staff-test"

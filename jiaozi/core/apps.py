@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from . import hooks
+        from . import checks, hooks  # noqa: F401  (checks registers the system checks)
 
         hooks.register()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -153,6 +153,27 @@ def test_lockout_per_username_across_ips(client: Client, reviewer: User, device:
     )
     client.logout()
     assert login(client, "ly_reviewer", ip="10.9.9.9").status_code == 302
+
+
+@override_settings(TRUSTED_PROXIES=["10.8.0.0/16", "2001:db8:ffff::/48"])
+def test_the_lockout_and_the_audit_record_the_client_behind_a_trusted_proxy(
+    client: Client, reviewer: User, device: TOTPDevice
+) -> None:
+    def post(peer: str, forwarded_for: str) -> None:
+        client.post(
+            reverse(LOGIN),
+            {"username": "ly_reviewer", "password": "Wrong-pass-1"},
+            REMOTE_ADDR=peer,
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    post("10.8.0.1", "192.0.2.1, 198.51.100.9")  # through the proxy: the right-most outside hop
+    post("203.0.113.7", "198.51.100.10")  # straight in, forging the header: the peer
+    post("2001:db8:ffff::1", "2001:db8:1::7")  # IPv6 behind an IPv6 proxy
+    attempts = AccessAttempt.objects.filter(username="ly_reviewer")
+    assert sorted(a.ip_address for a in attempts) == ["198.51.100.9", "2001:db8:1::7", "203.0.113.7"]
+    failed = AuditEvent.objects.filter(kind=AuditKind.LOGIN_FAILED).order_by("at", "pk")
+    assert [event.ip for event in failed] == ["198.51.100.9", "203.0.113.7", "2001:db8:1::7"]
 
 
 def test_applicants_count_towards_the_lockout_like_wrong_passwords(client: Client, db: None) -> None:

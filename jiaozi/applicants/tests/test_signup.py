@@ -122,6 +122,7 @@ def test_invalid_fields_are_refused_with_a_message(
         ("short1A", "8"),
         ("alllowercaseletters", "至少3类"),
         ("Password1", "太常见"),
+        ("Password123!", "太常见"),
         (f"Ab#{RID}", "身份证号"),
     ],
 )

@@ -177,3 +177,28 @@ def test_dates_on_the_page_are_the_snapshot_not_the_registry(client: Client) -> 
     row = make_token(certificate=certificate, valid_to=dt.date(2029, 8, 31))
     body = client.get(reverse("certificates:verify_token", kwargs={"token": row.token})).content.decode()
     assert "2029-08-31" in body
+
+
+@override_settings(VERIFY_TOKEN_RATE_LIMIT=(2, 60), TRUSTED_PROXIES=["10.8.0.0/16"])
+def test_a_forged_forwarded_for_does_not_escape_the_address_limit(client: Client) -> None:
+    url = reverse("certificates:verify_token", kwargs={"token": "0" * 32})
+    # Straight from the internet: each request claims another address, all are one client.
+    statuses = [
+        client.get(url, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [404, 404, 429]
+
+
+@override_settings(VERIFY_TOKEN_RATE_LIMIT=(2, 60), TRUSTED_PROXIES=["10.8.0.0/16"])
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client: Client) -> None:
+    url = reverse("certificates:verify_token", kwargs={"token": "0" * 32})
+
+    def hit(forwarded_for: str) -> int:
+        return client.get(url, REMOTE_ADDR="10.8.0.1", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert [hit("198.51.100.1"), hit("198.51.100.1"), hit("198.51.100.1")] == [404, 404, 429]
+    # Another client behind the same proxy is not the first one.
+    assert hit("198.51.100.2") == 404
+    # The first client cannot escape by prepending a made-up hop.
+    assert hit("192.0.2.99, 198.51.100.1") == 429

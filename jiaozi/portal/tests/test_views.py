@@ -227,3 +227,98 @@ def test_admin_opens_for_a_verified_superuser_only(client: Client) -> None:
 
     sign_in(client, root)
     assert client.get(_admin_url()).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["admin/css/base.css", "admin/js/core.js", "admin/img/icon-yes.svg"])
+def test_the_admin_static_files_are_not_public(client: Client, path: str) -> None:
+    assert client.get(f"/static/{path}").status_code == 404
+    # Public static files are still where they were.
+    assert client.get("/static/bootstrap/css/bootstrap.min.css").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_static_files_live_under_the_staff_prefix(client: Client) -> None:
+    from django.templatetags.static import static
+
+    from jiaozi.accounts.models import User
+    from jiaozi.accounts.testing import sign_in
+
+    staff_css = f"/{settings.STAFF_URL_PREFIX}/static/admin/css/base.css"
+    assert static("admin/css/base.css") == staff_css
+    assert client.get(staff_css).status_code == 200
+
+    root = User.objects.create_superuser(
+        "root", "Str0ng!Passw0rd", real_name="系统管理员", institution=bureau("340000")
+    )
+    sign_in(client, root)
+    page = client.get(_admin_url())
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert staff_css in body
+    assert "/static/admin/" not in body.replace(f"/{settings.STAFF_URL_PREFIX}/static/admin/", "")
+
+
+@pytest.mark.django_db
+def test_the_admin_static_files_are_not_public_in_autorefresh_mode(client: Client) -> None:
+    from django.test import override_settings
+
+    with override_settings(WHITENOISE_AUTOREFRESH=True):
+        fresh = Client()
+        assert fresh.get("/static/admin/css/base.css").status_code == 404
+        assert fresh.get(f"/{settings.STAFF_URL_PREFIX}/static/admin/css/base.css").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_static_files_are_not_public_with_the_production_storage(tmp_path: Any) -> None:
+    """The production way: collectstatic with hashed names, WhiteNoise serving STATIC_ROOT."""
+    from django.core.management import call_command
+    from django.templatetags.static import static
+    from django.test import override_settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "jiaozi.core.staticfiles.StaffAdminManifestStaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages, STATIC_ROOT=str(tmp_path), WHITENOISE_USE_FINDERS=False):
+        # Django resets the static storage itself when STORAGES or STATIC_ROOT change.
+        call_command("collectstatic", "--noinput", verbosity=0)
+        staff_css = static("admin/css/base.css")
+        assert staff_css.startswith(f"/{settings.STAFF_URL_PREFIX}/static/admin/css/base.")
+        public_css = "/static/" + staff_css.split("/static/", 1)[1]
+        fresh = Client()
+        assert fresh.get(public_css).status_code == 404
+        assert fresh.get("/static/admin/css/base.css").status_code == 404
+        served = fresh.get(staff_css)
+        assert served.status_code == 200
+        assert "immutable" in served["Cache-Control"]
+        # Public files are served, hashed, as before.
+        assert fresh.get(static("bootstrap/css/bootstrap.min.css")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_runserver_does_not_serve_the_admin_static_files_either(debug: bool) -> None:
+    """``make run`` serves through runserver's own handler; with DEBUG, staticfiles'
+    runserver would answer /static/… from the finders, bypassing the middleware."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.management import get_commands, load_command_class
+    from django.test import override_settings
+
+    def status(handler: Any, path: str) -> str:
+        environ: dict[str, Any] = {"PATH_INFO": path, "HTTP_HOST": "127.0.0.1"}
+        setup_testing_defaults(environ)
+        environ["SERVER_NAME"] = "127.0.0.1"
+        seen: list[str] = []
+        body = handler(environ, lambda s, h, *a: seen.append(s))
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+        return seen[0].split()[0]
+
+    with override_settings(DEBUG=debug):
+        command = load_command_class(get_commands()["runserver"], "runserver")
+        options = vars(command.create_parser("manage.py", "runserver").parse_args([]))  # `make run`
+        handler = command.get_handler(**options)  # type: ignore[attr-defined]
+        assert status(handler, "/static/admin/css/base.css") == "404"
+        assert status(handler, f"/{settings.STAFF_URL_PREFIX}/static/admin/css/base.css") == "200"
