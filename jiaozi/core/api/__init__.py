@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from jiaozi.core.errors import PermissionDenied
 
 from .auth import API_AUTH, ServiceTokenAuth, StaffRateThrottle, StaffSessionAuth, auth_method
-from .base import transactional
+from .base import after_transaction, transactional
 from .idempotency import idempotency_records_purge, idempotent
 from .problems import Problem, ProblemFieldError, problem_response, problems
 from .schemas import MAX_LIMIT, BodyId, ObjectId, Page, text
@@ -29,6 +29,7 @@ __all__ = [
     "ServiceTokenAuth",
     "StaffRateThrottle",
     "StaffSessionAuth",
+    "after_transaction",
     "auth_method",
     "current_user",
     "idempotency_records_purge",

@@ -108,6 +108,20 @@ def _with_problem_405(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+_AFTER = "_jiaozi_after_transaction"
+
+
+def after_transaction(request: HttpRequest, record: Callable[[], None]) -> None:
+    """Run ``record`` once the operation's transaction is over, committed or rolled
+    back — for what must be kept even when the request fails, such as the audit of a
+    denied access. Outside a transactional operation it runs at once."""
+    pending: list[Callable[[], None]] | None = getattr(request, _AFTER, None)
+    if pending is None:
+        record()
+    else:
+        pending.append(record)
+
+
 def _in_transaction(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """One operation's run — authentication, the work and the rendering of the answer
     against its schema — in one transaction, rolled back unless the answer is a 2xx or
@@ -116,11 +130,22 @@ def _in_transaction(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
 
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        with transaction.atomic():
-            response = run(request, *args, **kwargs)
-            if response.status_code >= 400:
-                transaction.set_rollback(True)
-            return response
+        outermost = getattr(request, _AFTER, None) is None
+        if outermost:
+            setattr(request, _AFTER, [])
+        try:
+            with transaction.atomic():
+                response = run(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+        finally:
+            if outermost:
+                pending = getattr(request, _AFTER)
+                delattr(request, _AFTER)
+                for record in pending:
+                    with transaction.atomic():
+                        record()
+        return response
 
     return wrapper
 

@@ -29,8 +29,18 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
 
+from jiaozi.accounts.events import access_denied_event
 from jiaozi.accounts.models import User
-from jiaozi.core.api import ObjectId, Page, current_user, problems, require, text, transactional
+from jiaozi.core.api import (
+    ObjectId,
+    Page,
+    after_transaction,
+    current_user,
+    problems,
+    require,
+    text,
+    transactional,
+)
 from jiaozi.core.api.idempotency import idempotent_with
 from jiaozi.core.api.schemas import MAX_ID
 from jiaozi.core.errors import ValidationFailed
@@ -158,8 +168,12 @@ def _reader(request: HttpRequest) -> User:
     jurisdiction; 404 outside it). Staff of another duty — admins, the 三员,
     certifiers — get 403, as on the review pages (docs/decisions/0160)."""
     user: User = current_user(request)
-    if user.kind != User.Kind.APPLICANT:
-        require(can_read_applications(actor=user), _("您的角色不办理定期注册审核，无权查看申请。"))
+    if user.kind != User.Kind.APPLICANT and not can_read_applications(actor=user):
+        # Audited as a denial like the review page's 403, kept even though the
+        # operation's transaction is rolled back.
+        path = request.path
+        after_transaction(request, lambda: access_denied_event(user=user, path=path, reason="role"))
+        require(False, _("您的角色不办理定期注册审核，无权查看申请。"))
     return user
 
 

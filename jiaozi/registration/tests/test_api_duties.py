@@ -148,6 +148,10 @@ def test_staff_of_another_duty_get_403_on_every_application_read(c: Chain, role:
     ):
         body = problem(api.get(url), 403, "forbidden")
         assert c.teacher.name not in str(body)
+    # Each denial is audited, as the page's 403 is, also where the read's transaction
+    # was rolled back (the form and the material download record what they serve).
+    denials = AuditEvent.objects.filter(kind=AuditKind.ACCESS_DENIED, actor_id=user.pk)
+    assert denials.count() == 5
     # The browser session answers the same, and so does the review page.
     browser = session_client(user)
     problem(browser.get(f"{API}/applications/{app.pk}"), 403, "forbidden")
