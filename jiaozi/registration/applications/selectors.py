@@ -45,15 +45,22 @@ def _is_applicant(user: User | None) -> bool:
     )
 
 
+def application_list_in_jurisdiction(*, user: User | None) -> QuerySet[Application]:
+    """Where a user may act, whatever their role: staff the applications of schools
+    within their institution, applicants their own. For the workflow, which refuses
+    the wrong role with its own 403; reads use ``application_list_visible_to``."""
+    if _is_applicant(user):
+        return Application.objects.filter(applicant=user)
+    return Application.objects.filter(scope_q(user, path_field="school__path"))
+
+
 def application_list_visible_to(*, user: User | None) -> QuerySet[Application]:
     """Reviewers: the applications of schools within their institution (a prefix match
     on the school's path); applicants: their own; anyone else — staff of another duty
     included — none."""
-    if _is_applicant(user):
-        return Application.objects.filter(applicant=user)
-    if not can_read_applications(actor=user):
+    if not _is_applicant(user) and not can_read_applications(actor=user):
         return Application.objects.none()
-    return Application.objects.filter(scope_q(user, path_field="school__path"))
+    return application_list_in_jurisdiction(user=user)
 
 
 def application_get_visible_to(*, user: User | None, pk: Any) -> Application:
