@@ -6,6 +6,9 @@
 - staff with an initial or expired password → the password change page;
 - staff whose role is not among ``roles`` → 403 page, audited as a denial.
 
+Every answer is ``never_cache`` (``Cache-Control: no-store``): the staff area shows
+personal data, and a shared or back-button cache must not keep it.
+
 No roles means any staff role. The session middleware already enforces the second
 factor and the password change; checking again here keeps a view safe even if it is
 mounted outside the staff prefix."""
@@ -23,6 +26,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from .actor import is_staff_account
 from .events import access_denied_event
@@ -77,6 +81,6 @@ def staff_required(*roles: str, allow_expired_password: bool = False) -> Callabl
                 return forbidden(request)
             return view(request, *args, **kwargs)
 
-        return cast(V, wrapped)
+        return cast(V, never_cache(wrapped))
 
     return decorator

@@ -1,4 +1,5 @@
-"""Who may do what with campaigns and the pre-check: small predicates, tested alone."""
+"""Who may do what with campaigns, the pre-check and the applications: small
+predicates, tested alone."""
 
 from __future__ import annotations
 
@@ -24,7 +25,22 @@ PRECHECK_ROLES: frozenset[str] = frozenset(
     }
 )
 
+# Who may read an application and its materials besides its applicant: the reviewers of
+# the chain's levels, within their jurisdiction — the same on the pages and the API.
+# Admins, the 三员 and the certifiers have no duty in a registration and read none
+# (docs/decisions/0160).
+APPLICATION_READ_ROLES: frozenset[str] = frozenset(
+    {
+        Role.SCHOOL_REVIEWER,
+        Role.REGISTRATION_REVIEWER,
+        Role.CITY_RECHECKER,
+        Role.PROVINCE_REVIEWER,
+    }
+)
+
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from jiaozi.accounts.models import User
 
 
@@ -41,3 +57,9 @@ def can_manage_campaigns(*, actor: User | None, province_code: str) -> bool:
 
 def can_view_precheck(*, actor: User | None) -> bool:
     return is_active_staff(actor) and actor.role in PRECHECK_ROLES
+
+
+def can_read_applications(*, actor: User | AnonymousUser | None) -> bool:
+    """A staff member whose role reviews registrations (jurisdiction is checked by the
+    selectors)."""
+    return is_active_staff(actor) and actor.role in APPLICATION_READ_ROLES

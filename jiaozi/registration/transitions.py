@@ -36,7 +36,7 @@ from jiaozi.workflow.engine import BatchResult, Inputs, Plan, Workflow
 
 from . import transition_checks as checks
 from .announcements import ANNOUNCEMENTS, AUDIT_KIND, SMS, Announcement
-from .applications.selectors import application_list_visible_to
+from .applications.selectors import application_list_in_jurisdiction
 from .completion.services import application_complete
 from .models import Application, ApplicationStep, Notice
 from .transition_checks import REASON_MAX, ROLE_LEVEL, Who, WindowCache, row_of, who_of
@@ -97,7 +97,7 @@ class _Applications(Workflow[Application, User | AnonymousUser]):
         return who.is_public
 
     def visible(self, who: Who) -> models.QuerySet[Application]:
-        return application_list_visible_to(user=who.user) if who.user else Application.objects.all()
+        return application_list_in_jurisdiction(user=who.user) if who.user else Application.objects.all()
 
     def load(self, queryset: models.QuerySet[Application], pk: Any) -> Application:
         related = ("campaign", "teacher", "certificate", "applicant", "school", "registration_authority")

@@ -1,6 +1,7 @@
 """The API toolkit every app's ``api.py`` uses (§13). See docs/api.md.
 
 ``from jiaozi.core.api import ObjectId, Page, Problem, idempotent, problems, current_user``
+(and ``transactional`` for a read that records something)
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from django.http import HttpRequest
 from jiaozi.core.errors import PermissionDenied
 
 from .auth import API_AUTH, ServiceTokenAuth, StaffRateThrottle, StaffSessionAuth, auth_method
+from .base import after_transaction, transactional
 from .idempotency import idempotency_records_purge, idempotent
 from .problems import Problem, ProblemFieldError, problem_response, problems
-from .schemas import MAX_LIMIT, ObjectId, Page, text
+from .schemas import MAX_LIMIT, BodyId, ObjectId, Page, text
 
 __all__ = [
     "API_AUTH",
     "MAX_LIMIT",
+    "BodyId",
     "ObjectId",
     "Page",
     "Problem",
@@ -26,6 +29,7 @@ __all__ = [
     "ServiceTokenAuth",
     "StaffRateThrottle",
     "StaffSessionAuth",
+    "after_transaction",
     "auth_method",
     "current_user",
     "idempotency_records_purge",
@@ -34,6 +38,7 @@ __all__ = [
     "problems",
     "require",
     "text",
+    "transactional",
 ]
 
 

@@ -8,7 +8,14 @@
   and the UI loads only files this server serves (no CDN);
 - the OpenAPI document is honest about errors: each operation lists 400/401/403/429
   where they can happen, error bodies are declared as ``application/problem+json``, and
-  idempotent operations list 409/422 and the ``Idempotent-Replayed`` header.
+  idempotent operations list 409/422 and the ``Idempotent-Replayed`` header;
+- every operation that writes (POST, PUT, PATCH, DELETE, and reads marked
+  ``@transactional`` because they record something) runs in one transaction that is
+  rolled back unless the answer is a success — an error raised after the write, or an
+  answer that does not fit its response schema, leaves nothing behind
+  (docs/decisions/0161);
+- no answer under the API is kept by a browser or a proxy: every response carries
+  ``Cache-Control: no-store`` (personal data, SECURITY 21).
 """
 
 from __future__ import annotations
@@ -20,16 +27,20 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja.decorators import _apply_decorators
 from ninja.errors import HttpError
 from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
+from ninja.utils import contribute_operation_callback
 
 from .auth import API_AUTH, StaffRateThrottle, authenticate_request
 from .idempotency import REPLAYED_HEADER
@@ -37,6 +48,7 @@ from .problems import EXCEPTION_HANDLERS, PROBLEM_CONTENT_TYPE, Problem, problem
 
 SCHEMA_REF_TEMPLATE = "#/components/schemas/{model}"
 UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
+NO_STORE = "no-store, private"
 
 
 def _not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -96,6 +108,91 @@ def _with_problem_405(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+_AFTER = "_jiaozi_after_transaction"
+
+
+def after_transaction(request: HttpRequest, record: Callable[[], None]) -> None:
+    """Run ``record`` once the operation's transaction is over, committed or rolled
+    back — for what must be kept even when the request fails, such as the audit of a
+    denied access. Outside a transactional operation it runs at once."""
+    pending: list[Callable[[], None]] | None = getattr(request, _AFTER, None)
+    if pending is None:
+        record()
+    else:
+        pending.append(record)
+
+
+def _in_transaction(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """One operation's run — authentication, the work and the rendering of the answer
+    against its schema — in one transaction, rolled back unless the answer is a 2xx or
+    3xx. ninja turns every exception into an error answer inside ``run``, so the answer's
+    status is what decides."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        outermost = getattr(request, _AFTER, None) is None
+        if outermost:
+            setattr(request, _AFTER, [])
+        try:
+            with transaction.atomic():
+                response = run(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+        finally:
+            if outermost:
+                pending = getattr(request, _AFTER)
+                delattr(request, _AFTER)
+                for record in pending:
+                    with transaction.atomic():
+                        record()
+        return response
+
+    return wrapper
+
+
+def _make_transactional(operation: Operation) -> None:
+    _apply_decorators((_in_transaction,), operation)  # type: ignore[arg-type]
+
+
+def transactional(func: Any) -> Any:
+    """Run a safe-method operation that records something (an audited download, a
+    document stored on first read) in one transaction like a write: a failed answer
+    leaves no record behind. Unsafe methods get this from ``JiaoziAPI`` without asking."""
+    operation = getattr(func, "_ninja_operation", None)
+    if operation is not None:
+        _make_transactional(operation)
+    else:
+        contribute_operation_callback(func, _make_transactional)
+    return func
+
+
+def _writes_in_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Every POST, PUT, PATCH and DELETE under the API in one transaction."""
+    in_transaction = _in_transaction(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if (request.method or "").lower() in UNSAFE_METHODS:
+            return in_transaction(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _no_store(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Nothing the API answers is kept by a browser or a proxy: the answers carry
+    personal data. A view's own ``no-store`` stays as it set it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = NO_STORE
+        return response
+
+    return wrapper
+
+
 class JiaoziAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("auth", API_AUTH)
@@ -116,10 +213,13 @@ class JiaoziAPI(NinjaAPI):
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _with_problem_405(pattern.callback)
+                pattern.callback = _writes_in_transaction(_with_problem_405(pattern.callback))
         # ninja's root view raises Http404 naming the docs URL; answer like any unknown URL.
         urls[-1] = path("", not_found_view, name="api-root")
         urls.append(re_path(r"^.*$", not_found_view, name="not-found"))
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _no_store(pattern.callback)
         return urls
 
     def get_openapi_schema(

@@ -24,6 +24,9 @@ MAX_LIMIT = 200
 SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="记录编号")]
+# An id inside a JSON body or a query (``list[BodyId]`` for several): out of range is a
+# 400 like any other invalid value, never a database overflow.
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def text(*, max_length: int, min_length: int = 0, pattern: str = SINGLE_LINE_PATTERN) -> Any:

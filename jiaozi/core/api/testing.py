@@ -9,11 +9,17 @@ api.post_json("/api/v1/staff", {...}, idempotency_key="k1")
 
 browser = session_client(user)            # signed in, OTP verified, CSRF enforced
 browser.post_json(url, {...}, csrf=True)  # sends the CSRF cookie's token
+
+Every answer an ``ApiClient`` receives under /api/v1/ is checked against the API's own
+OpenAPI document (``conforms``): a 5xx, a status the operation does not declare, or a
+body that does not fit the declared schema fails the test that caused it — so a
+response schema error is caught by whichever test reaches it, not by users.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from itertools import count
 from typing import Any
 
@@ -43,12 +49,86 @@ def staff_user(institution: Institution, role: str = Role.INSTITUTION_ADMIN, **e
     )
 
 
-class ApiClient(Client):
-    """A test client with JSON helpers and optional default headers."""
+API_PREFIX = "/api/v1/"
+# Not operations of the document: the document itself and its UI.
+_UNDOCUMENTED = ("/api/v1/openapi.json", "/api/v1/docs")
 
-    def __init__(self, *args: Any, headers: dict[str, str] | None = None, **kwargs: Any) -> None:
+
+@cache
+def _api_document() -> Any:
+    import schemathesis
+
+    from config.api import api
+
+    return schemathesis.openapi.from_dict(api.get_openapi_schema())
+
+
+class NonConforming(AssertionError):
+    """An API answer the OpenAPI document does not describe."""
+
+
+def conforms(method: str, path: str, response: Any) -> None:
+    """Raise ``NonConforming`` unless ``response`` to ``method path`` is an answer the
+    document declares for that operation: no 5xx, a declared status, a declared content
+    type and, for JSON, a body valid against the declared schema. Paths that are no
+    operation (unknown URLs, wrong methods) are only checked for the 5xx."""
+    status = response.status_code
+    if status >= 500:
+        raise NonConforming(f"{method} {path} answered {status}: {response.content[:500]!r}")
+    document = _api_document()
+    operation = document.find_operation_by_path(method, path)
+    if operation is None:
+        return
+    declared = operation.definition.raw.get("responses", {})
+    spec = declared.get(str(status)) or declared.get(status) or declared.get("default")
+    if spec is None:
+        raise NonConforming(f"{method} {path} answered {status}, not among {sorted(map(str, declared))}")
+    content_type = response.get("Content-Type", "").split(";")[0].strip()
+    media = spec.get("content") or {}
+    if media and content_type not in media:
+        raise NonConforming(f"{method} {path} answered {content_type!r}, not among {sorted(media)}")
+    if content_type.endswith("json"):
+        from schemathesis.core.transport import Response
+
+        headers = {name: [value] for name, value in response.items()}
+        answer = Response(
+            status_code=status,
+            headers=headers,
+            content=response.content,
+            request=_prepared(method, path),
+            elapsed=0.0,
+            verify=True,
+        )
+        try:
+            operation.validate_response(answer)
+        except Exception as exc:
+            raise NonConforming(f"{method} {path} answered a body outside its schema: {exc}") from exc
+
+
+def _prepared(method: str, path: str) -> Any:
+    import requests
+
+    return requests.Request(method, f"http://testserver{path}").prepare()
+
+
+class ApiClient(Client):
+    """A test client with JSON helpers and optional default headers; every answer under
+    the API is checked against the OpenAPI document (``conforms``) unless the client is
+    made with ``check=False``."""
+
+    def __init__(
+        self, *args: Any, headers: dict[str, str] | None = None, check: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, headers=headers, **kwargs)
         self.csrf_token = ""
+        self.check = check
+
+    def request(self, **request: Any) -> Any:
+        response = super().request(**request)
+        path = request.get("PATH_INFO", "")
+        if self.check and path.startswith(API_PREFIX) and not path.startswith(_UNDOCUMENTED):
+            conforms(request.get("REQUEST_METHOD", "GET"), path, response)
+        return response
 
     def _send(
         self,

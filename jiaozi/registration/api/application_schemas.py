@@ -158,9 +158,9 @@ def application_out(application: Application, user: User) -> dict[str, Any]:
         "completed_at": application.completed_at,
         "valid_from": application.valid_from,
         "valid_to": application.valid_to,
-        "materials": [
-            MaterialOut.from_orm(m).model_dump() for m in materials.material_list_for(application=application)
-        ],
+        # The models themselves: the answer's schema resolves ``kind_label`` from them
+        # (a dumped dict has no ``kind`` attribute to resolve it from).
+        "materials": materials.material_list_for(application=application),
         "actions": transitions.actions_for(user=user, application=application),
         "form_pdf_available": application.status == AppStatus.COMPLETED,
     }

@@ -29,8 +29,18 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
 
+from jiaozi.accounts.events import access_denied_event
 from jiaozi.accounts.models import User
-from jiaozi.core.api import ObjectId, Page, current_user, problems, text
+from jiaozi.core.api import (
+    ObjectId,
+    Page,
+    after_transaction,
+    current_user,
+    problems,
+    require,
+    text,
+    transactional,
+)
 from jiaozi.core.api.idempotency import idempotent_with
 from jiaozi.core.api.schemas import MAX_ID
 from jiaozi.core.errors import ValidationFailed
@@ -45,6 +55,7 @@ from ..applications.selectors import (
 )
 from ..completion import services as completion
 from ..models import ApplicationStep, Material
+from ..permissions import can_read_applications
 from ..review import selectors as queues
 from ..workflow import Action
 from ..workflow import Status as AppStatus
@@ -151,6 +162,21 @@ def _step(step: ApplicationStep) -> dict[str, Any]:
     }
 
 
+def _reader(request: HttpRequest) -> User:
+    """The caller of an operation that reads applications: an applicant (their own are
+    found, anyone else's answer 404) or a reviewer of the chain's levels (their
+    jurisdiction; 404 outside it). Staff of another duty — admins, the 三员,
+    certifiers — get 403, as on the review pages (docs/decisions/0160)."""
+    user: User = current_user(request)
+    if user.kind != User.Kind.APPLICANT and not can_read_applications(actor=user):
+        # Audited as a denial like the review page's 403, kept even though the
+        # operation's transaction is rolled back.
+        path = request.path
+        after_transaction(request, lambda: access_denied_event(user=user, path=path, reason="role"))
+        require(False, _("您的角色不办理定期注册审核，无权查看申请。"))
+    return user
+
+
 def _check_query(q: str) -> None:
     if queues.search_kind(q) == queues.SearchKind.RESIDENT_ID:
         # SECURITY 22: no URL carries a resident ID (it would sit in logs and history).
@@ -163,13 +189,13 @@ def _check_query(q: str) -> None:
 
 @router.get(
     "/registration/applications",
-    response={200: list[ApplicationRowOut]},
+    response={200: list[ApplicationRowOut], **problems(403)},
     auth=WITH_APPLICANTS,
     summary="定期注册申请列表（工作人员：管辖范围内，筛选同审核队列；申请人：本人的申请）",
 )
 @paginate(Page)
 def application_list(request: HttpRequest, filters: Query[ApplicationFilters]) -> Any:
-    user = current_user(request)
+    user = _reader(request)
     _check_query(filters.q)
     if user.kind == User.Kind.APPLICANT:
         return (
@@ -201,23 +227,23 @@ def application_list(request: HttpRequest, filters: Query[ApplicationFilters]) -
 
 @router.get(
     "/registration/applications/{application_id}",
-    response={200: ApplicationOut, **problems(404)},
+    response={200: ApplicationOut, **problems(403, 404)},
     auth=WITH_APPLICANTS,
     summary="定期注册申请详情",
 )
 def application_detail(request: HttpRequest, application_id: ObjectId) -> Any:
-    user = current_user(request)
+    user = _reader(request)
     return application_out(application_get_visible_to(user=user, pk=application_id), user)
 
 
 @router.get(
     "/registration/applications/{application_id}/timeline",
-    response={200: TimelineOut, **problems(404)},
+    response={200: TimelineOut, **problems(403, 404)},
     auth=WITH_APPLICANTS,
     summary="办理进度：每一步、当前办理环节及其期限",
 )
 def application_timeline_get(request: HttpRequest, application_id: ObjectId) -> Any:
-    application = application_get_visible_to(user=current_user(request), pk=application_id)
+    application = application_get_visible_to(user=_reader(request), pk=application_id)
     timeline = application_timeline(application=application)
     return {
         "application_id": application.pk,
@@ -241,7 +267,7 @@ def application_timeline_get(request: HttpRequest, application_id: ObjectId) -> 
 
 @router.get(
     "/registration/applications/{application_id}/form.pdf",
-    response={**problems(404, 409)},
+    response={**problems(403, 404, 409)},
     auth=WITH_APPLICANTS,
     summary="下载盖章的《教师资格定期注册申请表》（含完整身份证号，记录审计）",
     openapi_extra={
@@ -253,8 +279,9 @@ def application_timeline_get(request: HttpRequest, application_id: ObjectId) -> 
         }
     },
 )
+@transactional
 def application_form_pdf(request: HttpRequest, application_id: ObjectId) -> HttpResponse:
-    document = completion.application_form_pdf(user=current_user(request), application_id=application_id)
+    document = completion.application_form_pdf(user=_reader(request), application_id=application_id)
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="registration-form-{application_id}.pdf"'
     response["Cache-Control"] = "no-store, private"
@@ -372,9 +399,9 @@ def material_delete(request: HttpRequest, material_id: ObjectId) -> Any:
 
 @router.get(
     "/registration/materials/{material_id}",
-    response={**problems(404, 409)},
+    response={**problems(403, 404, 409)},
     auth=WITH_APPLICANTS,
-    summary="下载申请材料（本人或管辖范围内的工作人员，记录审计）",
+    summary="下载申请材料（本人或管辖范围内的审核人员，记录审计）",
     openapi_extra={
         "responses": {
             200: {
@@ -387,6 +414,7 @@ def material_delete(request: HttpRequest, material_id: ObjectId) -> Any:
         }
     },
 )
+@transactional
 def material_download(request: HttpRequest, material_id: ObjectId) -> HttpResponseBase:
-    material = materials.material_get_for_download(user=current_user(request), pk=material_id)
+    material = materials.material_get_for_download(user=_reader(request), pk=material_id)
     return materials.material_response(material)

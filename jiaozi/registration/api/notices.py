@@ -13,7 +13,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from jiaozi.certificates.models import Conclusion
-from jiaozi.core.api import ObjectId, Page, current_user, idempotent, problems, text
+from jiaozi.core.api import BodyId, ObjectId, Page, current_user, idempotent, problems, text
 from jiaozi.core.api.problems import problem_response
 from jiaozi.core.api.schemas import MAX_ID
 from jiaozi.core.middleware import client_ip
@@ -82,7 +82,7 @@ class ObjectionReceiptOut(Schema):
 
 
 class NoticePublishIn(Schema):
-    application_ids: list[int] = Field(min_length=1, max_length=notices.NOTICE_MAX_ENTRIES)
+    application_ids: list[BodyId] = Field(min_length=1, max_length=notices.NOTICE_MAX_ENTRIES)
     days: int | None = Field(
         None, ge=1, le=notices.NOTICE_MAX_DAYS, description="公示天数（默认按注册工作设置）"
     )

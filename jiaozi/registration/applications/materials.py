@@ -8,8 +8,8 @@ attachments only through a permission check.
   renamed executable, a truncated file or a PDF carrying scripts is refused.
 - ``material_delete(*, applicant, material_id)`` — same status rule.
 - ``material_get_for_download(*, user, pk)`` — the applicant's own material, or a
-  staff member's whose jurisdiction covers the application's school; anything else
-  is ``NotFound``, as if it did not exist.
+  reviewer's whose jurisdiction covers the application's school; anything else
+  (other staff included) is ``NotFound``, as if it did not exist.
 - ``material_response(material)`` — the HTTP answer both the applicant's and the
   reviewers' download views return.
 
@@ -46,6 +46,7 @@ from jiaozi.core.errors import Conflict, NotFound, ValidationFailed
 from jiaozi.orgs.jurisdiction import scope_q
 
 from ..models import Application, Material
+from ..permissions import can_read_applications
 from ..workflow import Status
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -382,15 +383,17 @@ def material_list_for(*, application: Application) -> list[Material]:
 
 
 def material_get_for_download(*, user: User | AnonymousUser | None, pk: Any) -> Material:
-    """The material, if ``user`` may read it: the applicant of its application, or
-    staff whose jurisdiction covers the application's school. Everything else —
-    another applicant's, out of scope, missing — is ``NotFound``. Each download is
-    audited."""
+    """The material, if ``user`` may read it: the applicant of its application, or a
+    reviewer whose jurisdiction covers the application's school. Everything else —
+    another applicant's, out of scope, staff of another duty, missing — is
+    ``NotFound``. Each download is audited."""
     actor = actor_of(user)
     if not actor.is_authenticated or not actor.is_active:
         raise NotFound(_("材料不存在。"))
     materials = Material.objects.select_related("application")
     if actor.is_staff:
+        if not can_read_applications(actor=user):
+            raise NotFound(_("材料不存在。"))
         materials = materials.filter(scope_q(user, path_field="application__school__path"))
     else:
         materials = materials.filter(application__applicant=actor.user)

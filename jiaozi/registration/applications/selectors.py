@@ -1,6 +1,7 @@
-"""Reads of registration applications, starting from the user's jurisdiction (§9):
-staff see the applications of schools inside their institution's subtree, applicants
-their own; everything else answers "not found", the same as missing."""
+"""Reads of registration applications, starting from the user's duty and jurisdiction
+(§9): reviewers of the chain's levels see the applications of schools inside their
+institution's subtree, applicants their own; other staff (admins, the 三员, certifiers)
+none; everything else answers "not found", the same as missing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from jiaozi.orgs.jurisdiction import get_visible_or_404, scope_q
 from jiaozi.orgs.models import Institution
 
 from ..models import Application, ApplicationStep, Campaign
+from ..permissions import can_read_applications
 from ..workflow import HOLDER, TERMINAL, WINDOW_OF, Actor, Status
 
 DETAIL_RELATED: tuple[str, ...] = (
@@ -35,12 +37,22 @@ DETAIL_RELATED: tuple[str, ...] = (
 )
 
 
-def application_list_visible_to(*, user: User | None) -> QuerySet[Application]:
-    """Staff: the applications of schools within their institution (a prefix match on
-    the school's path); applicants: their own; anyone else: none."""
+def application_list_in_jurisdiction(*, user: User | None) -> QuerySet[Application]:
+    """Where a user may act, whatever their role: staff the applications of schools
+    within their institution, applicants their own. For the workflow, which refuses
+    the wrong role with its own 403; reads use ``application_list_visible_to``."""
     if is_active_applicant(user):
         return Application.objects.filter(applicant=user)
     return Application.objects.filter(scope_q(user, path_field="school__path"))
+
+
+def application_list_visible_to(*, user: User | None) -> QuerySet[Application]:
+    """Reviewers: the applications of schools within their institution (a prefix match
+    on the school's path); applicants: their own; anyone else — staff of another duty
+    included — none."""
+    if not is_active_applicant(user) and not can_read_applications(actor=user):
+        return Application.objects.none()
+    return application_list_in_jurisdiction(user=user)
 
 
 def application_get_visible_to(*, user: User | None, pk: Any) -> Application:

@@ -36,7 +36,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiaozi.accounts.models import User
-from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.models import Certificate, Conclusion
@@ -46,6 +45,7 @@ from jiaozi.core.errors import Conflict, NotFound
 
 from .. import rules
 from ..models import Application, RegistrationForm
+from ..permissions import can_read_applications
 from ..workflow import Status
 from .form import (
     render_registration_form,
@@ -59,14 +59,6 @@ from .store import (
 from .tasks import registration_form_render
 
 logger = logging.getLogger("jiaozi.registration")
-
-# Staff who may open a filed form in their jurisdiction: the levels of the review chain.
-# The form carries the full resident ID; admins and the 三员 have no need for it.
-FORM_STAFF_ROLES: frozenset[str] = frozenset(
-    {Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.CITY_RECHECKER, Role.PROVINCE_REVIEWER}
-)
-# The PDF library accepts codes for these two registration types only; a registration
-# after a deferral is a periodic registration on paper.
 
 
 # --- Completion (inside the PROVINCE_APPROVE transaction) ----------------------------
@@ -146,7 +138,8 @@ def _application_for(user: User, application_id: int) -> Application:
     from ..applications.selectors import application_get_for_applicant, application_get_visible_to
 
     if user.kind == User.Kind.STAFF:
-        if user.role not in FORM_STAFF_ROLES:
+        # The form carries the full resident ID: only the review chain's levels open it.
+        if not can_read_applications(actor=user):
             raise NotFound(_("记录不存在或不在您的管辖范围内。"))
         return application_get_visible_to(user=user, pk=application_id)
     return application_get_for_applicant(user=user, pk=application_id)

@@ -42,6 +42,8 @@ _DEFAULT_OPINIONS = {
 }
 
 
+# The PDF library accepts codes for these two registration types only; a registration
+# after a deferral is a periodic registration on paper.
 _REGISTRATION_TYPE: dict[str, str] = {rules.Due.FIRST: "first"}
 
 
