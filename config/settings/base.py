@@ -211,6 +211,9 @@ STAFF_URL_PREFIX = env("STAFF_URL_PREFIX", "staff-7q2m9x4k").strip("/")
 # encrypts new values, the others still decrypt old ones.
 FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", "sm4-gcm")
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS", "dev1:ZGV2LWtleS0xLWppYW96aQ==")
+# Or a key file outside the source tree (one ``id:base64`` a line); it wins over the
+# variable. ``manage.py rotate_keys`` moves every stored value to the active key.
+FIELD_ENCRYPTION_KEYS_FILE = env("FIELD_ENCRYPTION_KEYS_FILE", "")
 FIELD_ENCRYPTION_ACTIVE_KEY = env("FIELD_ENCRYPTION_ACTIVE_KEY", "dev1")
 # hmac-sm3 or hmac-sha256; changing it means re-indexing every encrypted column.
 BLIND_INDEX_ALGORITHM = env("BLIND_INDEX_ALGORITHM", "hmac-sm3")

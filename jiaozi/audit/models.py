@@ -48,6 +48,7 @@ class AuditKind(models.IntegerChoices):
     # The audit log itself 9xx
     AUDIT_PRUNED = 901, _("清理过期审计记录")
     AUDIT_LOG_VIEWED = 902, _("查阅审计日志")
+    KEYS_ROTATED = 903, _("个人信息加密密钥轮换")
     # Accounts: the second sign-in step, and the periodic re-confirmation.
     OTP_VERIFIED = 108, _("动态口令验证通过")
     STAFF_CONFIRMED = 207, _("确认在岗")

@@ -14,6 +14,7 @@ import base64
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
@@ -65,13 +66,58 @@ def _keyring(algorithm: str, keys_spec: str, active: str, blind: str) -> KeyRing
     return KeyRing(algorithm, keys, active, blind_key)
 
 
+@lru_cache(maxsize=4)
+def _read_keys_file(path: str, mtime_ns: int) -> str:
+    """The key spec of a key file: ``id:base64`` items, one a line or comma-separated;
+    blank lines and ``#`` comments ignored. Re-read when the file changes."""
+    with open(path, encoding="utf-8") as handle:
+        lines = [line.split("#", 1)[0].strip() for line in handle]
+    items = [item.strip() for line in lines for item in line.split(",") if item.strip()]
+    if not items:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS_FILE holds no key.")
+    return ",".join(items)
+
+
+def keys_spec() -> str:
+    """The keys, from the file FIELD_ENCRYPTION_KEYS_FILE when set (it must lie outside
+    the source tree), otherwise from FIELD_ENCRYPTION_KEYS (the environment)."""
+    path = getattr(settings, "FIELD_ENCRYPTION_KEYS_FILE", "") or ""
+    if not path:
+        spec: str = settings.FIELD_ENCRYPTION_KEYS
+        if not spec:
+            raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEYS_FILE.")
+        return spec
+    resolved = Path(path).resolve()
+    source_tree = Path(settings.BASE_DIR).resolve()
+    if resolved == source_tree or source_tree in resolved.parents:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS_FILE must lie outside the source tree.")
+    try:
+        mtime_ns = resolved.stat().st_mtime_ns
+    except OSError as exc:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS_FILE cannot be read.") from exc
+    return _read_keys_file(str(resolved), mtime_ns)
+
+
 def keyring() -> KeyRing:
     return _keyring(
         settings.FIELD_ENCRYPTION_ALGORITHM,
-        settings.FIELD_ENCRYPTION_KEYS,
+        keys_spec(),
         settings.FIELD_ENCRYPTION_ACTIVE_KEY,
         settings.BLIND_INDEX_KEY,
     )
+
+
+def key_id_of(stored: str) -> str:
+    """The id of the key that made ``stored`` ("" when it is not a ciphertext)."""
+    parts = stored.split("$", 2)
+    return parts[1] if len(parts) == 3 else ""
+
+
+def reencrypt(stored: str, *, context: str = "") -> str:
+    """``stored`` under the active key (unchanged when it is on it already)."""
+    if key_id_of(stored) == keyring().active:
+        return stored
+    return encrypt(decrypt(stored, context=context), context=context)
 
 
 def _cipher(algorithm: str, key: bytes, mode: modes.GCM) -> Cipher:

@@ -97,3 +97,50 @@ def field_lookup(model: type[models.Model], field_name: str, value: str) -> dict
     field = model._meta.get_field(field_name)
     assert isinstance(field, EncryptedField)
     return field.lookup(value)
+
+
+# ── Which columns are personal data ─────────────────────────────────────────────
+# The one list: a concrete field of one of these names holds a person's data and must be
+# an EncryptedField (checked by ``unencrypted_personal_fields`` and its test).
+PERSONAL_FIELD_NAMES = frozenset(
+    {
+        "resident_id",
+        "id_number",
+        "id_card",
+        "passport",
+        "phone",
+        "mobile",
+        "contact",
+        "address",
+        "home_address",
+    }
+)
+# Fields of those names that describe an organisation, not a person ("app_label.Model.field").
+NOT_PERSONAL = frozenset({"orgs.Institution.address", "orgs.Institution.phone"})
+
+
+def encrypted_fields() -> list[EncryptedField]:
+    """Every EncryptedField of every installed (concrete, managed) model."""
+    from django.apps import apps
+
+    return [
+        field
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedField)
+    ]
+
+
+def unencrypted_personal_fields() -> list[str]:
+    """``app_label.Model.field`` of each personal-data field stored in the clear."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            label = f"{model._meta.label}.{field.name}"
+            personal = field.name in PERSONAL_FIELD_NAMES and label not in NOT_PERSONAL
+            if personal and not isinstance(field, EncryptedField):
+                found.append(label)
+    return sorted(found)

@@ -136,7 +136,7 @@ class Application(TimeStampedModel):
     # What the applicant fills in on the form (application_update_draft), pre-filled
     # from the records at start; editable only in draft and after a return.
     phone = EncryptedField(_("联系电话"), blank=True, default="")
-    address = models.CharField(_("通讯地址"), max_length=200, blank=True)
+    address = EncryptedField(_("通讯地址"), blank=True, default="")
     post = models.CharField(_("现任岗位（职务）"), max_length=64, blank=True)
     work_history = models.TextField(_("近五年工作经历"), blank=True)
     notes = models.TextField(_("个人说明"), blank=True)
