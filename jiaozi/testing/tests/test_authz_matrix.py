@@ -10,11 +10,8 @@ in another city, 宿松县; ``-``), one column per role, and ``note``.
 The actors: the applicant of the Luyang chain and one staff account per role at that
 chain's institutions (the school, 庐阳区 bureau, its 确认点, 合肥市, the province).
 
-A cell ``403!`` holds the correct status where today's code answers otherwise (issue 14,
-finding 1: the API reads past a role's duty; finding 2: the API's application detail
-answers 500 on an application with a material). Those cells are checked by
-``test_pending_cells``, expected to fail until the fix lands, strictly: once the code
-agrees, that test fails too, and the ``!`` goes.
+Every cell holds the status the code must answer; there is no "known wrong" cell. A
+change in who may do what is a change to this file, reviewed with the code.
 
 Each cell runs in its own savepoint, rolled back after it, with a fresh client and an
 empty cache, so no cell sees another's writes. ``JZ_AUTHZ_RECORD=<path>`` writes the
@@ -78,7 +75,6 @@ ROLES = (
     Role.SECURITY_ADMIN.value,
     Role.AUDIT_ADMIN.value,
 )
-PENDING = "!"
 # URL names that are not pages of the product: Django's admin (gated, its own tests) and
 # the API's catch-all, schema and docs pages (rows of their own below).
 NOT_IN_MATRIX_NAMESPACES = frozenset({"admin"})
@@ -183,7 +179,7 @@ def test_every_object_url_has_both_scopes() -> None:
         assert row.scope in {"-", "own", "other"}, row
         assert row.object != "-" or row.scope == "-", row
         for role, cell in row.expected.items():
-            assert cell.rstrip(PENDING).isdigit(), (row.key, role, cell)
+            assert cell.isdigit(), (row.key, role, cell)
     for key, found in scopes.items():
         assert found in ({"-"}, {"own", "other"}), (key, found)
     assert len({row.key for row in ROWS}) == len(ROWS), "a row repeats"
@@ -388,20 +384,18 @@ def _record(observed: dict[tuple[str, str, str], dict[str, int]]) -> None:
     Path(target).write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _mismatches(pending: bool, w: World) -> list[str]:
+def _mismatches(w: World) -> list[str]:
     found: list[str] = []
     observed: dict[tuple[str, str, str], dict[str, int]] = {}
     only = os.environ.get("JZ_AUTHZ_RECORD") and os.environ.get("JZ_AUTHZ_ONLY", "")
     for row in ROWS:
         if only and not row.name.startswith(only):
             continue
-        roles = [r for r in ROLES if row.expected[r].endswith(PENDING) == pending]
-        if not roles:
-            continue
+        roles = list(ROLES)
         seen = observe(row, w)
         observed[row.key] = seen
         for role in roles:
-            want = int(row.expected[role].rstrip(PENDING))
+            want = int(row.expected[role])
             if seen[role] != want:
                 found.append(f"{row.name} {row.method} {row.scope} {role}: expected {want}, got {seen[role]}")
     _record(observed)
@@ -409,19 +403,6 @@ def _mismatches(pending: bool, w: World) -> list[str]:
 
 
 def test_every_cell(world: World) -> None:
-    """Every cell not marked pending answers what the file says."""
-    wrong = _mismatches(pending=False, w=world)
+    """Every cell answers what the file says."""
+    wrong = _mismatches(w=world)
     assert not wrong, "\n".join(wrong)
-
-
-@pytest.mark.xfail(strict=True, reason="issue 14 findings 1-2: the API's role gaps, fixed on another branch")
-def test_pending_cells(world: World) -> None:
-    """The cells marked ``!``: the correct status, which today's code does not give."""
-    wrong = _mismatches(pending=True, w=world)
-    assert not wrong, "\n".join(wrong)
-
-
-def test_the_matrix_has_pending_cells_only_for_the_api() -> None:
-    for row in ROWS:
-        if any(cell.endswith(PENDING) for cell in row.expected.values()):
-            assert row.name.startswith("api:"), row.key
