@@ -135,7 +135,7 @@ def applicant_signup(*, real_name: str, resident_id: str, phone: str, password: 
     real_name = clean_real_name(real_name)
     resident_id = clean_resident_id(resident_id)
     phone = clean_phone(phone)
-    if User.objects.filter(**resident_id_lookup(resident_id)).exists():
+    if User.objects.filter(kind=User.Kind.APPLICANT, **resident_id_lookup(resident_id)).exists():
         raise _duplicate_id()
     # Sign-in by phone needs one applicant per phone; staff numbers are not compared.
     phone_lookup = User._meta.get_field("phone").lookup(phone)  # type: ignore[attr-defined]
