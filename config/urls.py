@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{staff}/audit/", include("jiaozi.audit.urls")),
     path(f"{staff}/teachers/", include("jiaozi.teachers.urls")),
     path(f"{staff}/registration/", include("jiaozi.registration.urls")),
+    path(f"{staff}/applicants/", include("jiaozi.applicants.staff_urls")),
     path(f"{staff}/notifications/", include("jiaozi.notifications.urls")),
     path(f"{staff}/", include("jiaozi.workspace.urls")),
     path("verify/", include("jiaozi.certificates.urls")),

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from jiaozi.core.api import ObjectId, Page, auth_method, current_user, idempotent, problems, require, text
 from jiaozi.core.errors import PermissionDenied
-from jiaozi.core.masking import mask_phone
+from jiaozi.core.masking import mask_phone, mask_resident_id
 from jiaozi.orgs.models import Institution
 
 from . import selectors, services
@@ -39,6 +39,7 @@ class StaffOut(Schema):
     username: str
     real_name: str
     phone_masked: str = Field(description="手机号（脱敏）")
+    resident_id_masked: str = Field(description="身份证号（脱敏）；未登记为空")
     role: str
     role_label: str
     institution: InstitutionRef | None
@@ -53,6 +54,10 @@ class StaffOut(Schema):
     @staticmethod
     def resolve_phone_masked(obj: User) -> str:
         return mask_phone(obj.phone)
+
+    @staticmethod
+    def resolve_resident_id_masked(obj: User) -> str:
+        return mask_resident_id(obj.resident_id) if obj.resident_id else ""
 
     @staticmethod
     def resolve_role_label(obj: User) -> str:
@@ -112,6 +117,9 @@ class StaffCreateIn(Schema):
     )
     post: text(min_length=1, max_length=64) = Field(description="职务")  # type: ignore[valid-type]
     role: Role
+    resident_id: text(min_length=18, max_length=18) = Field(  # type: ignore[valid-type]
+        description="身份证号（18 位，校验位正确）；加密保存，用于利益回避和三员分立"
+    )
 
 
 class StaffDisableIn(Schema):
@@ -166,6 +174,7 @@ def staff_create(request: HttpRequest, payload: StaffCreateIn) -> Any:
         phone=payload.phone,
         post=payload.post,
         role=payload.role.value,
+        resident_id=payload.resident_id,
     )
     return Status(201, _WithInitialPassword(created, initial_password))
 

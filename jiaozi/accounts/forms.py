@@ -161,6 +161,12 @@ class StaffFieldsMixin:
 
 class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
     real_name = forms.CharField(label=_("真实姓名"), max_length=64)
+    resident_id = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        help_text=_("用于回避本人申请的审核和三员分立核对，加密保存。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     phone = forms.CharField(
         label=_("手机号"),
         max_length=20,
@@ -195,6 +201,13 @@ class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
 
 class StaffUpdateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
     real_name = forms.CharField(label=_("真实姓名"), max_length=64)
+    resident_id = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        required=False,
+        help_text=_("不修改请留空；尚未登记的须补录。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     phone = forms.CharField(
         label=_("手机号"),
         max_length=20,

@@ -54,7 +54,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     kind = models.CharField(_("账号类型"), max_length=16, choices=Kind.choices, default=Kind.APPLICANT)
     real_name = models.CharField(_("真实姓名"), max_length=64)
     phone = EncryptedField(_("手机号"), index="phone", blank=True, default="")
-    resident_id = EncryptedField(_("身份证号"), index="resident_id", null=True, blank=True, unique=True)
+    # Applicants: one account per person (the partial unique constraint below). Staff:
+    # required when filing (the person behind the account, for conflict of interest and
+    # 三员分立); one person may have a staff account and an applicant account.
+    resident_id = EncryptedField(_("身份证号"), index="resident_id", null=True, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
 
     # Staff only.
@@ -97,6 +100,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(kind="applicant", role="", institution__isnull=True)
                 | models.Q(kind="staff"),
                 name="accounts_user_applicants_have_no_role",
+            ),
+            models.UniqueConstraint(
+                fields=["resident_id_bidx"],
+                condition=models.Q(kind="applicant"),
+                name="accounts_user_one_applicant_per_resident_id",
             ),
         ]
 

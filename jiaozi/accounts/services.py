@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
-from jiaozi.core import clock
+from jiaozi.core import clock, idcard
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.logging import redact
 from jiaozi.orgs.models import Institution
@@ -91,17 +91,38 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-def _check_separation_of_duties(*, role: str, phone: str) -> None:
-    """三员分立: the province, security and audit admins are different people. A phone
-    number already filed for another of the three roles names the same person."""
+def clean_staff_resident_id(value: str) -> str:
+    """The filed person's resident ID (GB 11643-1999), required on every staff filing."""
+    rid = idcard.normalise(value or "")
+    if not rid:
+        raise ValidationFailed.on_field("resident_id", _("请填写身份证号。"), code="resident_id_required")
+    if not idcard.is_valid(rid):
+        raise ValidationFailed.on_field(
+            "resident_id", _("身份证号格式或校验位错误，请核对后重新输入。"), code="resident_id_invalid"
+        )
+    return rid
+
+
+def _person_lookup(field: str, value: str) -> dict[str, str]:
+    return User._meta.get_field(field).lookup(value)  # type: ignore[union-attr, no-any-return]
+
+
+def _check_separation_of_duties(
+    *, role: str, phone: str, resident_id: str | None, exclude: int | None = None
+) -> None:
+    """三员分立: the province (system), security and audit admins are different people.
+    The resident ID names the person; a phone number already filed for another of the
+    three roles is taken to name the same person as well."""
     if role not in PROVINCE_ONLY_ROLES:
         return
-    lookup = User._meta.get_field("phone").lookup(phone)  # type: ignore[union-attr]
-    others = PROVINCE_ONLY_ROLES - {role}
-    if User.objects.filter(kind=User.Kind.STAFF, is_active=True, role__in=others, **lookup).exists():
-        raise ValidationFailed.on_field(
-            "phone", _("省级管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。")
-        )
+    others = User.objects.filter(kind=User.Kind.STAFF, is_active=True, role__in=PROVINCE_ONLY_ROLES - {role})
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    message = _("省级管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。")
+    if resident_id and others.filter(**_person_lookup("resident_id", resident_id)).exists():
+        raise ValidationFailed.on_field("resident_id", message, code="separation_of_duties")
+    if phone and others.filter(**_person_lookup("phone", phone)).exists():
+        raise ValidationFailed.on_field("phone", message, code="separation_of_duties")
 
 
 def _load_manageable(*, actor: User, user_id: Any) -> User:
@@ -120,6 +141,7 @@ def staff_create(
     phone: str,
     post: str,
     role: str,
+    resident_id: str,
     password: str | None = None,
 ) -> tuple[User, str]:
     """File a staff account. Returns the account and its initial password.
@@ -133,6 +155,7 @@ def staff_create(
             "username", _("用户名须以字母开头，由3至32位字母、数字、下划线、点或连字符组成。")
         )
     real_name, phone, post = _clean_staff_fields(real_name=real_name, phone=phone, post=post)
+    resident_id = clean_staff_resident_id(resident_id)
     if role not in RANK:
         raise ValidationFailed.on_field("role", _("请选择有效的角色。"))
     if actor is not None:
@@ -142,7 +165,7 @@ def staff_create(
         raise ValidationFailed.on_field("role", _("该机构不能设置此角色。"))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed.on_field("username", _("该用户名已被使用。"))
-    _check_separation_of_duties(role=role, phone=phone)
+    _check_separation_of_duties(role=role, phone=phone, resident_id=resident_id)
 
     now = clock.now()
     user = User(
@@ -150,6 +173,7 @@ def staff_create(
         kind=User.Kind.STAFF,
         real_name=real_name,
         phone=phone,
+        resident_id=resident_id,
         role=role,
         institution=institution,
         post=post,
@@ -178,26 +202,43 @@ def staff_create(
     return user, initial
 
 
-def staff_update(*, actor: User, user_id: Any, real_name: str, phone: str, post: str, version: int) -> User:
-    """Change the filed real name, phone and post. Role and institution are not edited:
-    a new post elsewhere is a new filing."""
+def staff_update(
+    *, actor: User, user_id: Any, real_name: str, phone: str, post: str, version: int, resident_id: str = ""
+) -> User:
+    """Change the filed real name, phone and post, and the resident ID when given (blank
+    keeps it; a filing made before the ID was required must be completed with one). Role
+    and institution are not edited: a new post elsewhere is a new filing."""
     target = _load_manageable(actor=actor, user_id=user_id)
     real_name, phone, post = _clean_staff_fields(real_name=real_name, phone=phone, post=post)
+    if (resident_id or "").strip():
+        resident_id = clean_staff_resident_id(resident_id)
+    elif target.resident_id:
+        resident_id = target.resident_id
+    else:
+        raise ValidationFailed.on_field(
+            "resident_id", _("该工作人员尚未登记身份证号，请补录。"), code="resident_id_required"
+        )
     changed = [
         name
         for name, old, new in (
             ("real_name", target.real_name, real_name),
             ("phone", target.phone, phone),
+            ("resident_id", target.resident_id, resident_id),
             ("post", target.post, post),
         )
         if old != new
     ]
-    if "phone" in changed:
-        _check_separation_of_duties(role=target.role, phone=phone)
-    lookup = User._meta.get_field("phone").lookup(phone)  # type: ignore[union-attr]
+    if "phone" in changed or "resident_id" in changed:
+        _check_separation_of_duties(role=target.role, phone=phone, resident_id=resident_id, exclude=target.pk)
+    lookups = _person_lookup("phone", phone) | _person_lookup("resident_id", resident_id)
     with transaction.atomic():
         updated = User.objects.filter(pk=target.pk, version=version).update(
-            real_name=real_name, phone=phone, post=post, version=F("version") + 1, **lookup
+            real_name=real_name,
+            phone=phone,
+            resident_id=resident_id,
+            post=post,
+            version=F("version") + 1,
+            **lookups,
         )
         if updated != 1:
             raise _conflict()
@@ -222,6 +263,10 @@ def staff_disable(*, actor: User, user_id: Any, reason: str) -> User:
 
 def staff_enable(*, actor: User, user_id: Any) -> User:
     target = _load_manageable(actor=actor, user_id=user_id)
+    # The person may hold another of the three admin roles by now (三员分立).
+    _check_separation_of_duties(
+        role=target.role, phone=target.phone, resident_id=target.resident_id, exclude=target.pk
+    )
     now = clock.now()
     with transaction.atomic():
         updated = User.objects.filter(pk=target.pk, version=target.version, is_active=False).update(

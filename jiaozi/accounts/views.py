@@ -321,6 +321,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("resident_id", "phone")
 @staff_required(*FILER_ROLES)
 @domain_errors
 def staff_create(request: HttpRequest) -> HttpResponse:
@@ -345,13 +346,14 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                         phone=data["phone"],
                         post=data["post"],
                         role=data["role"],
+                        resident_id=data["resident_id"],
                     )
                     # Shown once, in this response only; never stored in clear anywhere.
-                return render(
-                    request,
-                    "accounts/staff_password.html",
-                    {"target": created, "password": initial_password, "created": True, "nav_active": NAV},
-                )
+                    return render(
+                        request,
+                        "accounts/staff_password.html",
+                        {"target": created, "password": initial_password, "created": True, "nav_active": NAV},
+                    )
             except PermissionDenied as exc:
                 events.access_denied_event(user=user, path=request.path, reason="file_staff")
                 form.add_error(None, exc.message)
@@ -393,6 +395,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("resident_id", "phone")
 @staff_required(*FILER_ROLES)
 @domain_errors
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -411,6 +414,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 phone=data["phone"] or target.phone,
                 post=data["post"],
                 version=data["version"],
+                resident_id=data["resident_id"],
             )
             messages.success(request, _("备案信息已更新。"))
             return redirect("accounts:staff_detail", pk=target.pk)

@@ -238,3 +238,25 @@ class ResetConfirmForm(forms.Form):
         if data.get("new_password1") and data.get("new_password2") != data.get("new_password1"):
             self.add_error("new_password2", _("两次输入的新密码不一致。"))
         return data
+
+
+class IdentityReclaimForm(forms.Form):
+    """The school's page for a teacher whose resident ID somebody else registered."""
+
+    resident_id = forms.CharField(
+        label=_("教师身份证号"),
+        max_length=18,
+        help_text=_("按教师本人身份证件原件录入。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control"}),
+    )
+    identity_checked = forms.BooleanField(
+        label=_("已当面核验教师本人身份证件，确认与本校教师档案一致"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    reason = forms.CharField(
+        label=_("办理原因"),
+        max_length=200,
+        help_text=_("如：教师本人反映身份证号被他人注册，无法注册和找回密码。"),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )

@@ -169,7 +169,10 @@ def applicant_overview(*, user: User) -> Overview:
     """The home page: the teacher record (only once linked), the certificates with
     whether and why they are due, the campaign windows, the applications and the inbox."""
     link = applicant_link(user=user)
-    teacher = link.teacher if link is not None else applicant_teacher(user=user)
+    # Before the link nothing depends on whether a record is filed under the account's
+    # resident ID (not even the campaign of its province): somebody signed up with
+    # another person's ID learns nothing (docs/decisions/0170).
+    teacher = link.teacher if link is not None else None
     campaign = applicant_campaign(teacher=teacher)
     overview = Overview(user=user, teacher=teacher, link=link, campaign=campaign)
     if campaign is not None:

@@ -23,14 +23,19 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiaozi.accounts.actor import is_active_staff
 from jiaozi.accounts.models import User
+from jiaozi.accounts.roles import Role
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.models import Certificate
 from jiaozi.core import clock, idcard
-from jiaozi.core.errors import Conflict, ValidationFailed
+from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiaozi.core.logging import redact
 from jiaozi.notifications.backends import OutgoingMessage, get_backend
+from jiaozi.orgs.models import Institution
 from jiaozi.registration.models import Application
+from jiaozi.teachers.models import Teacher
 
 from .models import TeacherLink
 from .selectors import applicant_profile, applicant_teacher, resident_id_lookup
@@ -135,7 +140,7 @@ def applicant_signup(*, real_name: str, resident_id: str, phone: str, password: 
     real_name = clean_real_name(real_name)
     resident_id = clean_resident_id(resident_id)
     phone = clean_phone(phone)
-    if User.objects.filter(**resident_id_lookup(resident_id)).exists():
+    if User.objects.filter(kind=User.Kind.APPLICANT, **resident_id_lookup(resident_id)).exists():
         raise _duplicate_id()
     # Sign-in by phone needs one applicant per phone; staff numbers are not compared.
     phone_lookup = User._meta.get_field("phone").lookup(phone)  # type: ignore[attr-defined]
@@ -430,3 +435,74 @@ def _unlock(username: str) -> None:
     from axes.utils import reset
 
     reset(username=username)
+
+
+# --- Identity reclaim (冒用身份证号的处理) ---------------------------------------------
+
+# School staff who may confirm a teacher's identity in person: the teacher's own school.
+RECLAIM_ROLES = frozenset({Role.SCHOOL_REVIEWER, Role.INSTITUTION_ADMIN})
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What the school's page reports back: the suspended account (its username only)."""
+
+    username: str
+    was_linked: bool
+
+
+def can_reclaim_identity(*, actor: User | None) -> bool:
+    institution = getattr(actor, "institution", None) if is_active_staff(actor) else None
+    return (
+        actor is not None
+        and institution is not None
+        and actor.role in RECLAIM_ROLES
+        and institution.kind == Institution.Kind.SCHOOL
+    )
+
+
+def identity_reclaim(*, actor: User, resident_id: str, identity_checked: bool, reason: str) -> Reclaimed:
+    """A teacher finds their resident ID taken by somebody else's applicant account. Their
+    school checks the teacher's ID card in person, types the ID from the card and states
+    why; the account holding the ID is suspended (it can no longer sign in, its sessions
+    end) and the ID released, so the teacher can sign up and link their record. The
+    squatter's link to the teacher record, if any, is removed. One transaction, audited.
+
+    Only staff of the school holding that teacher's record may do this; a teacher of
+    another school answers as if there were none."""
+    if not can_reclaim_identity(actor=actor):
+        raise PermissionDenied(_("只有教师所在学校的审查员或机构管理员可以办理。"))
+    if not identity_checked:
+        raise ValidationFailed.on_field(
+            "identity_checked", _("请先当面核验教师本人的身份证件。"), code="identity_not_checked"
+        )
+    reason = redact((reason or "").strip())[:200]
+    if not reason:
+        raise ValidationFailed.on_field("reason", _("请填写办理原因。"), code="reason_required")
+    rid = clean_resident_id(resident_id)
+    lookup = resident_id_lookup(rid)
+    teacher = Teacher.objects.filter(school_id=actor.institution_id, **lookup).first()
+    if teacher is None:
+        raise ValidationFailed.on_field(
+            "resident_id", _("本校教师档案中没有该身份证号，请核对。"), code="teacher_not_found"
+        )
+    if getattr(actor, "resident_id_bidx", None) == lookup["resident_id_bidx"]:
+        raise PermissionDenied(_("不能为本人办理，请由学校其他工作人员办理。"), code="conflict_of_interest")
+    holder = User.objects.filter(kind=User.Kind.APPLICANT, **lookup).first()
+    if holder is None:
+        raise Conflict(_("没有申请人账号使用该身份证号，教师可以直接注册。"), code="no_account_holds_the_id")
+    with transaction.atomic():
+        updated = User.objects.filter(pk=holder.pk, version=holder.version).update(
+            is_active=False, resident_id=None, resident_id_bidx=None, version=F("version") + 1
+        )
+        if updated != 1:
+            raise Conflict(_("该账号刚刚发生变化，请重试。"), code="stale_version")
+        linked, _rows = TeacherLink.objects.filter(user=holder).delete()
+        audit_record(
+            kind=AuditKind.APPLICANT_IDENTITY_RECLAIMED,
+            actor=actor,
+            obj=holder,
+            institution_id=actor.institution_id,
+            details={"teacher": teacher.pk, "reason": reason, "link_removed": bool(linked)},
+        )
+    return Reclaimed(username=holder.username, was_linked=bool(linked))

@@ -309,7 +309,6 @@ def link(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if selectors.applicant_link(user=user) is not None:
         return redirect("applicants:home")
-    teacher = selectors.applicant_teacher(user=user)
     form = LinkForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -324,7 +323,7 @@ def link(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "applicants/link.html",
-        {"form": form, "has_teacher": teacher is not None, "nav": "home"},
+        {"form": form, "nav": "home"},
     )
 
 

@@ -56,6 +56,7 @@ class AuditKind(models.IntegerChoices):
     APPLICANT_SIGNED_UP = 230, _("申请人注册账号")
     APPLICANT_LINKED = 231, _("申请人关联教师信息")
     APPLICANT_PASSWORD_RESET = 232, _("申请人找回密码")
+    APPLICANT_IDENTITY_RECLAIMED = 233, _("冒用身份证号的申请人账号被停用")
     MATERIAL_UPLOADED = 750, _("上传申请材料")
     MATERIAL_DELETED = 751, _("删除申请材料")
     MATERIAL_DOWNLOADED = 752, _("下载申请材料")

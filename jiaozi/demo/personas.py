@@ -12,6 +12,7 @@ from django.db import transaction
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.accounts.services import demo_totp_enroll, staff_create
+from jiaozi.core import idcard
 from jiaozi.orgs.models import Institution
 
 DEMO_PASSWORD = "Jiaozi@2024"  # noqa: S105 — the demo's published password (contract.md)
@@ -25,6 +26,12 @@ class Persona:
     real_name: str
     post: str
     phone: str
+
+    @property
+    def resident_id(self) -> str:
+        """The persona's resident ID (a staff filing carries one): area 349900 is no real
+        division, so it is never a demo teacher's; the sequence is the phone's last three digits."""
+        return idcard.make(f"34990019800101{self.phone[-3:]}")
 
 
 PERSONAS: tuple[Persona, ...] = (
@@ -82,13 +89,17 @@ APPLICANT_USERNAME = "teacher_demo"
 def personas_ensure() -> tuple[int, int]:
     """Create the missing staff personas with their demo TOTP devices. Returns
     (created, already present)."""
-    existing = set(
-        User.objects.filter(username__in=[p.username for p in PERSONAS]).values_list("username", flat=True)
-    )
+    present = {u.username: u for u in User.objects.filter(username__in=[p.username for p in PERSONAS])}
+    existing = set(present)
     institutions = {i.code: i for i in Institution.objects.filter(code__in={p.institution for p in PERSONAS})}
     created = 0
     for persona in PERSONAS:
         if persona.username in existing:
+            # Filed before staff carried a resident ID: complete the filing.
+            user = present[persona.username]
+            if not user.resident_id:
+                user.resident_id = persona.resident_id
+                user.save(update_fields=["resident_id", "resident_id_bidx"])
             continue
         user, _password = staff_create(
             actor=None,
@@ -98,6 +109,7 @@ def personas_ensure() -> tuple[int, int]:
             phone=persona.phone,
             post=persona.post,
             role=persona.role,
+            resident_id=persona.resident_id,
             password=DEMO_PASSWORD,
         )
         demo_totp_enroll(user=user)

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from jiaozi.accounts.roles import REGISTRATION_ROLES, Role
 from jiaozi.core import registry
 from jiaozi.core.registry import NavEntry
 from jiaozi.core.ui.nav import SECTION_TEACHERS
 
 
 def register() -> None:
+    from .permissions import IMPORT_ROLES, VIEW_ROLES
+
     registry.nav_entry_register(
-        NavEntry(
-            _("教师信息"), "teachers:teacher_list", REGISTRATION_ROLES, "people", SECTION_TEACHERS, order=110
-        )
+        NavEntry(_("教师信息"), "teachers:teacher_list", VIEW_ROLES, "people", SECTION_TEACHERS, order=110)
     )
     registry.nav_entry_register(
-        NavEntry(
-            _("教师数据导入"),
-            "teachers:import",
-            frozenset(
-                {
-                    Role.SCHOOL_REVIEWER,
-                    Role.REGISTRATION_REVIEWER,
-                    Role.INSTITUTION_ADMIN,
-                    Role.PROVINCE_ADMIN,
-                }
-            ),
-            "upload",
-            SECTION_TEACHERS,
-            order=120,
-        )
+        NavEntry(_("教师数据导入"), "teachers:import", IMPORT_ROLES, "upload", SECTION_TEACHERS, order=120)
     )

@@ -13,13 +13,13 @@ from jiaozi.orgs.models import Institution
 
 from .models import Teacher
 
-# Staff who keep teacher facts or take part in periodic registration (§1) see them.
-VIEW_ROLES = REGISTRATION_ROLES
-# Staff who load the template: school, county, city and province staff who keep data.
-# Reviewers higher up (city rechecker, province reviewer) check, they do not key in.
-IMPORT_ROLES = frozenset(
-    {Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN, Role.PROVINCE_ADMIN}
-)
+# Staff who keep teacher facts or take part in periodic registration (§1) see them —
+# except the province (system) admin: under 三员分立 the system admin reads no personal
+# data (docs/decisions/0171).
+VIEW_ROLES = REGISTRATION_ROLES - {Role.PROVINCE_ADMIN}
+# Staff who load the template: school, county and city staff who keep data. Reviewers
+# higher up (city rechecker, province reviewer) check, they do not key in.
+IMPORT_ROLES = frozenset({Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN})
 
 if TYPE_CHECKING:
     from jiaozi.accounts.models import User

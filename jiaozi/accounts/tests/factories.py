@@ -12,7 +12,7 @@ from typing import Any, cast
 import factory
 from factory.django import DjangoModelFactory, Password
 
-from jiaozi.core import clock
+from jiaozi.core import clock, idcard
 from jiaozi.orgs.tests.factories import LUYANG, bureau
 
 from ..models import User
@@ -45,6 +45,10 @@ class StaffFactory(UserFactory):
     institution = factory.LazyFunction(lambda: bureau(LUYANG))
     post = "科员"
     phone = factory.Sequence(lambda n: f"139{n:08d}")
+    # Area 990000 is no real division: never a test teacher's ID by accident.
+    resident_id = factory.Sequence(
+        lambda n: idcard.make(f"990000{1950 + n // 1000 % 70:04d}0101{n % 1000:03d}")
+    )
     filed_at = factory.LazyFunction(clock.now)
     confirmed_at = factory.LazyFunction(clock.now)
 

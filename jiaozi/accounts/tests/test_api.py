@@ -47,6 +47,7 @@ def new_staff(institution: Any, **overrides: Any) -> dict[str, Any]:
         "username": "new_reviewer",
         "real_name": "王五",
         "phone": "13955550001",
+        "resident_id": "340104198503151245",
         "post": "审核员",
         "role": Role.REGISTRATION_REVIEWER.value,
     }

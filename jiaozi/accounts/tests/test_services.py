@@ -30,6 +30,7 @@ def create(actor: User | None, institution: Institution, **overrides: Any) -> tu
         "username": "new_reviewer",
         "real_name": "王芳",
         "phone": "13912345678",
+        "resident_id": "340104198503151237",
         "post": "教育股干事",
         "role": Role.REGISTRATION_REVIEWER,
     }
@@ -118,8 +119,22 @@ def test_usernames_are_unique_regardless_of_case(ly_admin: User, luyang: Institu
 def test_three_admins_are_different_people(prov_admin: User, province: Institution) -> None:
     create(prov_admin, province, username="sec_admin", role=Role.SECURITY_ADMIN, phone="13811112222")
     with pytest.raises(ValidationFailed):
-        create(prov_admin, province, username="audit_admin", role=Role.AUDIT_ADMIN, phone="13811112222")
-    create(prov_admin, province, username="audit_admin", role=Role.AUDIT_ADMIN, phone="13833334444")
+        create(
+            prov_admin,
+            province,
+            username="audit_admin",
+            role=Role.AUDIT_ADMIN,
+            phone="13811112222",
+            resident_id="340104198503151245",
+        )
+    create(
+        prov_admin,
+        province,
+        username="audit_admin",
+        role=Role.AUDIT_ADMIN,
+        phone="13833334444",
+        resident_id="340104198503151245",
+    )
 
 
 # --- staff_update -----------------------------------------------------------------

@@ -115,6 +115,7 @@ def filing(institution: Institution, **extra: str) -> dict[str, str]:
     data = {
         "real_name": "赵敏",
         "phone": "139 1234 5678",
+        "resident_id": "340104198503151237",
         "post": "教务干事",
         "username": "ly_school_reviewer",
         "role": Role.SCHOOL_REVIEWER,

@@ -121,6 +121,7 @@ def test_token_post_needs_no_csrf(admin: User) -> None:
             "username": "csrf_free",
             "real_name": "赵六",
             "phone": "13900001111",
+            "resident_id": "340104198503151253",
             "post": "审核员",
             "role": "registration_reviewer",
         },
@@ -229,6 +230,7 @@ def test_session_post_requires_csrf(admin: User) -> None:
         "username": "via_browser",
         "real_name": "钱七",
         "phone": "13900002222",
+        "resident_id": "340104198503151261",
         "post": "审核员",
         "role": "registration_reviewer",
     }

@@ -59,6 +59,7 @@ def staff_body(admin: User, **overrides: Any) -> dict[str, Any]:
         "username": "idem_user",
         "real_name": "孙八",
         "phone": "13900003333",
+        "resident_id": "34010419850315127X",
         "post": "审核员",
         "role": "registration_reviewer",
     }

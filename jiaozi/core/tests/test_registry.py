@@ -138,6 +138,7 @@ def test_the_apps_register_the_navigation_in_its_order() -> None:
         "workspace:home",
         "teachers:teacher_list",
         "teachers:import",
+        "applicants_staff:identity_reclaim",
         "registration:campaign_list",
         "registration:precheck",
         "registration:queue",
