@@ -308,10 +308,5 @@ def test_no_api_answer_shows_the_system_admin_personal_data(c: Chain, prov_admin
     _api_reads_for_the_system_admin(c, prov_admin, applications=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 finding 1 (the API reads past a role's duty) is fixed on another branch; "
-    "this turns into an unexpected pass, and fails, once that fix is merged — then drop the marker",
-)
 def test_no_application_api_answer_shows_the_system_admin_personal_data(c: Chain, prov_admin: User) -> None:
     _api_reads_for_the_system_admin(c, prov_admin, applications=True)
