@@ -7,7 +7,7 @@ gunicorn access log.
 ``TRUSTED_PROXIES`` (addresses or CIDR networks, empty by default). The header is then
 walked from the right: each trusted proxy appended the address it saw, so the first
 hop from the right that is not a trusted proxy is the client; everything left of it
-was written by the client and is ignored. From an untrusted peer the header is ignored
+comes from the client itself and is ignored. From an untrusted peer the header is ignored
 altogether, so a client cannot choose its own address. docs/deployment.md and
 docs/decisions/0166-client-address-behind-proxies.md.
 

@@ -3,7 +3,7 @@
 
 A notice is open from publication until the periodic job closes it after its end; an
 objection is open until the registration reviewer upholds or dismisses it. Both are
-written by the engine's compare-and-set on the state (they carry no version): the loser
+moved by the engine's compare-and-set on the state (they carry no version): the loser
 of a race changes nothing."""
 
 from __future__ import annotations
