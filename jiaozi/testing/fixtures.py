@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,6 +107,13 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    """Uploads and stored forms go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 # ── institutions ───────────────────────────────────────────────────────────────

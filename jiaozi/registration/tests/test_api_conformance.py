@@ -7,7 +7,6 @@ ids (SECURITY 29; the whole API's run is in jiaozi/core/tests/test_api_schemathe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from jiaozi.registration.tests.factories_applications import OPEN, Chain, applic
 from jiaozi.registration.tests.test_materials import pdf_bytes
 from jiaozi.registration.workflow import Status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 EXAMPLES = 6
 
@@ -34,12 +33,6 @@ EXAMPLES = 6
 def at_open() -> Iterator[None]:
     with clock.travel(OPEN):
         yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

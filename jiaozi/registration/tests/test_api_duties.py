@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
@@ -50,7 +49,7 @@ from jiaozi.registration.tests.factories_applications import (
 from jiaozi.registration.tests.test_materials import pdf_bytes
 from jiaozi.registration.workflow import Status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 API = "/api/v1/registration"
 
@@ -65,19 +64,6 @@ OTHERS = [(role, "province") for role in OTHER_ROLES] + [(role, "county") for ro
 def at_open() -> Iterator[None]:
     with clock.travel(OPEN):
         yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
