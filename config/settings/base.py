@@ -86,6 +86,12 @@ INSTALLED_APPS = [
     "jiaozi.certificates",
     "jiaozi.notifications",
     "jiaozi.applicants",
+    "jiaozi.confirmation",
+    "jiaozi.certification",
+    "jiaozi.certservices",
+    "jiaozi.announcements",
+    "jiaozi.directory",
+    "jiaozi.oversight",
     "jiaozi.demo",
 ]
 

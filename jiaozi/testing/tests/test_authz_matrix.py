@@ -1,6 +1,6 @@
 """The authorization matrix (SECURITY 9, issue 14): every URL of the site and every
 operation of the API × every role × own or other jurisdiction → the expected status,
-read from one data file, ``jiaozi/testing/authz_matrix.csv``.
+read from the data files ``jiaozi/testing/authz_matrix*.csv`` (one per wing).
 
 Columns: ``name`` (a URL name, ``api:<operation id>`` for the API), ``method``,
 ``object`` (what the path's id names, ``-`` for none), ``scope`` (``own``: the object
@@ -60,7 +60,10 @@ from jiaozi.teachers.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 
-MATRIX_FILE = Path(__file__).resolve().parent.parent / "authz_matrix.csv"
+# The matrix is one file per wing: authz_matrix.csv (registration and the workspace) and
+# authz_matrix_<wing>.csv beside it, all with the same columns.
+MATRIX_DIR = Path(__file__).resolve().parent.parent
+MATRIX_FILES = sorted(MATRIX_DIR.glob("authz_matrix*.csv"))
 ROLES = (
     "anonymous",
     "applicant",
@@ -99,19 +102,22 @@ class Row:
 
 
 def load() -> list[Row]:
-    with MATRIX_FILE.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(line for line in handle if not line.startswith("#"))
-        return [
-            Row(
-                name=r["name"],
-                method=r["method"],
-                object=r["object"],
-                scope=r["scope"],
-                expected={role: r[role] for role in ROLES},
-                note=r.get("note", ""),
+    rows: list[Row] = []
+    for matrix_file in MATRIX_FILES:
+        with matrix_file.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(line for line in handle if not line.startswith("#"))
+            rows.extend(
+                Row(
+                    name=r["name"],
+                    method=r["method"],
+                    object=r["object"],
+                    scope=r["scope"],
+                    expected={role: r[role] for role in ROLES},
+                    note=r.get("note", ""),
+                )
+                for r in reader
             )
-            for r in reader
-        ]
+    return rows
 
 
 ROWS = load()
@@ -162,8 +168,8 @@ def test_every_url_and_operation_is_in_the_matrix() -> None:
     in_file = {row.name for row in ROWS}
     missing_urls = site_url_names() - in_file
     missing_ops = api_operations() - {(row.name, row.method) for row in ROWS}
-    assert not missing_urls, f"URL names missing from {MATRIX_FILE.name}: {sorted(missing_urls)}"
-    assert not missing_ops, f"API operations missing from {MATRIX_FILE.name}: {sorted(missing_ops)}"
+    assert not missing_urls, f"URL names missing from the authz_matrix*.csv files: {sorted(missing_urls)}"
+    assert not missing_ops, f"API operations missing from the authz_matrix*.csv files: {sorted(missing_ops)}"
     operation_names = {name for name, _m in api_operations()}
     stray = api_url_names() - operation_names - API_PAGES - {API_CATCH_ALL}
     assert not stray, f"API URLs that are neither an operation nor a known page: {sorted(stray)}"
@@ -374,7 +380,7 @@ def _record(observed: dict[tuple[str, str, str], dict[str, int]]) -> None:
     target = os.environ.get("JZ_AUTHZ_RECORD")
     if not target:
         return
-    lines = MATRIX_FILE.read_text(encoding="utf-8").splitlines()
+    lines = MATRIX_FILES[0].read_text(encoding="utf-8").splitlines()
     header_at = next(i for i, line in enumerate(lines) if not line.startswith("#"))
     out = lines[: header_at + 1]
     for row in ROWS:

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConfirmationConfig(AppConfig):
+    name = "jiaozi.confirmation"
+    label = "confirmation"
+    verbose_name = _("确认点")
