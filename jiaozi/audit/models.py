@@ -86,6 +86,27 @@ class AuditKind(models.IntegerChoices):
     APPLICATION_RETURNED_DOWN = 717, _("退回下一级")
     # Completion: the filed registration written into the certificate 77x.
     CERTIFICATE_REGISTRATION_RECORDED = 770, _("更新证书注册记录（备案）")
+    # Each wing adds its kinds under its own heading, inside its own range.
+    # Registration rules, deadlines, review of a conclusion, the filed form: 718–749.
+    # (registration kinds go here)
+    #
+    # Certification (batches, applications, decisions, issuing): 800–849.
+    # (certification kinds go here)
+    #
+    # Confirmation points and bookings: 850–879.
+    # (confirmation kinds go here)
+    #
+    # Certificate services (correction, reissue, replacement, authenticity, verification): 1100–1149.
+    # (certificate-services kinds go here)
+    #
+    # Announcements and the directory of institutions: 1200–1249.
+    # (portal kinds go here)
+    #
+    # Oversight (spot checks, revocation, data audit, statistics, exports): 1300–1349.
+    # (oversight kinds go here)
+    #
+    # Operations (jobs, cluster, load): 1400–1419.
+    # (operations kinds go here)
 
 
 class AuditChain(models.Model):
