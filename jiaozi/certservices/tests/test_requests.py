@@ -309,7 +309,8 @@ def test_a_second_reissue_revokes_the_first_papers_qr(
     second = services.request_transition(
         actor=ly_certifier, request_id=second.pk, action="approve", version=1
     )
-    assert first.paper_token is not None and second.paper_token is not None
+    assert first.paper_token is not None
+    assert second.paper_token is not None
     assert VerificationToken.objects.get(pk=first.paper_token.pk).revoked
     assert not VerificationToken.objects.get(pk=second.paper_token.pk).revoked
     text = _pdf_text(second.paper.read())
