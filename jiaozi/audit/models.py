@@ -92,6 +92,24 @@ class AuditKind(models.IntegerChoices):
     #
     # Certification (batches, applications, decisions, issuing): 800–849.
     # (certification kinds go here)
+    CERTIFICATION_BATCH_CREATED = 800, _("创建认定批次")
+    CERTIFICATION_BATCH_UPDATED = 801, _("修改认定批次")
+    CERTIFICATION_STARTED = 802, _("创建认定申请")
+    CERTIFICATION_DRAFT_UPDATED = 803, _("修改认定申请")
+    CERTIFICATION_SUBMITTED = 804, _("提交认定申请")
+    CERTIFICATION_RESUBMITTED = 805, _("修改后重新提交认定申请")
+    CERTIFICATION_WITHDRAWN = 806, _("撤回认定申请")
+    CERTIFICATION_CONFIRMED = 807, _("现场确认通过")
+    CERTIFICATION_CONFIRM_REFUSED = 808, _("现场确认不通过")
+    CERTIFICATION_DECIDED = 809, _("作出认定结论")
+    CERTIFICATION_HEALTH_RECORDED = 810, _("登记体检结论")
+    CERTIFICATION_PHOTO_UPLOADED = 811, _("上传认定申请照片")
+    CERTIFICATION_MATERIAL_UPLOADED = 812, _("上传认定申请材料")
+    CERTIFICATION_MATERIAL_DELETED = 813, _("删除认定申请材料")
+    CERTIFICATION_CERTIFICATE_ISSUED = 814, _("颁发教师资格证书")
+    CERTIFICATION_CERTIFICATE_DOWNLOADED = 815, _("下载教师资格证书")
+    CERTIFICATION_PRECHECK_RUN = 816, _("认定条件批量预审")
+    AUTHORITY_CODES_LOADED = 817, _("导入认定机构代码")
     #
     # Confirmation points and bookings: 850–879.
     CONFIRMATION_POINT_CREATED = 850, _("新增确认点")

@@ -245,7 +245,18 @@ def _objects(c: Chain, admin: User) -> dict[str, Any]:
         "notice": notice,
         "objection": objection,
         "notification": notify(user=c.applicant, kind="t", title="t", body="", channels=["inbox"]),
+        **_certification_objects(c),
     }
+
+
+# ── certification (authz_matrix_cert.csv) ─────────────────────────────────────────────
+
+
+def _certification_objects(c: Chain) -> dict[str, Any]:
+    from jiaozi.certification.tests.factories import matrix_application
+
+    point_code = f"{c.authority.code}QR01"
+    return {"certification": matrix_application(c.applicant, c.authority, point_code)}
 
 
 @pytest.fixture
