@@ -41,6 +41,7 @@ from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certservices.tests.factories import matrix_check as certsvc_check
 from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
 from jiaozi.core import clock
 from jiaozi.notifications.services import notify
@@ -300,6 +301,9 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             w.objects[("service_request", scope)], w.objects[("request_material", scope)] = (
                 request_row,
                 material,
+            )
+            w.objects[("authenticity_check", scope)] = certsvc_check(
+                ch.certificate, ch.registration_reviewer, ch.authority
             )
         assert AuditEvent.objects.exists()
         yield w
