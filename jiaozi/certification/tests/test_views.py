@@ -64,7 +64,8 @@ def test_apply_save_and_submit_in_the_window(client: Client, media_root: Path) -
         response = client.post(reverse("certification_applicant:apply") + "?type=2", form())
         assert response.status_code == 302, response.content.decode()[:2000]
         app = CertificationApplication.objects.get(applicant=user)
-        assert app.photo and app.status == Status.DRAFT
+        assert app.photo
+        assert app.status == Status.DRAFT
         client.post(
             reverse("certification_applicant:act", args=[app.pk]),
             {"action": "submit", "version": app.version},
@@ -117,7 +118,8 @@ def test_the_confirmation_user_compares_and_refuses_with_a_coded_reason(client: 
         page = client.get(url)
         assert page.status_code == 200
         body = page.content.decode()
-        assert "网上信息符合认定条件" in body and 'data-checked-in="no"' in body
+        assert "网上信息符合认定条件" in body
+        assert 'data-checked-in="no"' in body
         client.post(url, {"version": app.version, "decision": "refuse", "reason_code": "materials_missing"})
     app.refresh_from_db()
     assert (app.status, app.confirm_reason_code) == (Status.CONFIRM_REFUSED, "materials_missing")
