@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/act/", views.act, name="act"),
     path("<int:pk>/photo/", views.photo, name="photo"),
+    path("<int:pk>/certificate.pdf", views.certificate, name="certificate"),
 ]

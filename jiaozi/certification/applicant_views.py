@@ -20,7 +20,7 @@ from .labels import reason_label
 from .models import CertificationApplication
 from .photos import photo_check, photo_response
 from .selectors import application_get_visible_to, application_steps, applications_of, batch_current
-from .services import application_photo_set, application_start, application_update
+from .services import application_photo_set, application_start, application_update, certificate_pdf_for_holder
 from .transitions import actions_for, certification_transition
 from .windows import window_check, window_is_open
 from .workflow import Action
@@ -170,3 +170,14 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     """The applicant's own photo (never a public URL)."""
     application = application_get_visible_to(user=applicant_user(request), pk=pk)
     return photo_response(application)
+
+
+@applicant_required
+@domain_errors
+def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder downloads the certificate (PDF)."""
+    name, pdf = certificate_pdf_for_holder(user=applicant_user(request), pk=pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -287,3 +287,27 @@ def health_record(
         )
     application.refresh_from_db()
     return application
+
+
+def certificate_pdf_for_holder(*, user: User, pk: int) -> tuple[str, bytes]:
+    """The holder's certificate as (file name, PDF bytes); audited."""
+    from .certificate_pdf import certificate_data, render_certificate
+
+    application = (
+        application_list_visible_to(user=user)
+        .select_related("authority")
+        .filter(pk=pk, applicant=user)
+        .first()
+    )
+    if application is None:
+        raise NotFound(_("申请不存在或不在您的管辖范围内。"))
+    if application.status != Status.CERTIFIED or application.certificate_id is None:
+        raise Conflict(_("认定通过后方可下载教师资格证书。"), code="not_certified")
+    pdf = render_certificate(certificate_data(application))
+    audit_record(
+        kind=AuditKind.CERTIFICATION_CERTIFICATE_DOWNLOADED,
+        actor=user,
+        obj=application,
+        details={"certificate": application.certificate_id},
+    )
+    return f"teacher-certificate-{application.certificate_number}.pdf", pdf
