@@ -269,6 +269,12 @@ class TeacherGenerator:
                 case = rng.choices(self._case_names, cum_weights=self._case_weights)[0]
             yield self._teacher(school, case)
 
+    def plans_for(self, placed: Iterable[tuple[str, str]]) -> Iterator[TeacherPlan]:
+        """One teacher per (school code, case), drawn after ``plans`` from the same
+        generator (so every resident ID and certificate number stays unique)."""
+        for code, case in placed:
+            yield self._teacher(self.schools[code], case)
+
     # --- one teacher -------------------------------------------------------------
 
     def _teacher(self, school: SchoolInfo, case: str) -> TeacherPlan:
@@ -282,7 +288,9 @@ class TeacherGenerator:
             birth_year = rng.randint(1995, 2001)
             if case == "probation_not_passed":
                 hired = dt.date(2024, 8, 26) + dt.timedelta(days=rng.randint(0, 20))
-                probation: dt.date | None = None
+                # The probation ends after R (a teacher with no date at all is listed as
+                # `first` / `probation_date_missing` for the reviewer to verify, §4).
+                probation: dt.date | None = _add_years(hired, 1)
             elif case == "first_late":
                 probation = dt.date(2022, 9, 1) + dt.timedelta(days=rng.randint(0, 770))  # ≤ 2024-10-11
                 hired = _add_years(probation, -1)
@@ -382,6 +390,12 @@ class TeacherGenerator:
         valid_from = valid_to = None
         if conclusion == Conclusion.QUALIFIED and registered_on is not None:
             valid_from, valid_to = registered_on, validity_from(registered_on)
+        elif conclusion == Conclusion.DEFERRED and registered_on is not None:
+            # Deferred at a periodic renewal: the certificate keeps the validity of its
+            # earlier 注册合格, so the full cycle applies (a never-合格 deferral would be
+            # judged like a first registration, §4).
+            valid_from = _add_years(registered_on, -5)
+            valid_to = validity_from(valid_from)
         return CertificatePlan(
             number=number,
             qualification_type=qtype,
