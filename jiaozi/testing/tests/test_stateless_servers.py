@@ -183,7 +183,7 @@ class Browser:
             return error.code, error.read().decode(errors="replace"), base
 
     def csrf(self) -> str:
-        return next(c.value for c in self.jar if c.name == settings.CSRF_COOKIE_NAME)
+        return next(str(c.value) for c in self.jar if c.name == settings.CSRF_COOKIE_NAME)
 
     def sign_in(self, username: str, password: str) -> tuple[int, str]:
         status, page, _base = self.request("/me/login/")
