@@ -127,7 +127,27 @@ class AuditKind(models.IntegerChoices):
     BOOKING_LOOKED_UP_BY_ID = 865, _("按身份证号查找预约")
     #
     # Certificate services (correction, reissue, replacement, authenticity, verification): 1100–1149.
-    # (certificate-services kinds go here)
+    CERTSVC_REQUEST_SUBMITTED = 1100, _("提交证书更正、补发或换发申请")
+    CERTSVC_REQUEST_RESUBMITTED = 1101, _("补正后重新提交证书申请")
+    CERTSVC_REQUEST_WITHDRAWN = 1102, _("撤回证书申请")
+    CERTSVC_REQUEST_RETURNED = 1103, _("证书申请退回补正")
+    CERTSVC_REQUEST_APPROVED = 1104, _("证书申请办结")
+    CERTSVC_REQUEST_REJECTED = 1105, _("证书申请不予办理")
+    CERTSVC_MATERIAL_UPLOADED = 1106, _("上传证书申请材料")
+    CERTSVC_MATERIAL_DOWNLOADED = 1107, _("下载证书申请材料")
+    CERTSVC_OLD_CERTIFICATE_RECEIVED = 1108, _("收回原证书")
+    CERTSVC_SETTINGS_UPDATED = 1109, _("修改证书服务办理时限")
+    CERTIFICATE_CORRECTED = 1110, _("证书更正")
+    CERTIFICATE_REISSUED = 1111, _("证书补发")
+    CERTIFICATE_REPLACED = 1112, _("证书换发")
+    CERTIFICATE_PAPER_ISSUED = 1113, _("生成证书电子文本")
+    AUTHENTICITY_CHECK_OPENED = 1120, _("发起证书真伪核验")
+    AUTHENTICITY_CHECK_ANSWERED = 1121, _("记录证书真伪核验结果")
+    AUTHENTICITY_CHECK_FORGED = 1122, _("证书核验为伪造")
+    AUTHENTICITY_CHECK_WITHDRAWN = 1123, _("撤回证书真伪核验")
+    VERIFICATION_LOOKUP = 1130, _("公众证书查验")
+    SHARE_LINK_CREATED = 1131, _("创建证书分享链接")
+    SHARE_LINK_REVOKED = 1132, _("撤销证书分享链接")
     #
     # Announcements and the directory of institutions: 1200–1249.
     # (portal kinds go here)
