@@ -20,6 +20,7 @@ statuses observed into a copy of the file (to review, never to copy blindly)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterator
@@ -299,7 +300,15 @@ def oversight_objects(w: World, c: Chain, other: Chain) -> None:
 
     for scope, ch in (("own", c), ("other", other)):
         owner, cert = due_teacher(ch.school, name="抽查人")
-        application(ch, status=Status.COMPLETED, applicant=applicant_for(owner), certificate_=cert)
+        # Filed the day before: always inside the population of a draw at OPEN.
+        filed_at = OPEN - dt.timedelta(days=1)
+        application(
+            ch,
+            status=Status.COMPLETED,
+            applicant=applicant_for(owner),
+            certificate_=cert,
+            completed_at=filed_at,
+        )
         w.objects[("certificate", scope)] = ch.certificate
     province = c.province_reviewer
     for scope, division in (("own", c.school.division_id), ("other", other.school.division_id)):
