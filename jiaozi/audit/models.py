@@ -133,6 +133,10 @@ class AuditKind(models.IntegerChoices):
     #
     # Operations (jobs, cluster, load): 1400–1419.
     # (operations kinds go here)
+    #
+    # The demo and the screens people meet (sign-in steps, the demo's date): 1420–1439.
+    DEMO_DATE_MOVED = 1420, _("调整演示日期")
+    LOGIN_PASSWORD_ACCEPTED = 1421, _("密码正确，待验证动态口令")
 
 
 class AuditChain(models.Model):
