@@ -224,12 +224,12 @@ def certification_list(request: HttpRequest) -> Any:
 
 
 @router.get(
-    "/certification/applications/{application_id}",
+    "/certification/applications/{certification_id}",
     response={200: CertificationOut, **problems(404)},
     auth=WITH_APPLICANTS,
 )
-def certification_detail(request: HttpRequest, application_id: ObjectId) -> Any:
-    return _reload(current_user(request), application_id)
+def certification_detail(request: HttpRequest, certification_id: ObjectId) -> Any:
+    return _reload(current_user(request), certification_id)
 
 
 @router.post(
@@ -249,33 +249,35 @@ def certification_start(request: HttpRequest, payload: ApplicationIn) -> Any:
 
 
 @router.patch(
-    "/certification/applications/{application_id}",
+    "/certification/applications/{certification_id}",
     response={200: CertificationOut, **problems(404, 409)},
     auth=WITH_APPLICANTS,
     summary="申请人：修改草稿或确认未通过的申请",
 )
-def certification_update(request: HttpRequest, application_id: ObjectId, payload: ApplicationUpdateIn) -> Any:
+def certification_update(
+    request: HttpRequest, certification_id: ObjectId, payload: ApplicationUpdateIn
+) -> Any:
     user = current_user(request)
     data = payload.model_dump(exclude={"version"})
     application = services.application_update(
-        user=user, pk=application_id, version=payload.version, data=services.ApplicationData(**data)
+        user=user, pk=certification_id, version=payload.version, data=services.ApplicationData(**data)
     )
     return _reload(user, application.pk)
 
 
 @router.post(
-    "/certification/applications/{application_id}/photo",
+    "/certification/applications/{certification_id}/photo",
     response={200: CertificationOut, **problems(404, 409)},
     auth=WITH_APPLICANTS,
     summary="申请人：上传本人照片（JPG/PNG，≤200KB，295×413～1000×1400）",
 )
 @idempotent_with(WITH_APPLICANTS)
 def certification_photo(
-    request: HttpRequest, application_id: ObjectId, version: int, photo: File[UploadedFile]
+    request: HttpRequest, certification_id: ObjectId, version: int, photo: File[UploadedFile]
 ) -> Any:
     user = current_user(request)
-    services.application_photo_set(user=user, pk=application_id, version=version, photo=photo)
-    return _reload(user, application_id)
+    services.application_photo_set(user=user, pk=certification_id, version=version, photo=photo)
+    return _reload(user, certification_id)
 
 
 def _act(request: HttpRequest, application_id: int, action: str, version: int, **kw: Any) -> Any:
@@ -285,50 +287,50 @@ def _act(request: HttpRequest, application_id: int, action: str, version: int, *
 
 
 @router.post(
-    "/certification/applications/{application_id}/submit",
+    "/certification/applications/{certification_id}/submit",
     response={200: CertificationOut, **problems(403, 404, 409)},
     auth=WITH_APPLICANTS,
     summary="申请人：提交申请（网上申报期内；不符合认定条件时返回全部原因代码）",
 )
 @idempotent_with(WITH_APPLICANTS)
-def certification_submit(request: HttpRequest, application_id: ObjectId, payload: VersionIn) -> Any:
-    return _act(request, application_id, Action.SUBMIT, payload.version)
+def certification_submit(request: HttpRequest, certification_id: ObjectId, payload: VersionIn) -> Any:
+    return _act(request, certification_id, Action.SUBMIT, payload.version)
 
 
 @router.post(
-    "/certification/applications/{application_id}/resubmit",
+    "/certification/applications/{certification_id}/resubmit",
     response={200: CertificationOut, **problems(403, 404, 409)},
     auth=WITH_APPLICANTS,
     summary="申请人：确认未通过后修改并重新提交确认（现场确认截止前）",
 )
 @idempotent_with(WITH_APPLICANTS)
-def certification_resubmit(request: HttpRequest, application_id: ObjectId, payload: VersionIn) -> Any:
-    return _act(request, application_id, Action.RESUBMIT, payload.version)
+def certification_resubmit(request: HttpRequest, certification_id: ObjectId, payload: VersionIn) -> Any:
+    return _act(request, certification_id, Action.RESUBMIT, payload.version)
 
 
 @router.post(
-    "/certification/applications/{application_id}/withdraw",
+    "/certification/applications/{certification_id}/withdraw",
     response={200: CertificationOut, **problems(403, 404, 409)},
     auth=WITH_APPLICANTS,
     summary="申请人：撤回申请",
 )
 @idempotent_with(WITH_APPLICANTS)
-def certification_withdraw(request: HttpRequest, application_id: ObjectId, payload: VersionIn) -> Any:
-    return _act(request, application_id, Action.WITHDRAW, payload.version)
+def certification_withdraw(request: HttpRequest, certification_id: ObjectId, payload: VersionIn) -> Any:
+    return _act(request, certification_id, Action.WITHDRAW, payload.version)
 
 
 @router.post(
-    "/certification/applications/{application_id}/confirmation",
+    "/certification/applications/{certification_id}/confirmation",
     response={200: CertificationOut, **problems(403, 404, 409)},
     auth=API_AUTH,
     summary="确认用户：现场确认通过（待认定审批）或确认未通过（附原因代码）",
 )
 @idempotent_with(API_AUTH)
-def certification_confirm(request: HttpRequest, application_id: ObjectId, payload: ConfirmIn) -> Any:
+def certification_confirm(request: HttpRequest, certification_id: ObjectId, payload: ConfirmIn) -> Any:
     action = Action.CONFIRM if payload.decision == "confirm" else Action.REFUSE_CONFIRMATION
     return _act(
         request,
-        application_id,
+        certification_id,
         action,
         payload.version,
         reason_code=payload.reason_code,
@@ -337,35 +339,35 @@ def certification_confirm(request: HttpRequest, application_id: ObjectId, payloa
 
 
 @router.post(
-    "/certification/applications/{application_id}/health",
+    "/certification/applications/{certification_id}/health",
     response={200: CertificationOut, **problems(403, 404, 409)},
     auth=API_AUTH,
     summary="认定机构：登记体检结论",
 )
 @idempotent_with(API_AUTH)
-def certification_health(request: HttpRequest, application_id: ObjectId, payload: HealthIn) -> Any:
+def certification_health(request: HttpRequest, certification_id: ObjectId, payload: HealthIn) -> Any:
     user = current_user(request)
     services.health_record(
         actor=user,
-        pk=application_id,
+        pk=certification_id,
         version=payload.version,
         health=payload.health,
         hospital=payload.hospital,
     )
-    return _reload(user, application_id)
+    return _reload(user, certification_id)
 
 
 @router.post(
-    "/certification/applications/{application_id}/decision",
+    "/certification/applications/{certification_id}/decision",
     response={200: CertificationOut, **problems(403, 404, 409)},
     auth=API_AUTH,
     summary="认定机构：作出认定结论（认定通过时生成证书编号并颁发证书）",
 )
 @idempotent_with(API_AUTH)
-def certification_decide(request: HttpRequest, application_id: ObjectId, payload: DecideIn) -> Any:
+def certification_decide(request: HttpRequest, certification_id: ObjectId, payload: DecideIn) -> Any:
     return _act(
         request,
-        application_id,
+        certification_id,
         Action.DECIDE,
         payload.version,
         conclusion=payload.conclusion,
@@ -397,13 +399,13 @@ def certification_batch_decide(request: HttpRequest, payload: BatchDecideIn) -> 
 
 
 @router.get(
-    "/certification/applications/{application_id}/certificate",
+    "/certification/applications/{certification_id}/certificate",
     response={200: None, **problems(404, 409)},
     auth=WITH_APPLICANTS,
     summary="持证人：下载教师资格证书（PDF）",
 )
-def certification_certificate(request: HttpRequest, application_id: ObjectId) -> HttpResponse:
-    name, pdf = services.certificate_pdf_for_holder(user=current_user(request), pk=application_id)
+def certification_certificate(request: HttpRequest, certification_id: ObjectId) -> HttpResponse:
+    name, pdf = services.certificate_pdf_for_holder(user=current_user(request), pk=certification_id)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
