@@ -41,6 +41,8 @@ from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
+from jiaozi.confirmation.testing import matrix_world as confirmation_matrix_world
 from jiaozi.core import clock
 from jiaozi.notifications.services import notify
 from jiaozi.orgs.tests.factories import LUYANG, confirmation_point
@@ -284,8 +286,16 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
         # certservices (authz_matrix_certsvc.csv): each chain's certificate.
         for scope, ch in (("own", c), ("other", other)):
             w.objects[("certificate", scope)] = ch.certificate
+        # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
+        w.objects.update(
+            confirmation_matrix_world(
+                own=(c.authority, users[Role.CONFIRMATION_USER].institution, c_applicant),  # type: ignore[union-attr]
+                other=(other.authority, confirmation_point("340826QR01", "340826"), other.applicant),
+            )
+        )
         assert AuditEvent.objects.exists()
         yield w
+        w.objects[("reference_source", "-")].uninstall()
 
 
 # ── one request ───────────────────────────────────────────────────────────────────
@@ -334,6 +344,9 @@ def path_for(row: Row, w: World) -> str:
         kwargs = {"token": w.objects[("token", "-")]}
     if row.name == "teachers:import_job_errors":
         kwargs["fmt"] = "csv"
+    if row.name.startswith("confirmation"):
+        special = confirmation_path_kwargs(row.name, w.objects.get((row.object, row.scope)), w.objects)
+        kwargs = special if special is not None else kwargs
     return reverse(row.name, kwargs=kwargs or None)
 
 
