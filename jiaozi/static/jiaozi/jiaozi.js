@@ -75,4 +75,37 @@
     }
   });
   document.querySelectorAll("select[data-jz-institution-kinds]").forEach(narrowRoles);
+
+  /* Tables on a phone: every cell learns its column head (data-label), which the
+     stylesheet shows before the value when the rows stack below 576 px. */
+  function headText(th) {
+    var copy = th.cloneNode(true);
+    copy.querySelectorAll(".visually-hidden, input, svg").forEach(function (el) { el.remove(); });
+    var text = (copy.textContent || "").replace(/\s+/g, " ").trim();
+    return text;
+  }
+  function stack(table) {
+    var heads = table.querySelectorAll("thead th");
+    if (!heads.length) { return; }
+    var labels = Array.prototype.map.call(heads, headText);
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var col = 0;
+      Array.prototype.forEach.call(row.children, function (cell) {
+        var span = parseInt(cell.getAttribute("colspan") || "1", 10);
+        cell.setAttribute("data-label", span > 1 ? "" : (labels[col] || ""));
+        col += span;
+      });
+    });
+    table.classList.add("jz-stacked");
+  }
+  document.querySelectorAll("table.jz-table").forEach(stack);
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var root = event.target;
+    if (root && root.querySelectorAll) {
+      root.querySelectorAll("table.jz-table").forEach(stack);
+      if (root.matches && root.matches("table.jz-table")) { stack(root); }
+      var owner = root.closest && root.closest("table.jz-table");
+      if (owner) { stack(owner); }
+    }
+  });
 })();
