@@ -192,6 +192,7 @@ class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
         # Which roles each listed institution can hold (kind, level), for the page to
         # narrow the role list as soon as an institution is chosen, and for clean() to
         # say so on the form instead of the service refusing after submission.
+        self._offered = {value for value, _label in role_choices_for(actor)}
         self._holders = {
             code: (kind, level)
             for code, kind, level in institutions.values_list("code", "kind", "level")[
@@ -209,7 +210,9 @@ class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         role, code = data.get("role"), (data.get("institution") or "").strip()
-        if role and code in self._holders:
+        # A role the actor may not file at all goes on to the service, which answers 403
+        # and audits the attempt (SECURITY 6); the form only guides honest choices.
+        if role in self._offered and code in self._holders:
             kind, level = self._holders[code]
             if not can_hold(role, kind=kind, level=level):
                 self.add_error(

@@ -51,7 +51,11 @@ def registration_cards(user: User) -> list[TaskCard]:
     role = getattr(user, "role", "")
     if role not in _REGISTRATION_TEXT:
         return []
-    if role in QUEUE_ROLES and getattr(user, "institution_id", None) is not None:
+    if (
+        role in QUEUE_ROLES
+        and getattr(user, "institution_id", None) is not None
+        and campaign_active_for(user=user) is not None
+    ):
         return _workload_cards(user, role)
     return [_registration_card(user, role)]
 
