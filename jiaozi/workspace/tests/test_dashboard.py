@@ -66,10 +66,10 @@ def test_reviewer_card_follows_the_review_window(
     assert "县级审核时间" in str(card.text)
 
 
-def test_confirmation_user_gets_certification_placeholder(db: Any) -> None:
+def test_confirmation_user_gets_the_certification_card(db: Any) -> None:
     user = cast(User, StaffFactory(role=Role.CONFIRMATION_USER, institution=bureau(LUYANG)))
 
-    assert [str(card.title) for card in tasks_for(user)] == ["认定现场确认尚未开放"]
+    assert [str(card.title) for card in tasks_for(user)] == ["认定现场确认"]
 
 
 def test_admin_card_tells_whether_public_info_is_published(no_campaign: None) -> None:
