@@ -148,7 +148,7 @@ def test_apply_book_confirm_certify_and_download_the_certificate(
         page.locator("[data-action=submit]").click()
         page.wait_for_load_state("load")
         shot(page, "submitted")
-        assert page.locator("[data-status=confirmation]").count() == 1
+        assert page.locator("section[data-status=confirmation]").count() == 1
         # The phone layout of the same page.
         phone_page.context.add_cookies(page.context.cookies())
         phone_page.goto(page.url)
