@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure
+from jiaozi.demo.oversight import oversight_seed
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
 from jiaozi.demo.teachers import SEED, SchoolInfo, TeacherGenerator, write_teachers
 from jiaozi.orgs.divisions import ensure_province
@@ -142,6 +143,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"定期注册申请：新建 {sum(counts.values())} 件，覆盖各环节（{time.monotonic() - apps_started:.1f} 秒）"
             )
+        self.stdout.write(f"监督：数据核查与抽查演示数据 {oversight_seed()}")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:
