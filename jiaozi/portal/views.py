@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jiaozi.accounts.actor import is_staff_account
+from jiaozi.announcements import views as announcement_views
 from jiaozi.core.ui.tables import paginate
 from jiaozi.registration.notices.views import public_list
 
@@ -48,7 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def announcements(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/announcements.html", {"portal_active": "announcements"})
+    # /announcements/ is served by the announcements app's public pages (mounted before
+    # the portal); this name stays for the site header's links.
+    return announcement_views.public_list(request)
 
 
 @require_GET
