@@ -282,7 +282,9 @@ class TeacherGenerator:
             birth_year = rng.randint(1995, 2001)
             if case == "probation_not_passed":
                 hired = dt.date(2024, 8, 26) + dt.timedelta(days=rng.randint(0, 20))
-                probation: dt.date | None = None
+                # The probation ends after R (a teacher with no date at all is listed as
+                # `first` / `probation_date_missing` for the reviewer to verify, §4).
+                probation: dt.date | None = _add_years(hired, 1)
             elif case == "first_late":
                 probation = dt.date(2022, 9, 1) + dt.timedelta(days=rng.randint(0, 770))  # ≤ 2024-10-11
                 hired = _add_years(probation, -1)
@@ -382,6 +384,12 @@ class TeacherGenerator:
         valid_from = valid_to = None
         if conclusion == Conclusion.QUALIFIED and registered_on is not None:
             valid_from, valid_to = registered_on, validity_from(registered_on)
+        elif conclusion == Conclusion.DEFERRED and registered_on is not None:
+            # Deferred at a periodic renewal: the certificate keeps the validity of its
+            # earlier 注册合格, so the full cycle applies (a never-合格 deferral would be
+            # judged like a first registration, §4).
+            valid_from = _add_years(registered_on, -5)
+            valid_to = validity_from(valid_from)
         return CertificatePlan(
             number=number,
             qualification_type=qtype,

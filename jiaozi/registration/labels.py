@@ -30,6 +30,7 @@ REASON_LABELS: dict[str, str | Promise] = {
     Reason.PREVIOUSLY_DEFERRED: _("上次注册结论为暂缓注册"),
     Reason.VALIDITY_CURRENT: _("注册有效期尚未届满"),
     Reason.PROBATION_NOT_PASSED: _("试用期未满或未经考核合格"),
+    Reason.PROBATION_DATE_MISSING: _("未记录试用期满考核合格日期，请核实"),
     Reason.PREVIOUSLY_UNQUALIFIED: _("上次注册结论为注册不合格"),
     Reason.CERTIFICATE_REVOKED: _("教师资格证书已被撤销"),
     Reason.CERTIFICATE_LOST: _("教师资格已丧失"),
@@ -50,6 +51,7 @@ REASON_LABELS: dict[str, str | Promise] = {
 DUE_TO_APPLY_REASONS: tuple[str, ...] = (
     Reason.NEVER_REGISTERED,
     Reason.LATE_FIRST_REGISTRATION,
+    Reason.PROBATION_DATE_MISSING,
     Reason.VALIDITY_ENDING,
     Reason.PREVIOUSLY_DEFERRED,
     Reason.ETHICS_FAILED,

@@ -67,6 +67,7 @@ class Reason(StrEnum):
     PREVIOUSLY_DEFERRED = "previously_deferred"
     VALIDITY_CURRENT = "validity_current"
     PROBATION_NOT_PASSED = "probation_not_passed"
+    PROBATION_DATE_MISSING = "probation_date_missing"
     PREVIOUSLY_UNQUALIFIED = "previously_unqualified"
     CERTIFICATE_REVOKED = "certificate_revoked"
     CERTIFICATE_LOST = "certificate_lost"
@@ -223,7 +224,10 @@ def due_of(facts: TeacherFacts, ctx: CycleContext) -> tuple[str, tuple[str, ...]
         return Due.NOT_YET_DUE, (Reason.VALIDITY_CURRENT,)
     # Never registered.
     passed = facts.probation_passed_on
-    if passed is None or passed > r:
+    if passed is None:
+        # Listed so the reviewer verifies the date, never silently dropped (§4).
+        return Due.FIRST, (Reason.NEVER_REGISTERED, Reason.PROBATION_DATE_MISSING)
+    if passed > r:
         return Due.NOT_YET_DUE, (Reason.PROBATION_NOT_PASSED,)
     if passed < ctx.late_first_before:
         return Due.FIRST, (Reason.NEVER_REGISTERED, Reason.LATE_FIRST_REGISTRATION)
@@ -238,6 +242,38 @@ def training_hours_in_cycle(facts: TeacherFacts, ctx: CycleContext) -> Decimal:
     return sum((hours for day, hours in facts.training if after < day <= r), Decimal(0))
 
 
+def merged_breaks(
+    breaks: Sequence[tuple[dt.date, dt.date, bool]],
+) -> list[tuple[dt.date, dt.date]]:
+    """The unapproved break records merged into stops (§4): records that overlap or
+    touch — one starts no later than the day after another ends — are one break.
+    Approved records never count and never join an unapproved one. Sorted by start."""
+    spans = sorted((start, end) for start, end, approved in breaks if not approved and end >= start)
+    out: list[tuple[dt.date, dt.date]] = []
+    for start, end in spans:
+        if out and start <= out[-1][1] + dt.timedelta(days=1):
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def longest_break_in_cycle(facts: TeacherFacts, ctx: CycleContext) -> int:
+    """Days inside the cycle of the longest merged unapproved break (0 when none)."""
+    return max((break_days_in_cycle(s, e, ctx) for s, e in merged_breaks(facts.breaks)), default=0)
+
+
+def judged_by_line_one_only(facts: TeacherFacts, due: str) -> bool:
+    """A first registration, and an after-deferral one whose certificate was never
+    注册合格 (no validity recorded), cannot yet have five appraisals and 360 hours: §4
+    judges it by line 1 over the cycle's appraisal years, and by line 2 only for
+    health."""
+    if due == Due.FIRST:
+        return True
+    return due == Due.AFTER_DEFERRAL and facts.valid_to is None
+
+
 def break_days_in_cycle(start: dt.date, end: dt.date, ctx: CycleContext) -> int:
     """Days of the break [start, end] inside the cycle (both ends counted)."""
     first = max(start, ctx.first_day)
@@ -247,10 +283,6 @@ def break_days_in_cycle(start: dt.date, end: dt.date, ctx: CycleContext) -> int:
 
 def suggest(facts: TeacherFacts, due: str, ctx: CycleContext) -> tuple[str, tuple[str, ...]]:
     """The suggested conclusion of a due certificate and the reasons of its line."""
-    if due == Due.FIRST:
-        if facts.health == HEALTH_UNFIT:
-            return Suggestion.DEFERRED, (Reason.HEALTH_UNFIT,)
-        return Suggestion.QUALIFIED, ()
     if due not in DUE_TO_APPLY:
         return "", ()
 
@@ -265,14 +297,16 @@ def suggest(facts: TeacherFacts, due: str, ctx: CycleContext) -> tuple[str, tupl
     if unqualified:
         return Suggestion.UNQUALIFIED, tuple(unqualified)
 
+    if judged_by_line_one_only(facts, due):
+        if facts.health == HEALTH_UNFIT:
+            return Suggestion.DEFERRED, (Reason.HEALTH_UNFIT,)
+        return Suggestion.QUALIFIED, ()
+
     deferred: list[str] = []
     if training_hours_in_cycle(facts, ctx) < ctx.training_hours_required:
         deferred.append(Reason.TRAINING_HOURS_SHORT)
-    # Each break is judged on its own days inside the cycle (docs/rules.md, "breaks").
-    if any(
-        not approved and break_days_in_cycle(start, end, ctx) > BREAK_DAYS_LIMIT
-        for start, end, approved in facts.breaks
-    ):
+    # Touching or overlapping records are one stop (docs/rules.md, "breaks").
+    if longest_break_in_cycle(facts, ctx) > BREAK_DAYS_LIMIT:
         deferred.append(Reason.UNAPPROVED_BREAK)
     if GRADE_FAILED in grades:
         deferred.append(Reason.APPRAISAL_FAILED)

@@ -2,7 +2,7 @@
 per chunk of teachers, whatever the chunk holds (never a query per teacher).
 
 Per chunk: the teachers, their certificates, then — only for teachers with a
-certificate due for periodic or after-deferral registration, the only ones whose
+certificate due (first, periodic or after-deferral registration), the only ones whose
 suggestion reads the cycle — their annual appraisals and failed ethics appraisals of
 the appraisal years, their training hours summed over the cycle, and their unapproved
 breaks that touch the cycle. Records that cannot change the result are not loaded; the
@@ -43,7 +43,8 @@ from .. import rules
 from ..rules import CycleContext, Due, Precheck, TeacherFacts
 
 CHUNK_SIZE = 5000
-_NEEDS_CYCLE = frozenset({Due.PERIODIC, Due.AFTER_DEFERRAL})
+# First registrations read line 1 (ethics, consecutive failures) over the appraisal years.
+_NEEDS_CYCLE = frozenset({Due.FIRST, Due.PERIODIC, Due.AFTER_DEFERRAL})
 _TENTH = Decimal("0.1")
 
 

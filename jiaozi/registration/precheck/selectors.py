@@ -67,7 +67,11 @@ def due_q(ctx: CycleContext, due: str = "") -> Q:
         & ~Q(teacher__employment_type=EmploymentType.OTHER)
     )
     lines = {
-        Due.FIRST: Q(last_conclusion="", teacher__probation_passed_on__lte=ctx.registration_date),
+        Due.FIRST: Q(last_conclusion="")
+        & (
+            Q(teacher__probation_passed_on__isnull=True)
+            | Q(teacher__probation_passed_on__lte=ctx.registration_date)
+        ),
         Due.PERIODIC: Q(last_conclusion=Conclusion.QUALIFIED)
         & (Q(valid_to__isnull=True) | Q(valid_to__lte=ctx.validity_due_by)),
         Due.AFTER_DEFERRAL: Q(last_conclusion=Conclusion.DEFERRED),

@@ -139,11 +139,18 @@ CASES: list[tuple[str, TeacherFacts, str, str, str]] = [
         "probation_not_passed",
     ),
     (
-        "first: no probation date",
+        "first: no probation date → listed for the reviewer to verify",
         replace(FIRST, probation_passed_on=None),
-        "not_yet_due",
-        "",
-        "probation_not_passed",
+        "first",
+        "qualified",
+        "never_registered;probation_date_missing",
+    ),
+    (
+        "first: no probation date and an ethics failure",
+        replace(FIRST, probation_passed_on=None, ethics={2023: "failed"}),
+        "first",
+        "unqualified",
+        "never_registered;probation_date_missing;ethics_failed",
     ),
     (
         "first: health unfit → deferred",
@@ -160,16 +167,79 @@ CASES: list[tuple[str, TeacherFacts, str, str, str]] = [
         "never_registered;late_first_registration;health_unfit",
     ),
     (
-        "first: cycle facts ignored (failed ethics, no appraisals, no hours, long break)",
+        "first: line 2 facts ignored (no appraisals, no hours, one failed year, long break)",
         replace(
             FIRST,
-            ethics={2021: "failed"},
-            appraisals={2021: "failed", 2022: "failed"},
+            appraisals={2022: "failed", 2023: "basic"},
             breaks=((D(2022, 1, 1), D(2023, 12, 31), False),),
         ),
         "first",
         "qualified",
         "never_registered",
+    ),
+    (
+        "first: ethics 不合格 in a cycle year → unqualified",
+        replace(FIRST, ethics={2023: "failed"}),
+        "first",
+        "unqualified",
+        "never_registered;ethics_failed",
+    ),
+    (
+        "first: two consecutive 不合格 years → unqualified",
+        replace(FIRST, appraisals={2022: "failed", 2023: "failed"}),
+        "first",
+        "unqualified",
+        "never_registered;appraisal_failed_consecutive",
+    ),
+    (
+        "first: 不合格 years not consecutive (2021, 2023) → qualified",
+        replace(FIRST, appraisals={2021: "failed", 2023: "failed"}),
+        "first",
+        "qualified",
+        "never_registered",
+    ),
+    (
+        "first: ethics 不合格 of R's own year is outside the appraisal years",
+        replace(FIRST, ethics={2024: "failed"}),
+        "first",
+        "qualified",
+        "never_registered",
+    ),
+    (
+        "first: line 1 wins over health",
+        replace(FIRST, health="unfit", ethics={2019: "failed"}),
+        "first",
+        "unqualified",
+        "never_registered;ethics_failed",
+    ),
+    # --- after deferral, never 注册合格 (no validity): judged like a first registration ---------
+    (
+        "deferred first registration: no hours, no appraisals → qualified",
+        replace(FIRST, last_conclusion="deferred"),
+        "after_deferral",
+        "qualified",
+        "previously_deferred",
+    ),
+    (
+        "deferred first registration: unfit → deferred",
+        replace(FIRST, last_conclusion="deferred", health="unfit"),
+        "after_deferral",
+        "deferred",
+        "previously_deferred;health_unfit",
+    ),
+    (
+        "deferred first registration: two consecutive 不合格 → unqualified",
+        replace(FIRST, last_conclusion="deferred", appraisals={2019: "failed", 2020: "failed"}),
+        "after_deferral",
+        "unqualified",
+        "previously_deferred;appraisal_failed_consecutive",
+    ),
+    (
+        "deferred with a validity recorded: the full cycle applies",
+        replace(FIRST, last_conclusion="deferred", valid_to=D(2019, 12, 31)),
+        "after_deferral",
+        "deferred",
+        "previously_deferred;training_hours_short;appraisal_missing",
     ),
     # --- barred, in its order, before out_of_scope ------------------------------------------
     (
@@ -467,13 +537,105 @@ CASES: list[tuple[str, TeacherFacts, str, str, str]] = [
         "validity_ending",
     ),
     (
-        "two unapproved breaks of 100 days each: judged one by one",
+        "two unapproved breaks of 100 days each, apart: judged one by one",
         replace(
             BASE, breaks=((D(2021, 1, 1), D(2021, 4, 10), False), (D(2022, 1, 1), D(2022, 4, 10), False))
         ),
         "periodic",
         "qualified",
         "validity_ending",
+    ),
+    # --- breaks: touching or overlapping unapproved records are one stop (§4 as revised) ----------
+    (
+        "touching records 2021-03-01→07-31 and 08-01→12-31: one 306-day stop",
+        replace(
+            BASE, breaks=((D(2021, 3, 1), D(2021, 7, 31), False), (D(2021, 8, 1), D(2021, 12, 31), False))
+        ),
+        "periodic",
+        "deferred",
+        "validity_ending;unapproved_break",
+    ),
+    (
+        "touching records of 90 + 90 days: 180, not longer than 180",
+        replace(
+            BASE, breaks=((D(2022, 4, 1), D(2022, 6, 29), False), (D(2022, 1, 1), D(2022, 3, 31), False))
+        ),
+        "periodic",
+        "qualified",
+        "validity_ending",
+    ),
+    (
+        "touching records of 90 + 91 days: 181",
+        replace(
+            BASE, breaks=((D(2022, 1, 1), D(2022, 3, 31), False), (D(2022, 4, 1), D(2022, 6, 30), False))
+        ),
+        "periodic",
+        "deferred",
+        "validity_ending;unapproved_break",
+    ),
+    (
+        "a one-day gap keeps records apart (90 and 90 days)",
+        replace(
+            BASE, breaks=((D(2022, 1, 1), D(2022, 3, 31), False), (D(2022, 4, 2), D(2022, 6, 30), False))
+        ),
+        "periodic",
+        "qualified",
+        "validity_ending",
+    ),
+    (
+        "overlapping records 01-01→04-30 and 03-01→06-30: 181 days",
+        replace(
+            BASE, breaks=((D(2022, 1, 1), D(2022, 4, 30), False), (D(2022, 3, 1), D(2022, 6, 30), False))
+        ),
+        "periodic",
+        "deferred",
+        "validity_ending;unapproved_break",
+    ),
+    (
+        "three records chained by touching: 60 + 60 + 61 days",
+        replace(
+            BASE,
+            breaks=(
+                (D(2023, 1, 1), D(2023, 3, 1), False),
+                (D(2023, 3, 2), D(2023, 4, 30), False),
+                (D(2023, 5, 1), D(2023, 6, 30), False),
+            ),
+        ),
+        "periodic",
+        "deferred",
+        "validity_ending;unapproved_break",
+    ),
+    (
+        "an approved record never joins unapproved ones",
+        replace(
+            BASE,
+            breaks=(
+                (D(2022, 1, 1), D(2022, 3, 31), False),
+                (D(2022, 4, 1), D(2022, 4, 30), True),
+                (D(2022, 5, 1), D(2022, 7, 31), False),
+            ),
+        ),
+        "periodic",
+        "qualified",
+        "validity_ending",
+    ),
+    (
+        "a merged stop over the cycle start counts its 180 days inside",
+        replace(
+            BASE, breaks=((D(2019, 7, 1), D(2019, 12, 31), False), (D(2020, 1, 1), D(2020, 6, 28), False))
+        ),
+        "periodic",
+        "qualified",
+        "validity_ending",
+    ),
+    (
+        "a merged stop over the cycle start counts its 181 days inside",
+        replace(
+            BASE, breaks=((D(2019, 7, 1), D(2019, 12, 31), False), (D(2020, 1, 1), D(2020, 6, 29), False))
+        ),
+        "periodic",
+        "deferred",
+        "validity_ending;unapproved_break",
     ),
     # --- deferred: appraisals and health ------------------------------------------------------------
     (
@@ -618,6 +780,24 @@ def test_break_days_are_counted_inclusively_inside_the_cycle() -> None:
 
 
 # --- The rule vocabulary matches the teachers app's choices --------------------------------
+
+
+def test_merged_breaks_join_touching_and_overlapping_unapproved_records() -> None:
+    merged = rules.merged_breaks(
+        [
+            (D(2022, 5, 1), D(2022, 5, 31), False),
+            (D(2022, 1, 1), D(2022, 1, 31), False),
+            (D(2022, 2, 1), D(2022, 2, 10), False),  # touches January
+            (D(2022, 1, 15), D(2022, 1, 20), False),  # inside January
+            (D(2022, 2, 12), D(2022, 2, 20), False),  # one day apart: its own stop
+            (D(2022, 2, 11), D(2022, 2, 11), True),  # approved: never bridges
+        ]
+    )
+    assert merged == [
+        (D(2022, 1, 1), D(2022, 2, 10)),
+        (D(2022, 2, 12), D(2022, 2, 20)),
+        (D(2022, 5, 1), D(2022, 5, 31)),
+    ]
 
 
 def test_fact_values_match_the_teacher_models() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import replace
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from jiaozi.registration.rules import (
 )
 
 DUE_REASONS = {
-    Due.FIRST: {Reason.NEVER_REGISTERED, Reason.LATE_FIRST_REGISTRATION},
+    Due.FIRST: {Reason.NEVER_REGISTERED, Reason.LATE_FIRST_REGISTRATION, Reason.PROBATION_DATE_MISSING},
     Due.PERIODIC: {Reason.VALIDITY_ENDING},
     Due.AFTER_DEFERRAL: {Reason.PREVIOUSLY_DEFERRED},
     Due.NOT_YET_DUE: {Reason.VALIDITY_CURRENT, Reason.PROBATION_NOT_PASSED},
@@ -152,3 +153,67 @@ def test_due_line_ignores_the_cycle_records(facts: TeacherFacts, r: dt.date) -> 
     bare = replace(facts, appraisals={}, ethics={}, training=(), breaks=())
     ctx = cycle_context(r)
     assert rules.due_of(facts, ctx) == rules.due_of(bare, ctx)
+
+
+@given(facts=facts_strategy, r=registration_dates, data=st.data())
+def test_splitting_an_unapproved_break_into_touching_records_changes_nothing(
+    facts: TeacherFacts, r: dt.date, data: st.DataObject
+) -> None:
+    """A stop recorded as two touching records is judged as the one stop it is."""
+    start = data.draw(dates)
+    length = data.draw(st.integers(min_value=1, max_value=900))
+    cut = data.draw(st.integers(min_value=1, max_value=length))
+    end = start + dt.timedelta(days=length)
+    whole = replace(facts, breaks=[*facts.breaks, (start, end, False)])
+    split = replace(
+        facts,
+        breaks=[
+            *facts.breaks,
+            (start, start + dt.timedelta(days=cut - 1), False),
+            (start + dt.timedelta(days=cut), end, False),
+        ],
+    )
+    assert precheck(split, registration_date=r) == precheck(whole, registration_date=r)
+
+
+@given(facts=facts_strategy, r=registration_dates, extra=breaks(approved=False))
+def test_adding_an_unapproved_break_never_improves_the_suggestion(
+    facts: TeacherFacts, r: dt.date, extra: tuple[dt.date, dt.date, bool]
+) -> None:
+    before = precheck(facts, registration_date=r)
+    after = precheck(replace(facts, breaks=[*facts.breaks, extra]), registration_date=r)
+    assert after.due == before.due
+    if before.suggestion:
+        assert SUGGESTION_RANK[after.suggestion] <= SUGGESTION_RANK[before.suggestion]
+
+
+@given(breaks_=st.lists(breaks(), max_size=8))
+def test_merged_breaks_are_disjoint_sorted_and_cover_every_unapproved_day(
+    breaks_: list[tuple[dt.date, dt.date, bool]],
+) -> None:
+    merged = rules.merged_breaks(breaks_)
+    for (_, end), (start, _) in itertools.pairwise(merged):
+        assert start > end + dt.timedelta(days=1), "stops neither touch nor overlap"
+    covered = {s + dt.timedelta(days=i) for s, e in merged for i in range((e - s).days + 1)}
+    wanted = {s + dt.timedelta(days=i) for s, e, ok in breaks_ if not ok for i in range((e - s).days + 1)}
+    assert covered == wanted
+
+
+@given(facts=facts_strategy, r=registration_dates)
+def test_a_first_registration_reads_line_two_only_for_health(facts: TeacherFacts, r: dt.date) -> None:
+    """First registrations (and deferred never-合格 ones) are judged by line 1 over the
+    appraisal years; training, breaks and non-failing grades never matter."""
+    ctx = cycle_context(r)
+    due, _ = rules.due_of(facts, ctx)
+    if not rules.judged_by_line_one_only(facts, due):
+        return
+    stripped = replace(
+        facts,
+        training=(),
+        breaks=(),
+        appraisals={y: g for y, g in facts.appraisals.items() if g == "failed"},
+    )
+    assert precheck(facts, registration_date=r) == precheck(stripped, registration_date=r)
+    assert precheck(facts, registration_date=r).suggestion in {"qualified", "unqualified"} or (
+        facts.health == "unfit"
+    )

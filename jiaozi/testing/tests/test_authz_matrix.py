@@ -303,6 +303,9 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             kind=AuditKind.STAFF_UPDATED, actor=admin, obj=admin, details={"field": "post"}
         )
         w.objects[("token", "-")] = "A" * 40
+        # certservices (authz_matrix_certsvc.csv): each chain's certificate.
+        for scope, ch in (("own", c), ("other", other)):
+            w.objects[("certificate", scope)] = ch.certificate
         assert AuditEvent.objects.exists()
         yield w
 
