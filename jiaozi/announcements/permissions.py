@@ -29,4 +29,4 @@ def can_author(*, actor: Account | None) -> bool:
 
 def can_manage(*, actor: Account | None, announcement: Announcement) -> bool:
     """The announcement's own institution's admin."""
-    return can_author(actor=actor) and actor.institution_id == announcement.institution_id
+    return can_author(actor=actor) and getattr(actor, "institution_id", None) == announcement.institution_id

@@ -22,10 +22,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.core import clock
-from jiaozi.core.accounts import Account
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiaozi.workflow.cas import compare_and_set
 
@@ -92,7 +92,7 @@ def _clean_text(*, title: str, body: str, source: str, category: str) -> dict[st
     return values
 
 
-def _managed(*, actor: Account, pk: Any) -> Announcement:
+def _managed(*, actor: User, pk: Any) -> Announcement:
     """The announcement in the actor's jurisdiction (``NotFound`` otherwise), if the actor
     is its institution's admin (``PermissionDenied`` otherwise: a city reads its counties'
     announcements, it does not write them)."""
@@ -128,12 +128,13 @@ def _move(
 
 @transaction.atomic
 def announcement_create(
-    *, actor: Account, title: str, body: str, category: str = Category.GENERAL, source: str = ""
+    *, actor: User, title: str, body: str, category: str = Category.GENERAL, source: str = ""
 ) -> Announcement:
     if not can_author(actor=actor):
         raise PermissionDenied(_("只有省、市、县级教育行政部门的管理员可以发布公告。"))
     values = _clean_text(title=title, body=body, source=source, category=category)
     institution = actor.institution
+    assert institution is not None  # can_author: staff of a bureau
     announcement = Announcement.objects.create(
         institution=institution,
         level=institution.level,
@@ -154,7 +155,7 @@ def announcement_create(
 @transaction.atomic
 def announcement_update(
     *,
-    actor: Account,
+    actor: User,
     pk: Any,
     version: int,
     title: str,
@@ -200,7 +201,7 @@ def _publish_time(publish_at: dt.datetime | None, now: dt.datetime) -> dt.dateti
 
 @transaction.atomic
 def announcement_publish(
-    *, actor: Account, pk: Any, version: int, publish_at: dt.datetime | None = None
+    *, actor: User, pk: Any, version: int, publish_at: dt.datetime | None = None
 ) -> Announcement:
     """Publish now, or at ``publish_at`` (scheduled). A scheduled announcement may be
     published again with another time (rescheduled) until it is due."""
@@ -237,7 +238,7 @@ def announcement_publish(
 
 
 @transaction.atomic
-def announcement_withdraw(*, actor: Account, pk: Any, version: int, reason: str) -> Announcement:
+def announcement_withdraw(*, actor: User, pk: Any, version: int, reason: str) -> Announcement:
     """Take a published (or scheduled) announcement off the portal."""
     announcement = _managed(actor=actor, pk=pk)
     if announcement.status != Status.PUBLISHED:
@@ -273,7 +274,7 @@ def announcement_withdraw(*, actor: Account, pk: Any, version: int, reason: str)
 
 
 @transaction.atomic
-def announcement_delete(*, actor: Account, pk: Any, version: int) -> None:
+def announcement_delete(*, actor: User, pk: Any, version: int) -> None:
     """Delete a draft. Whatever was ever published stays (withdrawn) as the record of
     what the portal showed."""
     announcement = _managed(actor=actor, pk=pk)
@@ -293,10 +294,15 @@ def announcement_delete(*, actor: Account, pk: Any, version: int) -> None:
         details={"title": announcement.title},
     )
     storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+    def remove_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
 
 
-def attachment_add(*, actor: Account, announcement_id: Any, file: Any) -> Attachment:
+def attachment_add(*, actor: User, announcement_id: Any, file: Any) -> Attachment:
     """Store one checked attachment of an editable announcement."""
     announcement = _managed(actor=actor, pk=announcement_id)
     _require_editable(announcement)
@@ -347,7 +353,7 @@ def attachment_add(*, actor: Account, announcement_id: Any, file: Any) -> Attach
 
 
 @transaction.atomic
-def attachment_remove(*, actor: Account, attachment_id: Any) -> None:
+def attachment_remove(*, actor: User, attachment_id: Any) -> None:
     attachment = attachment_get_visible_to(user=actor, pk=attachment_id)
     announcement = _managed(actor=actor, pk=attachment.announcement_id)
     _require_editable(announcement)

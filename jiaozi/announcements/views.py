@@ -4,7 +4,7 @@ service or selector, render."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiaozi.accounts.decorators import staff_user
 from jiaozi.core.access import staff_required
 from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -47,7 +48,7 @@ def _managed(request: HttpRequest, pk: int) -> Announcement:
     """The announcement in the user's jurisdiction (404 otherwise) that the user may
     write (403 otherwise: a superior reads a subordinate's announcement, no more)."""
     announcement = selectors.announcement_get_visible_to(user=request.user, pk=pk)
-    if not can_manage(actor=request.user, announcement=announcement):
+    if not can_manage(actor=staff_user(request), announcement=announcement):
         raise PermissionDenied(_("只有发布机构的管理员可以修改、发布或撤回该公告。"))
     return announcement
 
@@ -82,7 +83,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
             "filter_form": form,
             "page_obj": page_obj,
             "columns": LIST_COLUMNS,
-            "can_author": can_author(actor=request.user),
+            "can_author": can_author(actor=staff_user(request)),
             "nav_active": "announcements:list",
             "breadcrumbs": [(_("公告管理"), None)],
         },
@@ -93,13 +94,13 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def announcement_create(request: HttpRequest) -> HttpResponse:
-    if not can_author(actor=request.user):
+    if not can_author(actor=staff_user(request)):
         raise PermissionDenied(_("只有省、市、县级教育行政部门的管理员可以发布公告。"))
     form = AnnouncementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         with form_errors(form, ValidationFailed, Conflict):
-            announcement = services.announcement_create(actor=request.user, **data)
+            announcement = services.announcement_create(actor=staff_user(request), **data)
             messages.success(request, _("公告草稿已保存，可以上传附件后发布。"))
             return redirect("announcements:detail", pk=announcement.pk)
     return render(
@@ -119,7 +120,7 @@ def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail(request: HttpRequest, announcement: Announcement, **forms: Any) -> HttpResponse:
     state, state_label = state_of(announcement)
-    manage = can_manage(actor=request.user, announcement=announcement)
+    manage = can_manage(actor=staff_user(request), announcement=announcement)
     editable = services.is_editable(announcement)
     version = {"version": announcement.version}
     context = {
@@ -156,7 +157,7 @@ def announcement_edit(request: HttpRequest, pk: int) -> HttpResponse:
             data = dict(form.cleaned_data)
             with form_errors(form, ValidationFailed, Conflict):
                 services.announcement_update(
-                    actor=request.user, pk=announcement.pk, **{**data, "version": data["version"] or 0}
+                    actor=staff_user(request), pk=announcement.pk, **{**data, "version": data["version"] or 0}
                 )
                 messages.success(request, _("公告已保存。"))
                 return redirect("announcements:detail", pk=announcement.pk)
@@ -194,7 +195,7 @@ def announcement_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with form_errors(form, ValidationFailed, Conflict):
             done = services.announcement_publish(
-                actor=request.user,
+                actor=staff_user(request),
                 pk=announcement.pk,
                 version=form.cleaned_data["version"],
                 publish_at=form.cleaned_data["publish_at"],
@@ -217,7 +218,7 @@ def announcement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with form_errors(form, ValidationFailed, Conflict):
             services.announcement_withdraw(
-                actor=request.user,
+                actor=staff_user(request),
                 pk=announcement.pk,
                 version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
@@ -235,7 +236,9 @@ def announcement_delete(request: HttpRequest, pk: int) -> HttpResponse:
     form = VersionForm(request.POST)
     if not form.is_valid():
         raise ValidationFailed(_("页面已过期，请刷新后重试。"), code="stale_version")
-    services.announcement_delete(actor=request.user, pk=announcement.pk, version=form.cleaned_data["version"])
+    services.announcement_delete(
+        actor=staff_user(request), pk=announcement.pk, version=form.cleaned_data["version"]
+    )
     messages.success(request, _("公告草稿已删除。"))
     return redirect("announcements:list")
 
@@ -249,7 +252,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with form_errors(form, ValidationFailed, Conflict):
             services.attachment_add(
-                actor=request.user, announcement_id=announcement.pk, file=form.cleaned_data["file"]
+                actor=staff_user(request), announcement_id=announcement.pk, file=form.cleaned_data["file"]
             )
             messages.success(request, _("附件已上传。"))
             return redirect("announcements:detail", pk=announcement.pk)
@@ -261,7 +264,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = selectors.attachment_get_visible_to(user=request.user, pk=pk)
-    services.attachment_remove(actor=request.user, attachment_id=attachment.pk)
+    services.attachment_remove(actor=staff_user(request), attachment_id=attachment.pk)
     messages.success(request, _("附件已删除。"))
     return redirect("announcements:detail", pk=attachment.announcement_id)
 
@@ -269,9 +272,10 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(*AUTHOR_ROLES)
 @domain_errors
 @require_GET
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = selectors.attachment_get_visible_to(user=request.user, pk=pk)
-    return attachments.attachment_response(attachment)
+    # A FileResponse (streaming) where the staff check's signature names HttpResponse.
+    return cast(HttpResponse, attachments.attachment_response(attachment))
 
 
 # --- Public (the portal) -------------------------------------------------------------
@@ -282,7 +286,13 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 def public_list(request: HttpRequest) -> HttpResponse:
     form = PublicFilterForm(request.GET or None)
     filters = form.filters()
-    page_obj = paginate(request, selectors.public_list(**filters), per_page=15)
+    page_obj = paginate(
+        request,
+        selectors.public_list(
+            level=filters.get("level", ""), category=filters.get("category", ""), q=filters.get("q", "")
+        ),
+        per_page=15,
+    )
     return render(
         request,
         "announcements/public_list.html",

@@ -218,7 +218,7 @@ def test_attachments_are_recognised_by_content(
         stored,
         len(data),
     )
-    assert name not in attachment.file.name  # stored under a random name
+    assert name not in (attachment.file.name or "")  # stored under a random name
     assert AuditEvent.objects.filter(kind=AuditKind.ANNOUNCEMENT_ATTACHMENT_ADDED).count() == 1
 
 
