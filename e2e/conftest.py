@@ -141,7 +141,7 @@ def divisions(transactional_db: None, live_server: Any) -> None:
 def demo(divisions: None) -> None:
     from django.core.management import call_command
 
-    call_command("seed_demo", teachers=20, stdout=StringIO())
+    call_command("seed_demo", teachers=20, no_applications=True, stdout=StringIO())
 
 
 @pytest.fixture

@@ -315,6 +315,10 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # --- Retention, re-confirmation, limits -------------------------------------------
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 183)
 STAFF_RECONFIRM_DAYS = env_int("STAFF_RECONFIRM_DAYS", 365)
+# Confirmation bookings may be made, moved or cancelled until this many days before the
+# booked day, at this local time (docs/decisions/0216).
+CONFIRMATION_CHANGE_DAYS_BEFORE = env_int("CONFIRMATION_CHANGE_DAYS_BEFORE", 1)
+CONFIRMATION_CHANGE_AT = env("CONFIRMATION_CHANGE_AT", "17:00")
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", "1200/m")
 # (hits, seconds) for the public verification pages.
 VERIFY_TOKEN_RATE_LIMIT = (env_int("VERIFY_TOKEN_RATE_HITS", 30), 60)

@@ -94,7 +94,19 @@ class AuditKind(models.IntegerChoices):
     # (certification kinds go here)
     #
     # Confirmation points and bookings: 850–879.
-    # (confirmation kinds go here)
+    CONFIRMATION_POINT_CREATED = 850, _("新增确认点")
+    CONFIRMATION_POINT_UPDATED = 851, _("修改确认点")
+    CONFIRMATION_DAY_ADDED = 852, _("新增确认点开放日")
+    CONFIRMATION_DAY_REMOVED = 853, _("删除确认点开放日")
+    CONFIRMATION_SLOT_ADDED = 854, _("新增预约时段")
+    CONFIRMATION_SLOT_CHANGED = 855, _("修改预约时段容量")
+    CONFIRMATION_SLOT_REMOVED = 856, _("删除预约时段")
+    BOOKING_CREATED = 860, _("预约现场确认")
+    BOOKING_MOVED = 861, _("改约现场确认")
+    BOOKING_CANCELLED = 862, _("取消现场确认预约")
+    BOOKING_CHECKED_IN = 863, _("现场确认签到")
+    BOOKING_NO_SHOW = 864, _("标记未到场")
+    BOOKING_LOOKED_UP_BY_ID = 865, _("按身份证号查找预约")
     #
     # Certificate services (correction, reissue, replacement, authenticity, verification): 1100–1149.
     # (certificate-services kinds go here)
@@ -117,6 +129,10 @@ class AuditKind(models.IntegerChoices):
     #
     # Operations (jobs, cluster, load): 1400–1419.
     # (operations kinds go here)
+    #
+    # The demo and the screens people meet (sign-in steps, the demo's date): 1420–1439.
+    DEMO_DATE_MOVED = 1420, _("调整演示日期")
+    LOGIN_PASSWORD_ACCEPTED = 1421, _("密码正确，待验证动态口令")
 
 
 class AuditChain(models.Model):
