@@ -47,6 +47,19 @@ browser: ## Install the Debian tools the tests drive (Chromium, poppler, zbar) w
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-noto-cjk >/dev/null; \
 	fi
 
+nginx: ## Install Debian's nginx when missing (make cluster puts it in front of the app servers)
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing nginx from Debian's packages"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+cluster: setup nginx ## Production mode here: 2 app servers behind nginx, Celery worker and beat, on local PostgreSQL and Redis (deploy/)
+	$(PY) deploy/cluster.py start
+
+cluster-stop: ## Stop what make cluster started
+	$(PY) deploy/cluster.py stop
+
 migrate: setup ## Apply the database migrations
 	@mkdir -p var
 	$(PY) manage.py migrate --no-input
@@ -108,4 +121,6 @@ lock: setup ## Re-resolve the lock files from requirements/*.in
 clean: ## Remove the virtualenv, the demo database and caches
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache e2e/screenshots
 
+
+.PHONY: nginx cluster cluster-stop
 .PHONY: help setup browser migrate demo run test unit e2e lint format typecheck migrations-check audit messages bench lock clean

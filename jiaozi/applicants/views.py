@@ -608,36 +608,41 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit, resubmit or withdraw. Outside the apply window the service raises
-    WindowClosed with the window's dates; that message is what the applicant sees."""
-    application = _application(request, pk)
+    WindowClosed with the window's dates; that message is what the applicant sees.
+
+    The transition reads the application once, narrowly, and answers "not found" for
+    anyone else's; the page is read again only to choose where an error goes
+    (docs/decisions/0271)."""
     form = ActionForm(request.POST)
     if not form.is_valid():
+        _application(request, pk)  # someone else's application: not found, as before
         messages.error(request, _("请求无效，请刷新页面后重试。"))
-        return redirect("applicants:application_detail", pk=application.pk)
+        return redirect("applicants:application_detail", pk=pk)
     action = form.cleaned_data["action"]
     try:
         application_transition(
             actor=_user(request),
-            application_id=application.pk,
+            application_id=pk,
             action=action,
             version=form.cleaned_data["version"],
+            full=False,
         )
     except Conflict as exc:
         if exc.code == "stale_version":
             messages.error(request, _("申请状态已发生变化，请查看最新情况后再操作。"))
         else:
             messages.error(request, exc.message)
-        return redirect("applicants:application_detail", pk=application.pk)
+        return redirect("applicants:application_detail", pk=pk)
     except (WindowClosed, ValidationFailed, PermissionDenied) as exc:
         messages.error(request, exc.message)
-        if action in SUBMIT_ACTIONS and application.status in material_services.EDITABLE:
-            return redirect("applicants:application_edit", pk=application.pk)
-        return redirect("applicants:application_detail", pk=application.pk)
+        if action in SUBMIT_ACTIONS and _application(request, pk).status in material_services.EDITABLE:
+            return redirect("applicants:application_edit", pk=pk)
+        return redirect("applicants:application_detail", pk=pk)
     if action == "withdraw":
         messages.success(request, _("申请已撤回。如需办理，可在申请时间内重新申请。"))
     else:
         messages.success(request, _("申请已提交，等待学校审查。审查结果会通过站内消息和短信通知您。"))
-    return redirect("applicants:application_detail", pk=application.pk)
+    return redirect("applicants:application_detail", pk=pk)
 
 
 @applicant_required

@@ -92,6 +92,24 @@ class AuditKind(models.IntegerChoices):
     #
     # Certification (batches, applications, decisions, issuing): 800–849.
     # (certification kinds go here)
+    CERTIFICATION_BATCH_CREATED = 800, _("创建认定批次")
+    CERTIFICATION_BATCH_UPDATED = 801, _("修改认定批次")
+    CERTIFICATION_STARTED = 802, _("创建认定申请")
+    CERTIFICATION_DRAFT_UPDATED = 803, _("修改认定申请")
+    CERTIFICATION_SUBMITTED = 804, _("提交认定申请")
+    CERTIFICATION_RESUBMITTED = 805, _("修改后重新提交认定申请")
+    CERTIFICATION_WITHDRAWN = 806, _("撤回认定申请")
+    CERTIFICATION_CONFIRMED = 807, _("现场确认通过")
+    CERTIFICATION_CONFIRM_REFUSED = 808, _("现场确认不通过")
+    CERTIFICATION_DECIDED = 809, _("作出认定结论")
+    CERTIFICATION_HEALTH_RECORDED = 810, _("登记体检结论")
+    CERTIFICATION_PHOTO_UPLOADED = 811, _("上传认定申请照片")
+    CERTIFICATION_MATERIAL_UPLOADED = 812, _("上传认定申请材料")
+    CERTIFICATION_MATERIAL_DELETED = 813, _("删除认定申请材料")
+    CERTIFICATION_CERTIFICATE_ISSUED = 814, _("颁发教师资格证书")
+    CERTIFICATION_CERTIFICATE_DOWNLOADED = 815, _("下载教师资格证书")
+    CERTIFICATION_PRECHECK_RUN = 816, _("认定条件批量预审")
+    AUTHORITY_CODES_LOADED = 817, _("导入认定机构代码")
     #
     # Confirmation points and bookings: 850–879.
     CONFIRMATION_POINT_CREATED = 850, _("新增确认点")
@@ -109,7 +127,27 @@ class AuditKind(models.IntegerChoices):
     BOOKING_LOOKED_UP_BY_ID = 865, _("按身份证号查找预约")
     #
     # Certificate services (correction, reissue, replacement, authenticity, verification): 1100–1149.
-    # (certificate-services kinds go here)
+    CERTSVC_REQUEST_SUBMITTED = 1100, _("提交证书更正、补发或换发申请")
+    CERTSVC_REQUEST_RESUBMITTED = 1101, _("补正后重新提交证书申请")
+    CERTSVC_REQUEST_WITHDRAWN = 1102, _("撤回证书申请")
+    CERTSVC_REQUEST_RETURNED = 1103, _("证书申请退回补正")
+    CERTSVC_REQUEST_APPROVED = 1104, _("证书申请办结")
+    CERTSVC_REQUEST_REJECTED = 1105, _("证书申请不予办理")
+    CERTSVC_MATERIAL_UPLOADED = 1106, _("上传证书申请材料")
+    CERTSVC_MATERIAL_DOWNLOADED = 1107, _("下载证书申请材料")
+    CERTSVC_OLD_CERTIFICATE_RECEIVED = 1108, _("收回原证书")
+    CERTSVC_SETTINGS_UPDATED = 1109, _("修改证书服务办理时限")
+    CERTIFICATE_CORRECTED = 1110, _("证书更正")
+    CERTIFICATE_REISSUED = 1111, _("证书补发")
+    CERTIFICATE_REPLACED = 1112, _("证书换发")
+    CERTIFICATE_PAPER_ISSUED = 1113, _("生成证书电子文本")
+    AUTHENTICITY_CHECK_OPENED = 1120, _("发起证书真伪核验")
+    AUTHENTICITY_CHECK_ANSWERED = 1121, _("记录证书真伪核验结果")
+    AUTHENTICITY_CHECK_FORGED = 1122, _("证书核验为伪造")
+    AUTHENTICITY_CHECK_WITHDRAWN = 1123, _("撤回证书真伪核验")
+    VERIFICATION_LOOKUP = 1130, _("公众证书查验")
+    SHARE_LINK_CREATED = 1131, _("创建证书分享链接")
+    SHARE_LINK_REVOKED = 1132, _("撤销证书分享链接")
     #
     # Announcements and the directory of institutions: 1200–1249.
     # (portal kinds go here)

@@ -229,3 +229,179 @@ def certificate_registration_record(
             },
         )
     return RegistrationRecorded(certificate=certificate, event=event, previous=previous, current=current)
+
+
+# --- Certificate services: correction, reissue, replacement (§7) -------------------------
+# Called by jiaozi.certservices inside the transaction that approves a request. Each
+# compares and sets on the certificate's version, writes one history event whose
+# ``changes`` carry the changed fields and the remark printed on the remarks page
+# (``{"remark": ["", "…"]}``), and one audit row. The number is never changed.
+
+# The fields a correction may change: the certificate's own data. The holder's name is
+# the teacher record's (corrected there by the same approval); the number and the type
+# it encodes are not corrected but revoked and issued anew.
+CORRECTABLE_FIELDS = ("subject",)
+REMARK_MAX = 200
+
+
+def _remark_checked(remark: str) -> str:
+    text = " ".join(remark.split())
+    if not text:
+        raise ValidationFailed(_("请填写备注（办理原因）。"), code="remark_required")
+    if len(text) > REMARK_MAX:
+        raise ValidationFailed(_("备注不能超过200字。"), code="remark_too_long")
+    return text
+
+
+def _certificate_change(
+    *,
+    certificate: Certificate,
+    kind: CertificateEvent.Kind,
+    audit_kind: AuditKind,
+    values: Mapping[str, Any],
+    remark: str,
+    actor: User | None,
+    institution: Institution,
+    source: models.Model | None,
+    extra_changes: Mapping[str, Any] | None = None,
+    audit_details: Mapping[str, Any] | None = None,
+) -> CertificateEvent:
+    if certificate.status != CertificateStatus.VALID:
+        raise Conflict(_("该教师资格证书已被撤销或丧失，不能办理。"), code="certificate_not_valid")
+    remark = _remark_checked(remark)
+    previous = {name: getattr(certificate, name) for name in values}
+    now = clock.now()
+    with transaction.atomic(savepoint=False):
+        updated = Certificate.objects.filter(pk=certificate.pk, version=certificate.version).update(
+            **values, version=F("version") + 1, updated_at=now
+        )
+        if updated != 1:
+            raise Conflict(_("证书信息已被他人修改，请刷新后重试。"), code="stale_version")
+        for name, value in values.items():
+            setattr(certificate, name, value)
+        certificate.version += 1
+        certificate.updated_at = now
+        changes: dict[str, Any] = {
+            **_changes(previous, values),
+            **(extra_changes or {}),
+            "remark": ["", remark],
+        }
+        event = certificate_event_record(
+            certificate=certificate,
+            kind=kind,
+            actor=actor,
+            institution=institution,
+            source=source,
+            changes=changes,
+            at=now,
+        )
+        audit_record(
+            kind=audit_kind,
+            actor=actor,
+            obj=certificate,
+            details={
+                **(audit_details or {}),
+                "source": source._meta.label_lower if source is not None else "",
+                "source_id": source.pk if source is not None else None,
+                "fields": sorted(values),
+                "event_id": event.pk,
+            },
+        )
+    return event
+
+
+def certificate_correct(
+    *,
+    certificate: Certificate,
+    values: Mapping[str, Any],
+    remark: str,
+    actor: User | None,
+    institution: Institution,
+    source: models.Model | None = None,
+    extra_changes: Mapping[str, Any] | None = None,
+) -> CertificateEvent:
+    """更正: change the certificate's own data (``CORRECTABLE_FIELDS``) and record why.
+    ``extra_changes`` records corrections made elsewhere by the same approval (the
+    holder's name on the teacher record) in the same event."""
+    unknown = set(values) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("该项不能更正。"), code="field_not_correctable", fields=sorted(unknown))
+    if not values and not extra_changes:
+        raise ValidationFailed(_("没有需要更正的内容。"), code="nothing_to_correct")
+    return _certificate_change(
+        certificate=certificate,
+        kind=CertificateEvent.Kind.CORRECTED,
+        audit_kind=AuditKind.CERTIFICATE_CORRECTED,
+        values=values,
+        remark=remark,
+        actor=actor,
+        institution=institution,
+        source=source,
+        extra_changes=extra_changes,
+    )
+
+
+def certificate_reissue(
+    *,
+    certificate: Certificate,
+    remark: str,
+    actor: User | None,
+    institution: Institution,
+    source: models.Model | None = None,
+) -> CertificateEvent:
+    """补发: a new paper for a lost one, the number kept. Earlier papers' QR tokens are
+    revoked by the caller (``verification_tokens_revoke``): the lost paper must not
+    keep confirming itself."""
+    return _certificate_change(
+        certificate=certificate,
+        kind=CertificateEvent.Kind.REISSUED,
+        audit_kind=AuditKind.CERTIFICATE_REISSUED,
+        values={},
+        remark=remark,
+        actor=actor,
+        institution=institution,
+        source=source,
+    )
+
+
+def certificate_replace(
+    *,
+    certificate: Certificate,
+    remark: str,
+    actor: User | None,
+    institution: Institution,
+    source: models.Model | None = None,
+) -> CertificateEvent:
+    """换发: a new paper for a damaged one that was handed back, the number kept."""
+    return _certificate_change(
+        certificate=certificate,
+        kind=CertificateEvent.Kind.REPLACED,
+        audit_kind=AuditKind.CERTIFICATE_REPLACED,
+        values={},
+        remark=remark,
+        actor=actor,
+        institution=institution,
+        source=source,
+    )
+
+
+def certificate_paper_token_issue(
+    *, certificate: Certificate, holder_name: str, institution: Institution
+) -> VerificationToken:
+    """The QR token of a certificate paper (a reissued, replaced or corrected one): a
+    snapshot of the registry's registration record now, which may be empty (never
+    registered). Call it inside the transaction that issues the paper."""
+    return VerificationToken.objects.create(
+        token=verification_token_new(),
+        certificate=certificate,
+        certificate_number=certificate.number,
+        holder_name_masked=mask_name(holder_name.strip()),
+        qualification_type=certificate.qualification_type,
+        conclusion=certificate.last_conclusion,
+        valid_from=certificate.valid_from if certificate.last_conclusion == Conclusion.QUALIFIED else None,
+        valid_to=certificate.valid_to if certificate.last_conclusion == Conclusion.QUALIFIED else None,
+        registered_on=certificate.registered_on,
+        institution=institution,
+        institution_name=institution.name,
+        issued_at=clock.now(),
+    )

@@ -18,13 +18,18 @@ from django.utils.translation import gettext_lazy as _
 
 from jiaozi.certificates.models import Certificate, CertificateEvent, CertificateStatus, Conclusion
 from jiaozi.certificates.selectors import certificate_history
-from jiaozi.core import clock, idcard
+from jiaozi.core import clock, idcard, workdays
 from jiaozi.core.fields import field_lookup
 from jiaozi.core.scoping import get_visible_or_404
+from jiaozi.orgs.jurisdiction import province_code_of
 from jiaozi.teachers.models import Teacher
 
+from . import deadlines
 from .authority import authority_keys_within
+from .models import RequestMaterial, RequestStep, ServiceRequest, ServiceSetting
 from .permissions import can_view_registry
+from .transitions import requests_visible_to
+from .workflow import RequestStatus
 
 if TYPE_CHECKING:
     from jiaozi.accounts.models import User
@@ -171,3 +176,94 @@ def certificate_dossier(*, certificate: Certificate) -> CertificateDossier:
         view=CertificateView(certificate, validity_of(certificate)),
         events=certificate_history(certificate=certificate),
     )
+
+
+# --- Requests ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    open: int
+    due_soon: int
+    overdue: int
+
+
+def request_list_visible_to(*, user: User) -> models.QuerySet[ServiceRequest]:
+    return requests_visible_to(user).select_related("certificate", "certificate__teacher", "authority")
+
+
+def request_queue(
+    *, user: User, status: str = "", kind: str = "", overdue: bool = False
+) -> models.QuerySet[ServiceRequest]:
+    """The authority's queue: open requests first, the nearest deadline first."""
+    queryset = request_list_visible_to(user=user)
+    if status:
+        queryset = queryset.filter(status=status)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if overdue:
+        queryset = queryset.filter(status=RequestStatus.SUBMITTED, due_on__lt=clock.today())
+    return (
+        queryset.order_by("due_on", "pk")
+        if status == RequestStatus.SUBMITTED or overdue
+        else queryset.order_by("-submitted_at", "-pk")
+    )
+
+
+def request_get_visible_to(*, user: User, pk: Any) -> ServiceRequest:
+    return get_visible_or_404(
+        request_list_visible_to(user=user).select_related("applicant", "decided_by", "paper_token"), pk=pk
+    )
+
+
+def request_steps(*, request: ServiceRequest) -> list[RequestStep]:
+    return list(request.steps.select_related("actor").order_by("at", "id"))
+
+
+def request_materials(*, request: ServiceRequest) -> list[RequestMaterial]:
+    return list(request.materials.order_by("uploaded_at", "id"))
+
+
+def request_counts(*, user: User) -> QueueCounts:
+    """Open, due-soon and overdue requests in the user's queue (one query)."""
+    today = clock.today()
+    rules = deadlines.rules_for(user.institution)
+    soon = workdays.add_working_days(today, rules.reminder_days)
+    row = (
+        requests_visible_to(user)
+        .filter(status=RequestStatus.SUBMITTED)
+        .aggregate(
+            open=models.Count("pk"),
+            due_soon=models.Count("pk", filter=models.Q(due_on__gte=today, due_on__lte=soon)),
+            overdue=models.Count("pk", filter=models.Q(due_on__lt=today)),
+        )
+    )
+    return QueueCounts(open=row["open"], due_soon=row["due_soon"], overdue=row["overdue"])
+
+
+def holder_requests(*, user: User) -> list[ServiceRequest]:
+    return list(
+        ServiceRequest.objects.filter(applicant=user)
+        .select_related("certificate")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def holder_request_get(*, user: User, pk: Any) -> ServiceRequest:
+    return get_visible_or_404(
+        ServiceRequest.objects.filter(applicant=user).select_related(
+            "certificate", "authority", "certificate__teacher"
+        ),
+        pk=pk,
+    )
+
+
+def service_setting_for(*, user: User) -> dict[str, int]:
+    """The province's current rules, as the settings form's initial data."""
+    rules = deadlines.rules_for(user.institution)
+    row = ServiceSetting.objects.filter(province__code=province_code_of(user.institution)).first()
+    return {
+        "processing_days": rules.processing_days,
+        "reminder_days": rules.reminder_days,
+        "version": row.version if row else 0,
+    }

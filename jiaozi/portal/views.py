@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from jiaozi.accounts.actor import is_staff_account
 from jiaozi.announcements import views as announcement_views
+from jiaozi.core.health import health
 from jiaozi.core.ui.tables import paginate
 from jiaozi.registration.notices.views import public_list
 
@@ -92,15 +92,12 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For the load balancer: 200 when the database answers, 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        logger.exception("health check: database unavailable")
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """For the load balancer and monitoring: 200 when the database, the shared cache,
+    the broker and the file storage answer, 503 otherwise, with one word per check
+    (jiaozi.core.health; no detail leaves the server)."""
+    result = health()
+    body = {"status": "ok" if result.ok else "error", **result.checks}
+    return JsonResponse(body, status=200 if result.ok else 503)
 
 
 # --- Error pages (config/urls.py handler404/403/500) -------------------------------

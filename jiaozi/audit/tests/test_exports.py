@@ -43,6 +43,8 @@ EXEMPT = {
     "registration/applications/materials.py::material_response": "one material file, jurisdiction-checked",
     "registration/notices/views.py::public_document": "a notice already published to the public",
     "teachers/views.py::import_template": "the empty import template, no personal data",
+    "certservices/downloads.py::material_response": "one request's material, holder's or authority's, audited",
+    "certservices/downloads.py::paper_response": "one certificate paper, to its holder or issuing authority",
     "teachers/views.py::import_job_errors": (
         "the uploader's own import errors: values masked, at most 10,000 rows (ErrorLog.limit)"
     ),

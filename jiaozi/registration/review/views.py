@@ -616,6 +616,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
                 application_id=application.pk,
                 action=action,
                 version=form.cleaned_data["version"],
+                full=False,  # the page redirects; the application was read above
                 **form.service_kwargs(),
             )
             messages.success(

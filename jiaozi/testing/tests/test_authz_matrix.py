@@ -42,6 +42,7 @@ from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
 from jiaozi.core import clock
 from jiaozi.notifications.services import notify
 from jiaozi.orgs.tests.factories import LUYANG, confirmation_point
@@ -245,6 +246,7 @@ def _objects(c: Chain, admin: User) -> dict[str, Any]:
         "notice": notice,
         "objection": objection,
         "notification": notify(user=c.applicant, kind="t", title="t", body="", channels=["inbox"]),
+        **_certification_objects(c),
     }
 
 
@@ -264,6 +266,16 @@ def _portal_objects(admin: User) -> dict[str, Any]:
         publish_at=clock.now() - dt.timedelta(hours=1)
     )
     return {"announcement": announcement, "attachment": attachment}
+
+
+# ── certification (authz_matrix_cert.csv) ─────────────────────────────────────────────
+
+
+def _certification_objects(c: Chain) -> dict[str, Any]:
+    from jiaozi.certification.tests.factories import matrix_application
+
+    point_code = f"{c.authority.code}QR01"
+    return {"certification": matrix_application(c.applicant, c.authority, point_code)}
 
 
 @pytest.fixture
@@ -303,9 +315,14 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             kind=AuditKind.STAFF_UPDATED, actor=admin, obj=admin, details={"field": "post"}
         )
         w.objects[("token", "-")] = "A" * 40
-        # certservices (authz_matrix_certsvc.csv): each chain's certificate.
-        for scope, ch in (("own", c), ("other", other)):
+        # certservices (authz_matrix_certsvc.csv): each chain's certificate, a request, its material.
+        for scope, ch, holder in (("own", c, c_applicant), ("other", other, other.applicant)):
             w.objects[("certificate", scope)] = ch.certificate
+            request_row, material = certsvc_objects(ch.certificate, holder, ch.authority)
+            w.objects[("service_request", scope)], w.objects[("request_material", scope)] = (
+                request_row,
+                material,
+            )
         assert AuditEvent.objects.exists()
         yield w
 
@@ -366,6 +383,8 @@ def path_for(row: Row, w: World) -> str:
         kwargs["announcement_pk"] = w.objects[("attachment", row.scope)].announcement_id
     if row.name == "api:announcement_delete":
         return reverse(row.name, kwargs=kwargs) + "?version=999"
+    if row.name == "certservices_applicant:request_new":
+        kwargs["kind"] = "reissue"
     return reverse(row.name, kwargs=kwargs or None)
 
 
