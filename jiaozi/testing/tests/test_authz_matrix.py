@@ -362,6 +362,7 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:announcement_update": {"version": 999},
         "api:announcement_publish": {"version": 999},
         "api:announcement_withdraw": {"version": 999, "reason": "矩阵"},
+        "api:registration_plan_save": {"expected": {"primary": 1}},
     }
     return bodies.get(row.name, {})
 
