@@ -164,6 +164,20 @@ class AuditKind(models.IntegerChoices):
     #
     # Oversight (spot checks, revocation, data audit, statistics, exports): 1300–1349.
     # (oversight kinds go here)
+    SPOT_CHECK_DRAWN = 1300, _("抽取定期注册抽查样本")
+    SPOT_CHECK_ASSIGNED = 1301, _("分配抽查核查人")
+    SPOT_CHECK_FINDING_RECORDED = 1302, _("记录抽查核查结果")
+    SPOT_CHECK_CLOSED = 1303, _("结束抽查")
+    REGISTRATION_REVOKED = 1310, _("撤销定期注册")
+    CERTIFICATE_REVOKED = 1311, _("撤销教师资格证书")
+    CERTIFICATE_REGISTRATION_REVOKED = 1312, _("撤销证书的注册记录")
+    DATA_AUDIT_REMINDED = 1320, _("发送数据核查提醒")
+    STATISTICS_REFRESHED = 1325, _("刷新统计汇总")
+    EXPORT_REQUESTED = 1330, _("申请导出数据")
+    EXPORT_APPROVED = 1331, _("批准导出数据")
+    EXPORT_REJECTED = 1332, _("驳回导出数据")
+    EXPORT_DOWNLOADED = 1333, _("下载导出数据")
+    OVERSIGHT_SETTINGS_CHANGED = 1340, _("修改监督设置")
     #
     # Operations (jobs, cluster, load): 1400–1419.
     # (operations kinds go here)

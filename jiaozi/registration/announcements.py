@@ -29,6 +29,7 @@ AUDIT_KIND: dict[str, AuditKind] = {
     Action.PROVINCE_APPROVE: AuditKind.APPLICATION_PROVINCE_APPROVED,
     Action.RETURN_TO_APPLICANT: AuditKind.APPLICATION_RETURNED_TO_APPLICANT,
     Action.RETURN_DOWN: AuditKind.APPLICATION_RETURNED_DOWN,
+    Action.REVOKE: AuditKind.REGISTRATION_REVOKED,
 }
 
 SMS = "sms"
@@ -105,6 +106,12 @@ ANNOUNCEMENTS: dict[str, Announcement] = {
         "registration.completed",
         gettext_lazy("定期注册已完成"),
         gettext_lazy("您的定期注册已通过省级终审并备案，可登录系统查看结论、下载申请表。"),
+        (INBOX, SMS),
+    ),
+    Action.REVOKE: Announcement(
+        "registration.revoked",
+        gettext_lazy("定期注册已被撤销"),
+        gettext_lazy("经省级抽查核实，您的定期注册已被撤销，撤销原因请登录系统查看。"),
         (INBOX, SMS),
     ),
     Action.RETURN_TO_APPLICANT: Announcement(

@@ -37,7 +37,7 @@ from jiaozi.workflow.engine import BatchResult, Inputs, Plan, Workflow
 from . import transition_checks as checks
 from .announcements import ANNOUNCEMENTS, AUDIT_KIND, SMS, Announcement
 from .applications.selectors import application_list_in_jurisdiction
-from .completion.services import application_complete
+from .completion.services import application_complete, application_filing_revoke
 from .models import Application, ApplicationStep, Notice
 from .transition_checks import REASON_MAX, ROLE_LEVEL, Who, WindowCache, row_of, who_of
 from .transition_checks import rows as _rows
@@ -207,6 +207,9 @@ class _Applications(Workflow[Application, User | AnonymousUser]):
             # the scheduler or the public.
             assert who.user is not None
             application_complete(application=instance, actor=who.user)
+        elif plan.transition.action == Action.REVOKE:
+            assert who.user is not None  # the province reviewer (level_of)
+            application_filing_revoke(application=instance, actor=who.user, reason=plan.opinion)
 
 
 APPLICATIONS = _Applications()

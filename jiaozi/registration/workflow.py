@@ -33,6 +33,8 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("已完成（已备案）")
     RETURNED = "returned", _("已退回申请人")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # A filed registration the province revoked after a spot check (oversight).
+    REVOKED = "revoked", _("已撤销注册")
 
 
 class Action(models.TextChoices):
@@ -51,6 +53,7 @@ class Action(models.TextChoices):
     PROVINCE_APPROVE = "province_approve", _("省级终审通过并备案")
     RETURN_TO_APPLICANT = "return_to_applicant", _("退回申请人")
     RETURN_DOWN = "return_down", _("退回下一级")
+    REVOKE = "revoke", _("撤销注册")
 
 
 class ActingLevel(models.TextChoices):
@@ -64,6 +67,9 @@ class ActingLevel(models.TextChoices):
     PROVINCE = "province", _("省级")
     PUBLIC = "public", _("公众")
     SYSTEM = "system", _("系统")
+    # The province's supervision (spot checks, §5): acts on filed registrations at any
+    # time, outside the campaign's windows.
+    OVERSIGHT = "oversight", _("省级监督")
 
 
 # The name the level choices had before the acting identity (``jiaozi.accounts.actor``)
@@ -112,6 +118,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Status.PROVINCE_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, ActingLevel.PROVINCE, True
     ),
+    Transition(Status.COMPLETED, Action.REVOKE, Status.REVOKED, ActingLevel.OVERSIGHT, True),
 )
 
 
@@ -236,7 +243,7 @@ def statuses_held_by(level: str) -> tuple[str, ...]:
     return tuple(status for status in Status.values if HOLDER.get(status) == level)
 
 
-TERMINAL = frozenset({Status.COMPLETED, Status.WITHDRAWN})
+TERMINAL = frozenset({Status.COMPLETED, Status.WITHDRAWN, Status.REVOKED})
 # An application in one of these counts as the certificate's active application.
 ACTIVE = frozenset(s for s in Status.values if s not in (Status.WITHDRAWN,))
 

@@ -323,8 +323,70 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
                 request_row,
                 material,
             )
+        oversight_objects(w, c, other)
         assert AuditEvent.objects.exists()
         yield w
+
+
+# ── oversight: spot checks, their items, certificates ──────────────────────────
+
+
+def oversight_objects(w: World, c: Chain, other: Chain) -> None:
+    """A spot check per scope: "own" holds an item of the Luyang chain assigned to its
+    city rechecker, "other" an item of 宿松县 given to nobody."""
+    from jiaozi.oversight import spotchecks
+
+    for scope, ch in (("own", c), ("other", other)):
+        owner, cert = due_teacher(ch.school, name="抽查人")
+        # Filed the day before: always inside the population of a draw at OPEN.
+        filed_at = OPEN - dt.timedelta(days=1)
+        application(
+            ch,
+            status=Status.COMPLETED,
+            applicant=applicant_for(owner),
+            certificate_=cert,
+            completed_at=filed_at,
+        )
+        w.objects[("certificate", scope)] = ch.certificate
+    province = c.province_reviewer
+    for scope, division in (("own", c.school.division_id), ("other", other.school.division_id)):
+        spot_check = spotchecks.spot_check_draw(
+            actor=province,
+            campaign_id=c.campaign.pk,
+            title=f"矩阵抽查{scope}",
+            mode="size",
+            size=2,
+            seed=scope,
+        )
+        item = spot_check.items.get(division_id=division)
+        if scope == "own":
+            assert c.city_rechecker is not None
+            spotchecks.spot_check_assign(
+                actor=province,
+                spot_check_id=spot_check.pk,
+                item_ids=[item.pk],
+                assignee_id=c.city_rechecker.pk,
+            )
+        w.objects[("spot_check", scope)] = spot_check
+        w.objects[("spot_check_item", scope)] = item
+
+
+def oversight_bodies(w: World) -> dict[str, dict[str, Any]]:
+    item = w.objects[("spot_check_item", "own")]
+    return {
+        "api:spot_check_draw": {
+            "campaign_id": w.objects[("campaign", "-")].pk,
+            "title": "t",
+            "mode": "size",
+            "size": 1,
+        },
+        "api:spot_check_assign": {"item_ids": [item.pk], "assignee_id": w.users[Role.PROVINCE_REVIEWER].pk},  # type: ignore[union-attr]
+        "api:spot_check_close": {"version": 999, "conclusion": "完成"},
+        "api:spot_check_item_record": {"version": 999, "outcome": "confirmed"},
+        "api:spot_check_item_revoke": {"version": 999, "target": "registration", "reason": "虚假材料"},
+        "api:oversight_registration_revoke": {"version": 999, "reason": "虚假材料"},
+        "api:oversight_certificate_revoke": {"version": 999, "reason": "虚假材料"},
+    }
 
 
 # ── one request ───────────────────────────────────────────────────────────────────
@@ -364,6 +426,7 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:announcement_withdraw": {"version": 999, "reason": "矩阵"},
         "api:registration_plan_save": {"expected": {"primary": 1}},
     }
+    bodies |= oversight_bodies(w)
     return bodies.get(row.name, {})
 
 
