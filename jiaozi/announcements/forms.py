@@ -17,7 +17,7 @@ class AnnouncementForm(forms.Form):
         label=_("文号或来源"),
         max_length=200,
         required=False,
-        help_text=_("转发或依据的文件，例如：皖教师〔2024〕263号"),
+        help_text=_("转发或依据的文件，例如：皖教秘〔2024〕263号"),
     )
     body = forms.CharField(
         label=_("正文"),

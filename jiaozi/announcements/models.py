@@ -41,7 +41,7 @@ class Announcement(TimeStampedModel):
     category = models.CharField(_("类别"), max_length=16, choices=Category.choices, default=Category.GENERAL)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("正文"))
-    # Where the text comes from when it restates another document (e.g. 皖教师〔2024〕263号).
+    # Where the text comes from when it restates another document (e.g. 皖教秘〔2024〕263号).
     source = models.CharField(_("文号或来源"), max_length=200, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     publish_at = models.DateTimeField(_("发布时间"), null=True, blank=True)

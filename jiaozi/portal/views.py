@@ -15,9 +15,12 @@ from django.views.decorators.http import require_GET
 
 from jiaozi.accounts.actor import is_staff_account
 from jiaozi.announcements import views as announcement_views
+from jiaozi.core import clock
 from jiaozi.core.health import health
 from jiaozi.directory import views as directory_views
 from jiaozi.registration.notices.views import public_list
+
+from . import selectors
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,17 @@ def _maybe_reverse(name: str) -> str | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"portal_active": "home"})
+    now = clock.now()
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "portal_active": "home",
+            "campaign": selectors.portal_campaign(now=now),
+            "columns": selectors.latest_announcements(now=now),
+            "batches": selectors.certification_batches(today=clock.today()),
+        },
+    )
 
 
 @require_GET
