@@ -43,6 +43,8 @@ from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
+from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
+from jiaozi.confirmation.testing import matrix_world as confirmation_matrix_world
 from jiaozi.core import clock
 from jiaozi.notifications.services import notify
 from jiaozi.orgs.tests.factories import LUYANG, confirmation_point
@@ -303,8 +305,16 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
                 material,
             )
         oversight_objects(w, c, other)
+        # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
+        w.objects.update(
+            confirmation_matrix_world(
+                own=(c.authority, users[Role.CONFIRMATION_USER].institution, c_applicant),  # type: ignore[union-attr]
+                other=(other.authority, confirmation_point("340826QR01", "340826"), other.applicant),
+            )
+        )
         assert AuditEvent.objects.exists()
         yield w
+        w.objects[("reference_source", "-")].uninstall()
 
 
 # ── oversight: spot checks, their items, certificates ──────────────────────────
@@ -417,6 +427,9 @@ def path_for(row: Row, w: World) -> str:
         kwargs["fmt"] = "csv"
     if row.name == "certservices_applicant:request_new":
         kwargs["kind"] = "reissue"
+    if row.name.startswith("confirmation"):
+        special = confirmation_path_kwargs(row.name, w.objects.get((row.object, row.scope)), w.objects)
+        kwargs = special if special is not None else kwargs
     return reverse(row.name, kwargs=kwargs or None)
 
 
