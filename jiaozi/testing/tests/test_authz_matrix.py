@@ -410,7 +410,38 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:campaign_update": {"version": 999},
     }
     bodies |= oversight_bodies(w)
+    bodies |= _certification_bodies(row, w)
     return bodies.get(row.name, {})
+
+
+def _certification_bodies(row: Row, w: World) -> dict[str, dict[str, Any]]:
+    """authz_matrix_cert.csv: bodies that reach each certification operation's checks."""
+    own = w.objects[("certification", "own")]
+    data = {
+        "qualification_type": "2",
+        "subject": "语文",
+        "authority_id": own.authority_id,
+        "confirmation_point_id": own.confirmation_point_id,
+        "education": "bachelor",
+        "mandarin": "2a",
+        "ntce_type": "2",
+        "ntce_date": "2023-06-01",
+        "commitment": True,
+    }
+    return {
+        "api:certification_start": data,
+        "api:certification_update": data | {"version": 999},
+        "api:certification_submit": {"version": 999},
+        "api:certification_resubmit": {"version": 999},
+        "api:certification_withdraw": {"version": 999},
+        "api:certification_confirm": {"version": 999, "decision": "confirm"},
+        "api:certification_health": {"version": 999, "health": "fit"},
+        "api:certification_decide": {"version": 999, "conclusion": "certified"},
+        "api:certification_batch_decide": {
+            "conclusion": "certified",
+            "items": [{"application_id": own.pk, "version": 999}],
+        },
+    }
 
 
 def path_for(row: Row, w: World) -> str:

@@ -19,6 +19,7 @@ from django.db.models import ProtectedError
 
 from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
+from jiaozi.demo import certification as demo_certification
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure, region_codes, school_infos
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
 from jiaozi.demo.teachers import SEED, TeacherGenerator, write_teachers
@@ -111,6 +112,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"定期注册申请：新建 {sum(counts.values())} 件，覆盖各环节（{time.monotonic() - apps_started:.1f} 秒）"
             )
+        if counts_cert := demo_certification.seed_certification():
+            self.stdout.write(f"认定申请：新建 {sum(counts_cert.values())} 件，覆盖各环节")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:
