@@ -31,6 +31,7 @@ from .models import Certificate, CertificateEvent, CertificateStatus, Conclusion
 
 if TYPE_CHECKING:
     from jiaozi.accounts.models import User
+    from jiaozi.teachers.models import Teacher
 
 # 32 random bytes → 43 URL-safe characters: unguessable, and short enough for a
 # version-5 QR code at error correction M.
@@ -229,6 +230,80 @@ def certificate_registration_record(
             },
         )
     return RegistrationRecorded(certificate=certificate, event=event, previous=previous, current=current)
+
+
+# --- Issuing a new certificate (certification, §6) — the certification wing's block --------
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateIssued:
+    certificate: Certificate
+    event: CertificateEvent
+    token: VerificationToken
+
+
+def certificate_issue(
+    *,
+    teacher: Teacher,
+    number: str,
+    qualification_type: str,
+    subject: str,
+    holder_name: str,
+    actor: User | None,
+    institution: Institution,
+    source: models.Model,
+) -> CertificateIssued:
+    """Enter a newly certified teacher qualification into the registry, in the caller's
+    transaction (the decision that certifies): the certificate with ``number`` (17
+    digits, unique), one ``ISSUED`` event naming ``source`` (the application), one audit
+    row, and the verification token its PDF's QR code points at. No registration record
+    yet: the token carries no conclusion and the verification page says so. Raises
+    ``Conflict`` — having written nothing — when the number is taken."""
+    if len(number) != 17 or not number.isdigit():
+        raise ValidationFailed(_("证书编号须为17位数字。"), code="invalid_certificate_number")
+    now = clock.now()
+    with transaction.atomic():
+        if Certificate.objects.filter(number=number).exists():
+            raise Conflict(_("该证书编号已存在。"), code="certificate_number_taken")
+        certificate = Certificate.objects.create(
+            number=number,
+            teacher=teacher,
+            qualification_type=qualification_type,
+            subject=subject,
+            status=CertificateStatus.VALID,
+        )
+        event = certificate_event_record(
+            certificate=certificate,
+            kind=CertificateEvent.Kind.ISSUED,
+            actor=actor,
+            institution=institution,
+            source=source,
+            changes={"number": [None, number], "qualification_type": [None, qualification_type]},
+            at=now,
+        )
+        token = VerificationToken.objects.create(
+            token=verification_token_new(),
+            certificate=certificate,
+            certificate_number=number,
+            holder_name_masked=mask_name(holder_name.strip()),
+            qualification_type=qualification_type,
+            conclusion="",
+            institution=institution,
+            institution_name=institution.name,
+            issued_at=now,
+        )
+        audit_record(
+            kind=AuditKind.CERTIFICATION_CERTIFICATE_ISSUED,
+            actor=actor,
+            obj=certificate,
+            details={
+                "number": number,
+                "type": qualification_type,
+                "source": f"{source._meta.label_lower}:{source.pk}",
+                "event_id": event.pk,
+            },
+        )
+    return CertificateIssued(certificate=certificate, event=event, token=token)
 
 
 # --- Certificate services: correction, reissue, replacement (§7) -------------------------

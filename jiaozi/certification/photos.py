@@ -9,10 +9,11 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from jiaozi.core.errors import ValidationFailed
+from jiaozi.core.errors import NotFound, ValidationFailed
 
 MAX_BYTES = 200 * 1024
 MIN_SIZE = (295, 413)
@@ -61,3 +62,19 @@ def photo_check(file: Any) -> PhotoInfo:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _refuse(_("照片须为JPG或PNG格式，且文件完好。"), "photo_format") from None
     return PhotoInfo(FORMATS[kind], width, height, len(data))
+
+
+def photo_response(application: Any) -> HttpResponse:
+    """The stored photo of ``application`` (the caller has authorised it)."""
+    if not application.photo:
+        raise NotFound(_("尚未上传照片。"))
+    try:
+        with application.photo.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except (FileNotFoundError, OSError):
+        raise NotFound(_("照片文件不存在。")) from None
+    content_type = "image/png" if application.photo.name.lower().endswith(".png") else "image/jpeg"
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -115,3 +115,26 @@ def queue(*, user: User | None, statuses: tuple[str, ...]) -> QuerySet[Certifica
         .select_related("batch", "authority", "confirmation_point")
         .order_by("submitted_at", "pk")
     )
+
+
+def queue_count(*, user: User | None, statuses: tuple[str, ...]) -> int:
+    return application_list_visible_to(user=user).filter(status__in=statuses).count()
+
+
+def overdue(*, user: User | None, today: dt.date) -> QuerySet[CertificationApplication]:
+    """Applications still awaiting a decision (or confirmation) after their deadline."""
+    from .workflow import Status
+
+    return (
+        application_list_visible_to(user=user)
+        .filter(
+            status__in=(Status.CONFIRMATION, Status.CONFIRM_REFUSED, Status.DECISION),
+            decision_deadline__lt=today,
+        )
+        .select_related("batch", "authority", "confirmation_point")
+        .order_by("decision_deadline", "pk")
+    )
+
+
+def overdue_count(*, user: User | None, today: dt.date) -> int:
+    return overdue(user=user, today=today).count()

@@ -19,6 +19,8 @@ from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.models import QualificationType
+from jiaozi.confirmation.models import ConfirmationPoint
+from jiaozi.confirmation.selectors import points_for_authority
 from jiaozi.core import clock, idcard
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.roles import Role
@@ -76,7 +78,12 @@ def authorities_for(qualification_type: str, *, province_code: str = "340000") -
 
 
 def points_of(authority_id: int) -> list[Institution]:
-    """The confirmation points (确认点) an authority has set up."""
+    """The confirmation points (确认点) an authority has opened for booking (the
+    confirmation app's registry); an authority that registered none there offers the
+    point institutions it has in the tree."""
+    registered = [point.institution for point in points_for_authority(authority_id)]
+    if registered or ConfirmationPoint.objects.filter(authority_id=authority_id).exists():
+        return registered
     return list(
         Institution.objects.filter(
             kind=Institution.Kind.CONFIRMATION_POINT, parent_id=authority_id, is_active=True
@@ -280,3 +287,27 @@ def health_record(
         )
     application.refresh_from_db()
     return application
+
+
+def certificate_pdf_for_holder(*, user: User, pk: int) -> tuple[str, bytes]:
+    """The holder's certificate as (file name, PDF bytes); audited."""
+    from .certificate_pdf import certificate_data, render_certificate
+
+    application = (
+        application_list_visible_to(user=user)
+        .select_related("authority")
+        .filter(pk=pk, applicant=user)
+        .first()
+    )
+    if application is None:
+        raise NotFound(_("申请不存在或不在您的管辖范围内。"))
+    if application.status != Status.CERTIFIED or application.certificate_id is None:
+        raise Conflict(_("认定通过后方可下载教师资格证书。"), code="not_certified")
+    pdf = render_certificate(certificate_data(application))
+    audit_record(
+        kind=AuditKind.CERTIFICATION_CERTIFICATE_DOWNLOADED,
+        actor=user,
+        obj=application,
+        details={"certificate": application.certificate_id},
+    )
+    return f"teacher-certificate-{application.certificate_number}.pdf", pdf

@@ -152,5 +152,9 @@ def matrix_application(owner: User, authority: Institution, point_code: str) -> 
     from jiaozi.certification.reference import ensure_anhui
 
     ensure_anhui()
+    from django.core.files.base import ContentFile
+
     at = confirmation_point(point_code, authority.code, name=f"{authority.name}确认点")
-    return draft(owner, authority=authority, confirmation_point=at, status=Status.CONFIRMATION)
+    app = draft(owner, authority=authority, confirmation_point=at, status=Status.CONFIRMATION)
+    app.photo.save("p.jpg", ContentFile(photo_bytes()), save=True)
+    return app

@@ -40,7 +40,13 @@ def run(*args: str, **options: Any) -> str:
 def test_the_demo_holds_applications_at_every_stage_in_several_counties() -> None:
     run("seed_demo", teachers=1)
     demo = Application.objects.filter(applicant__username__startswith=USERNAME_PREFIX)
-    assert set(demo.values_list("status", flat=True)) == set(Status.values)
+    # Every stage of the registration path (revocation after a spot check is oversight's).
+    path = {
+        Status.DRAFT, Status.SCHOOL_REVIEW, Status.RETURNED, Status.WITHDRAWN, Status.REGISTRATION_REVIEW,
+        Status.CONCLUDED, Status.NOTICE, Status.NOTICE_PAUSED, Status.CITY_RECHECK, Status.PROVINCE_REVIEW,
+        Status.COMPLETED,
+    }  # fmt: skip
+    assert set(demo.values_list("status", flat=True)) == path
     authorities = set(demo.values_list("registration_authority__code", flat=True))
     assert authorities == {"340103", "340102", "340202", "340826"}  # 庐阳 瑶海 镜湖 宿松
     # One registration institution's queue is longer than a page (20).

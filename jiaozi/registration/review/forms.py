@@ -122,6 +122,7 @@ class QueueFilterForm(forms.Form):
     due = forms.ChoiceField(label=_("注册类型"), required=False, widget=QuickSelect)
     suggestion = forms.ChoiceField(label=_("系统建议"), required=False, widget=QuickSelect)
     overdue = forms.BooleanField(label=_("仅看已超期"), required=False)
+    mismatch = forms.BooleanField(label=_("结论与建议不一致"), required=False)
     per_page = forms.TypedChoiceField(
         label=_("每页"),
         required=False,
@@ -139,6 +140,9 @@ class QueueFilterForm(forms.Form):
         # the city and province pick a registration authority first, then (once one is
         # chosen) among its schools — a province has thousands of schools. Choices are
         # read once and validated against that list (no second query per field).
+        if level.actor in (Actor.SCHOOL, Actor.REGISTRATION):
+            # Only the rechecking levels see conclusions made below them.
+            del f["mismatch"]
         if level.actor == Actor.SCHOOL:
             del f["authority"], f["school"]
         elif level.actor == Actor.REGISTRATION:
@@ -190,6 +194,7 @@ class QueueFilterForm(forms.Form):
             suggestion=data.get("suggestion") or "",
             overdue=bool(data.get("overdue")),
             q=(data.get("q") or "").strip(),
+            mismatch=bool(data.get("mismatch")),
         )
 
     def page_size(self) -> int:
