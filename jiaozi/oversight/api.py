@@ -396,7 +396,9 @@ def data_audit_report(
 )
 def data_audit_lines(
     request: HttpRequest,
-    kind: Literal["missed", "stuck", "override", "materials", "duplicate", "type_mismatch", "public_info"] = "missed",
+    kind: Literal[
+        "missed", "stuck", "override", "materials", "duplicate", "type_mismatch", "public_info"
+    ] = "missed",
     campaign_id: int | None = None,
     institution_id: int | None = None,
     offset: int = 0,
