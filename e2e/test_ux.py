@@ -112,7 +112,8 @@ def _pages(
         status = page.locator("main table tbody tr").first.locator("[data-status]").last
         box = status.bounding_box()
         assert box is not None
-        assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
     visit(
         page,
         reverse("registration:application_detail", args=[walk["waiting"][0].pk]),
