@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .references import (
@@ -86,3 +86,62 @@ class MemoryReferences:
 
     def listen(self, event: BookingEvent) -> None:
         self.events.append(event)
+
+
+# ── the authorization matrix's objects (jiaozi/testing/authz_matrix_confirm.csv) ──
+
+
+@dataclass(frozen=True)
+class MatrixReference:
+    """A reference as the matrix's URL builder reads it (``pk``)."""
+
+    kind: str
+    pk: int
+
+
+def matrix_world(*, own: tuple[Any, Any, Any], other: tuple[Any, Any, Any]) -> dict[tuple[str, str], Any]:
+    """One point (with a day, a slot and a booking) per scope. ``own`` and ``other`` are
+    (authority bureau, point institution, applicant). Call under the matrix's clock; the
+    booked day is five days later. Registers the reference kind ``matrix``."""
+    import datetime as dt
+
+    from jiaozi.core import clock
+
+    from .models import ConfirmationPoint, OpeningDay, TimeSlot
+    from .services import booking_create
+
+    source = MemoryReferences.install("matrix")
+    objects: dict[tuple[str, str], Any] = {}
+    day_date = clock.today() + dt.timedelta(days=5)
+    for scope, (authority, point_institution, applicant) in (("own", own), ("other", other)):
+        point = ConfirmationPoint.objects.create(institution=point_institution, authority=authority)
+        day = OpeningDay.objects.create(point=point, date=day_date)
+        slot = TimeSlot.objects.create(
+            day=day, point=point, date=day_date, starts_at=dt.time(9), ends_at=dt.time(10), capacity=5
+        )
+        ref = source.add(applicant=applicant, authority=authority)
+        booking = booking_create(actor=applicant, kind=ref.kind, reference_id=ref.id, slot_id=slot.pk)
+        spare = source.add(applicant=applicant, authority=authority)
+        objects.update(
+            {
+                ("point", scope): point,
+                ("day", scope): day,
+                ("slot", scope): slot,
+                ("booking", scope): booking,
+                ("reference", scope): MatrixReference(spare.kind, spare.id),
+            }
+        )
+    from . import tokens
+
+    objects[("booking_code", "-")] = tokens.code_of(objects[("booking", "own")].token)
+    objects[("reference_source", "-")] = source
+    return objects
+
+
+def matrix_path_kwargs(name: str, obj: Any, objects: dict[tuple[str, str], Any]) -> dict[str, Any] | None:
+    """The URL kwargs of confirmation's rows whose path is not just ``pk``; None for the rest."""
+    if name == "confirmation_applicant:booking_new":
+        return {"kind": obj.kind, "reference_id": obj.pk}
+    if name == "confirmation:check_in_scan":
+        return {"code": objects[("booking_code", "-")]}
+    return None

@@ -43,6 +43,8 @@ from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
+from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
+from jiaozi.confirmation.testing import matrix_world as confirmation_matrix_world
 from jiaozi.core import clock
 from jiaozi.notifications.services import notify
 from jiaozi.orgs.tests.factories import LUYANG, confirmation_point
@@ -303,8 +305,16 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
                 material,
             )
         oversight_objects(w, c, other)
+        # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
+        w.objects.update(
+            confirmation_matrix_world(
+                own=(c.authority, users[Role.CONFIRMATION_USER].institution, c_applicant),  # type: ignore[union-attr]
+                other=(other.authority, confirmation_point("340826QR01", "340826"), other.applicant),
+            )
+        )
         assert AuditEvent.objects.exists()
         yield w
+        w.objects[("reference_source", "-")].uninstall()
 
 
 # ── oversight: spot checks, their items, certificates ──────────────────────────
@@ -400,7 +410,38 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:campaign_update": {"version": 999},
     }
     bodies |= oversight_bodies(w)
+    bodies |= _certification_bodies(row, w)
     return bodies.get(row.name, {})
+
+
+def _certification_bodies(row: Row, w: World) -> dict[str, dict[str, Any]]:
+    """authz_matrix_cert.csv: bodies that reach each certification operation's checks."""
+    own = w.objects[("certification", "own")]
+    data = {
+        "qualification_type": "2",
+        "subject": "语文",
+        "authority_id": own.authority_id,
+        "confirmation_point_id": own.confirmation_point_id,
+        "education": "bachelor",
+        "mandarin": "2a",
+        "ntce_type": "2",
+        "ntce_date": "2023-06-01",
+        "commitment": True,
+    }
+    return {
+        "api:certification_start": data,
+        "api:certification_update": data | {"version": 999},
+        "api:certification_submit": {"version": 999},
+        "api:certification_resubmit": {"version": 999},
+        "api:certification_withdraw": {"version": 999},
+        "api:certification_confirm": {"version": 999, "decision": "confirm"},
+        "api:certification_health": {"version": 999, "health": "fit"},
+        "api:certification_decide": {"version": 999, "conclusion": "certified"},
+        "api:certification_batch_decide": {
+            "conclusion": "certified",
+            "items": [{"application_id": own.pk, "version": 999}],
+        },
+    }
 
 
 def path_for(row: Row, w: World) -> str:
@@ -417,6 +458,9 @@ def path_for(row: Row, w: World) -> str:
         kwargs["fmt"] = "csv"
     if row.name == "certservices_applicant:request_new":
         kwargs["kind"] = "reissue"
+    if row.name.startswith("confirmation"):
+        special = confirmation_path_kwargs(row.name, w.objects.get((row.object, row.scope)), w.objects)
+        kwargs = special if special is not None else kwargs
     return reverse(row.name, kwargs=kwargs or None)
 
 

@@ -11,9 +11,7 @@ database lives in this process's memory); without Redis it is skipped too, excep
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,82 +26,27 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.db import connection
 
 from jiaozi.accounts.models import User
+from jiaozi.testing.services import ROOT, free_port, production_env, redis_flush, require_services
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[3]
-REDIS = "redis://127.0.0.1:6379"
 PASSWORD = "Load-Test@2024"
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or "5432"
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
-
-
-def _flush_redis(db: int) -> None:
-    with socket.create_connection(("127.0.0.1", 6379), timeout=2) as sock:
-        sock.sendall(f"SELECT {db}\r\nFLUSHDB\r\n".encode())
-        sock.recv(64)
 
 
 @pytest.fixture
 def servers(transactional_db: None, tmp_path: Path) -> Iterator[list[str]]:
-    if connection.vendor != "postgresql":
-        pytest.skip("two servers share the test database only on PostgreSQL")
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    _flush_redis(14)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "STAFF_URL_PREFIX": settings.STAFF_URL_PREFIX,
-        "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
-        "FIELD_ENCRYPTION_KEYS_FILE": "",
-        "FIELD_ENCRYPTION_ACTIVE_KEY": settings.FIELD_ENCRYPTION_ACTIVE_KEY,
-        "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
-        "AUDIT_CHAIN_KEY": settings.AUDIT_CHAIN_KEY,
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "COOKIES_SECURE": "0",
-        "CELERY_BROKER_URL": f"{REDIS}/13",
-        "CELERY_RESULT_BACKEND": f"{REDIS}/13",
-        "REDIS_CACHE_URL": f"{REDIS}/14",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "NOTIFICATION_OUTBOX_DIR": str(tmp_path / "outbox"),
+    require_services()
+    redis_flush(14)
+    env = production_env(media_root=tmp_path / "media", outbox=tmp_path / "outbox", broker_db=13, cache_db=14)
+    env |= {
         "VERIFY_TOKEN_RATE_HITS": "4",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
         "GUNICORN_ACCESSLOG": "",
-        "LOG_LEVEL": "WARNING",
-        "DB_CONN_MAX_AGE": "0",  # the test database is dropped afterwards: hold nothing
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = []
     logs = []
     for port in ports:
