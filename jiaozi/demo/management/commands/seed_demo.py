@@ -19,6 +19,7 @@ from django.db.models import ProtectedError
 
 from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
+from jiaozi.demo import confirmation as demo_confirmation
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
 from jiaozi.demo.teachers import SEED, SchoolInfo, TeacherGenerator, write_teachers
@@ -142,6 +143,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"定期注册申请：新建 {sum(counts.values())} 件，覆盖各环节（{time.monotonic() - apps_started:.1f} 秒）"
             )
+        points = demo_confirmation.confirmation_seed()
+        self.stdout.write(
+            f"确认点：新建 {points['points']} 个，开放日 {points['days']} 天，时段 {points['slots']} 个，预约 {points['bookings']} 个"
+        )
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:
