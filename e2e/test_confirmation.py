@@ -50,7 +50,7 @@ def test_admin_defines_a_slot_an_applicant_books_it_and_is_checked_in(
     live_server: Any,
 ) -> None:
     point = ConfirmationPoint.objects.select_related("institution").get(institution__code="340103QR01")
-    day = clock.today() + dt.timedelta(days=9)
+    day = clock.today() + dt.timedelta(days=30)
 
     # 1. The 庐阳区 admin adds an opening day and two one-hour slots of 2 places.
     sign_in(page, "ly_admin")
@@ -65,10 +65,10 @@ def test_admin_defines_a_slot_an_applicant_books_it_and_is_checked_in(
     shot(page, "day-added")
     section = page.locator("section[id^='day-']", has_text=f"{day.year}年{day.month}月{day.day}日")
     section.locator("summary").click()
-    section.locator("input[name=starts_at]").fill("09:00")
-    section.locator("input[name=ends_at]").fill("11:00")
-    section.locator("input[name=capacity]").fill("2")
-    section.locator("input[name=every_minutes]").fill("60")
+    section.locator("form[action$='/slots/'] input[name=starts_at]").fill("09:00")
+    section.locator("form[action$='/slots/'] input[name=ends_at]").fill("11:00")
+    section.locator("form[action$='/slots/'] input[name=capacity]").fill("2")
+    section.locator("form[action$='/slots/'] input[name=every_minutes]").fill("60")
     section.locator("form[action$='/slots/'] button[type=submit]").click()
     page.wait_for_load_state("load")
     shot(page, "slots-added")
@@ -112,7 +112,7 @@ def test_admin_defines_a_slot_an_applicant_books_it_and_is_checked_in(
         visit(clerk, reverse("confirmation:day_list"), "day-list")
         assert "认定申请 浏览器测试" in clerk.locator("main table").inner_text()
         clerk.fill("input[name=code]", code.replace("-", "").lower())
-        clerk.get_by_role("button", name="签到", exact=True).click()
+        clerk.get_by_role("region", name="扫码签到").get_by_role("button").click()
         clerk.wait_for_load_state("load")
         shot(clerk, "checked-in")
         assert "已签到" in clerk.locator("main").inner_text()

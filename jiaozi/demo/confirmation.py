@@ -20,6 +20,19 @@ from jiaozi.core.errors import DomainError
 from jiaozi.core.workdays import is_working_day
 from jiaozi.orgs.models import Institution
 
+# The points' public information (their institutions were loaded without it).
+CONTACTS: dict[str, tuple[str, str, str]] = {
+    "340100QR01": (
+        "合肥市政务服务中心二楼教育窗口（怀宁路1688号）",
+        "0551-63538000",
+        "工作日 9:00-12:00，14:30-17:30",
+    ),
+    "340103QR01": (
+        "庐阳区政务服务中心一楼综合窗口（阜南路169号）",
+        "0551-65697000",
+        "工作日 9:00-12:00，14:30-17:30",
+    ),
+}
 POINTS: dict[str, str] = {
     "340100QR01": "请携带身份证原件、学历证书原件、普通话水平测试等级证书原件和近期免冠照片。市政务服务中心二楼教育窗口，乘地铁2号线至政务中心站。",
     "340103QR01": "请携带身份证原件、学历证书原件和普通话水平测试等级证书原件。区政务服务中心一楼综合窗口。",
@@ -54,6 +67,11 @@ def confirmation_seed() -> dict[str, int]:
     for institution in institutions:
         if institution.parent_id is None:
             continue
+        if not institution.address:
+            address, phone, hours = CONTACTS[institution.code]
+            Institution.objects.filter(pk=institution.pk).update(
+                address=address, phone=phone, office_hours=hours, public_info_updated_at=clock.now()
+            )
         point, made = ConfirmationPoint.objects.get_or_create(
             institution=institution,
             defaults={"authority_id": institution.parent_id, "directions": POINTS[institution.code]},
