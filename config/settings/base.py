@@ -365,6 +365,11 @@ CERTIFICATE_PDF_FONT_FILE = env("CERTIFICATE_PDF_FONT_FILE", "")
 # config/celery.py gives beat one entry per registered job when beat starts. Cron can
 # run ``manage.py run_due_jobs`` instead; the jobs are safe to overlap.
 
+# --- Load test -----------------------------------------------------------------
+# Mounts the bare one-insert view the load test measures as its floor (make cluster
+# turns it on for its scratch database; never on a real installation).
+LOAD_FLOOR_VIEW = env_bool("LOAD_FLOOR_VIEW", False)
+
 # --- Demo ---------------------------------------------------------------------
 DEMO_MODE = env_bool("DEMO_MODE", False)
 

@@ -151,6 +151,16 @@ class AuditKind(models.IntegerChoices):
     #
     # Announcements and the directory of institutions: 1200–1249.
     # (portal kinds go here)
+    ANNOUNCEMENT_CREATED = 1200, _("创建公告")
+    ANNOUNCEMENT_UPDATED = 1201, _("修改公告")
+    ANNOUNCEMENT_PUBLISHED = 1202, _("发布公告")
+    ANNOUNCEMENT_SCHEDULED = 1203, _("定时发布公告")
+    ANNOUNCEMENT_WITHDRAWN = 1204, _("撤回公告")
+    ANNOUNCEMENT_DELETED = 1205, _("删除公告草稿")
+    ANNOUNCEMENT_ATTACHMENT_ADDED = 1206, _("上传公告附件")
+    ANNOUNCEMENT_ATTACHMENT_REMOVED = 1207, _("删除公告附件")
+    REGISTRATION_PLAN_SAVED = 1220, _("保存注册计划")
+    SETUP_REMINDER_SENT = 1221, _("催办机构信息填报")
     #
     # Oversight (spot checks, revocation, data audit, statistics, exports): 1300–1349.
     # (oversight kinds go here)

@@ -96,8 +96,7 @@ class ConfirmForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     decision = forms.ChoiceField(
         label=_("确认结果"),
-        choices=[("confirm", _("确认通过（待认定审批）")), ("refuse", _("确认未通过"))],
-        widget=forms.RadioSelect,
+        choices=[("", _("请选择")), ("confirm", _("确认通过（待认定审批）")), ("refuse", _("确认未通过"))],
     )
     reason_code = forms.ChoiceField(
         label=_("未通过原因"), choices=[("", _("请选择")), *list(ConfirmReason.choices)], required=False
@@ -111,8 +110,7 @@ class DecideForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     conclusion = forms.ChoiceField(
         label=_("认定结论"),
-        choices=[("certified", _("认定通过")), ("refused", _("认定未通过"))],
-        widget=forms.RadioSelect,
+        choices=[("", _("请选择")), ("certified", _("认定通过")), ("refused", _("认定未通过"))],
     )
     reason_code = forms.ChoiceField(
         label=_("未通过原因"), choices=[("", _("请选择")), *list(RefuseReason.choices)], required=False
@@ -124,14 +122,19 @@ class DecideForm(forms.Form):
 
 class HealthForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    health = forms.ChoiceField(label=_("体检结论"), choices=Health.choices, widget=forms.RadioSelect)
+    health = forms.ChoiceField(label=_("体检结论"), choices=[("", _("请选择")), *Health.choices])
     hospital = forms.CharField(label=_("体检医院"), max_length=128, required=False)
 
 
 class BatchDecideForm(forms.Form):
     conclusion = forms.ChoiceField(
-        label=_("认定结论"), choices=[("certified", _("认定通过")), ("refused", _("认定未通过"))]
+        label=_("认定结论"),
+        choices=[("certified", _("认定通过")), ("refused", _("认定未通过"))],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     reason_code = forms.ChoiceField(
-        label=_("未通过原因"), choices=[("", _("请选择")), *list(RefuseReason.choices)], required=False
+        label=_("未通过原因"),
+        choices=[("", _("请选择")), *list(RefuseReason.choices)],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )

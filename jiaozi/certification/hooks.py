@@ -34,7 +34,7 @@ NAV = (
         210,
     ),
     NavEntry(
-        _("现场确认"),
+        _("认定材料核对"),
         "certification:confirm_queue",
         frozenset({Role.CONFIRMATION_USER}),
         "check",

@@ -183,10 +183,15 @@ def reason_of(inputs: Inputs, *, required: bool, codes: type[models.TextChoices]
     return text, code
 
 
-def unmet_message(reasons: Sequence[str]) -> str:
+def unmet(reasons: Sequence[str]) -> ValidationFailed:
+    """Every unmet requirement: the message names them; each is a field error under
+    ``requirements.<reason code>`` so API clients read the §6 codes."""
     from .labels import reason_label
 
-    return _("不符合认定条件：%(reasons)s。") % {"reasons": "；".join(str(reason_label(r)) for r in reasons)}
+    labels = [str(reason_label(r)) for r in reasons]
+    message = _("不符合认定条件：%(reasons)s。") % {"reasons": "；".join(labels)}
+    errors = {f"requirements.{code}": [label] for code, label in zip(reasons, labels, strict=True)}
+    return ValidationFailed(message, code="requirements_unmet", field_errors=errors, reasons=list(reasons))
 
 
 class _Certifications(Workflow[CertificationApplication, User | AnonymousUser]):
@@ -255,7 +260,7 @@ class _Certifications(Workflow[CertificationApplication, User | AnonymousUser]):
         if action in (Action.SUBMIT, Action.RESUBMIT):
             reasons = rules.requirements_unmet(facts_of(row), on=ctx.today)
             if reasons:
-                raise ValidationFailed(unmet_message(reasons), code="requirements_unmet", reasons=reasons)
+                raise unmet(reasons)
             if not row.photo:
                 raise ValidationFailed.on_field("photo", _("请上传本人照片。"), code="photo_required")
             if row.confirmation_point_id is None:
@@ -294,7 +299,7 @@ class _Certifications(Workflow[CertificationApplication, User | AnonymousUser]):
         on = (row.submitted_at or row.created_at).astimezone(SHANGHAI).date()
         reasons = rules.requirements_unmet(facts_of(row), on=on)
         if reasons:
-            raise ValidationFailed(unmet_message(reasons), code="requirements_unmet", reasons=reasons)
+            raise unmet(reasons)
 
     def step(self, plan: Plan, who: Who, now: dt.datetime) -> CertificationStep:
         row = plan.row

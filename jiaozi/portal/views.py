@@ -14,12 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jiaozi.accounts.actor import is_staff_account
+from jiaozi.announcements import views as announcement_views
+from jiaozi.core import clock
 from jiaozi.core.health import health
-from jiaozi.core.ui.tables import paginate
+from jiaozi.directory import views as directory_views
 from jiaozi.registration.notices.views import public_list
 
 from . import selectors
-from .forms import DirectoryFilterForm
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,24 @@ def _maybe_reverse(name: str) -> str | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"portal_active": "home"})
+    now = clock.now()
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "portal_active": "home",
+            "campaign": selectors.portal_campaign(now=now),
+            "columns": selectors.latest_announcements(now=now),
+            "batches": selectors.certification_batches(today=clock.today()),
+        },
+    )
 
 
 @require_GET
 def announcements(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/announcements.html", {"portal_active": "announcements"})
+    # /announcements/ is served by the announcements app's public pages (mounted before
+    # the portal); this name stays for the site header's links.
+    return announcement_views.public_list(request)
 
 
 @require_GET
@@ -60,17 +73,9 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectoryFilterForm(request.GET or None)
-    city = keyword = ""
-    if form.is_valid():
-        city = form.cleaned_data["city"]
-        keyword = form.cleaned_data["keyword"].strip()
-    page_obj = paginate(request, selectors.directory_list(city=city, keyword=keyword), per_page=24)
-    return render(
-        request,
-        "portal/directory.html",
-        {"portal_active": "directory", "form": form, "page_obj": page_obj, "filtered": bool(city or keyword)},
-    )
+    # /directory/ is served by the directory app's public page (mounted before the
+    # portal); this name stays for the site header's links.
+    return directory_views.public_directory(request)
 
 
 @require_GET

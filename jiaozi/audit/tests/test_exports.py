@@ -34,6 +34,9 @@ GUARDED = {
     "registration/precheck/views.py::precheck_export": "precheck",
 }
 EXEMPT = {
+    "announcements/attachments.py::attachment_response": (
+        "an announcement's attachment: a public document, or a draft's in the author's jurisdiction"
+    ),
     "applicants/views.py::profile_export": "the applicant's own data, one person (PIPL art. 45)",
     "applicants/views.py::form_pdf": "the applicant's own registration form, one application",
     "registration/api/applications.py::application_form_pdf": "one application's form, jurisdiction-checked",

@@ -253,6 +253,24 @@ def _objects(c: Chain, admin: User) -> dict[str, Any]:
     }
 
 
+def _portal_objects(admin: User) -> dict[str, Any]:
+    """The portal wing's objects of one chain: an announcement of the chain's bureau,
+    published, with one attachment."""
+    from jiaozi.announcements import services as announcements
+
+    announcement = announcements.announcement_create(actor=admin, title="矩阵公告", body="正文")
+    data = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\nstartxref\n0\n%%EOF\n"
+    attachment = announcements.attachment_add(
+        actor=admin, announcement_id=announcement.pk, file=ContentFile(data, name="附件.pdf")
+    )
+    announcements.announcement_publish(actor=admin, pk=announcement.pk, version=1)
+    # Live already when each cell's clock starts again at OPEN.
+    type(announcement).objects.filter(pk=announcement.pk).update(
+        publish_at=clock.now() - dt.timedelta(hours=1)
+    )
+    return {"announcement": announcement, "attachment": attachment}
+
+
 # ── certification (authz_matrix_cert.csv) ─────────────────────────────────────────────
 
 
@@ -293,6 +311,9 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             for kind, obj in _objects(ch, adm).items():
                 w.objects[(kind, scope)] = obj
         w.objects[("campaign", "-")] = c.campaign
+        # ── portal wing: announcements (published, each with an attachment) ──
+        for scope, adm in (("own", admin), ("other", other_admin)):
+            w.objects.update({(kind, scope): obj for kind, obj in _portal_objects(adm).items()})
         w.objects[("audit_event", "-")] = audit_record(
             kind=AuditKind.STAFF_UPDATED, actor=admin, obj=admin, details={"field": "post"}
         )
@@ -409,10 +430,47 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:staff_disable": {"reason": "离岗"},
         "api:institution_public_info_update": {"version": 999},
         "api:campaign_update": {"version": 999},
+        # portal wing
+        "api:announcement_create": {"title": "矩阵公告", "body": "正文"},
+        "api:announcement_update": {"version": 999},
+        "api:announcement_publish": {"version": 999},
+        "api:announcement_withdraw": {"version": 999, "reason": "矩阵"},
+        "api:registration_plan_save": {"expected": {"primary": 1}},
     }
     bodies |= oversight_bodies(w)
     bodies |= confirmation_api_bodies(w.objects)
+    bodies |= _certification_bodies(row, w)
     return bodies.get(row.name, {})
+
+
+def _certification_bodies(row: Row, w: World) -> dict[str, dict[str, Any]]:
+    """authz_matrix_cert.csv: bodies that reach each certification operation's checks."""
+    own = w.objects[("certification", "own")]
+    data = {
+        "qualification_type": "2",
+        "subject": "语文",
+        "authority_id": own.authority_id,
+        "confirmation_point_id": own.confirmation_point_id,
+        "education": "bachelor",
+        "mandarin": "2a",
+        "ntce_type": "2",
+        "ntce_date": "2023-06-01",
+        "commitment": True,
+    }
+    return {
+        "api:certification_start": data,
+        "api:certification_update": data | {"version": 999},
+        "api:certification_submit": {"version": 999},
+        "api:certification_resubmit": {"version": 999},
+        "api:certification_withdraw": {"version": 999},
+        "api:certification_confirm": {"version": 999, "decision": "confirm"},
+        "api:certification_health": {"version": 999, "health": "fit"},
+        "api:certification_decide": {"version": 999, "conclusion": "certified"},
+        "api:certification_batch_decide": {
+            "conclusion": "certified",
+            "items": [{"application_id": own.pk, "version": 999}],
+        },
+    }
 
 
 def path_for(row: Row, w: World) -> str:
@@ -427,6 +485,11 @@ def path_for(row: Row, w: World) -> str:
         kwargs = {"token": w.objects[("token", "-")]}
     if row.name == "teachers:import_job_errors":
         kwargs["fmt"] = "csv"
+    # portal wing
+    if row.name == "announcements_public:attachment":
+        kwargs["announcement_pk"] = w.objects[("attachment", row.scope)].announcement_id
+    if row.name == "api:announcement_delete":
+        return reverse(row.name, kwargs=kwargs) + "?version=999"
     if row.name == "certservices_applicant:request_new":
         kwargs["kind"] = "reissue"
     if row.name.startswith("confirmation"):

@@ -69,7 +69,7 @@ def test_reviewer_card_follows_the_review_window(
 def test_confirmation_user_gets_the_certification_card(db: Any) -> None:
     user = cast(User, StaffFactory(role=Role.CONFIRMATION_USER, institution=bureau(LUYANG)))
 
-    assert [str(card.title) for card in tasks_for(user)] == ["认定现场确认"]
+    assert "认定现场确认" in [str(card.title) for card in tasks_for(user)]
 
 
 def test_admin_card_tells_whether_public_info_is_published(no_campaign: None) -> None:

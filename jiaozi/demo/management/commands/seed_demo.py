@@ -19,44 +19,15 @@ from django.db.models import ProtectedError
 
 from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
+from jiaozi.demo import certification as demo_certification
 from jiaozi.demo import confirmation as demo_confirmation
-from jiaozi.demo.institutions import demo_school_codes, institutions_ensure
+from jiaozi.demo.institutions import demo_school_codes, institutions_ensure, region_codes, school_infos
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
-from jiaozi.demo.teachers import SEED, SchoolInfo, TeacherGenerator, write_teachers
+from jiaozi.demo.portal import portal_seed
+from jiaozi.demo.teachers import SEED, TeacherGenerator, write_teachers
 from jiaozi.orgs.divisions import ensure_province
-from jiaozi.orgs.models import Division, Institution
+from jiaozi.orgs.models import Institution
 from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
-
-
-def school_infos(codes: list[str]) -> list[SchoolInfo]:
-    """The demo schools with the certifying-authority codes of where they are."""
-    schools = list(Institution.objects.filter(code__in=codes, kind=Institution.Kind.SCHOOL))
-    divisions = {d.code: d for d in Division.objects.all()}
-    authority = dict(
-        Institution.objects.filter(kind=Institution.Kind.BUREAU).values_list("code", "authority_code")
-    )
-    infos = []
-    for school in schools:
-        county = divisions[school.division_id]
-        # Types 4–6 are certified by the city — or by the 省直管县 itself (§6).
-        city = (
-            county if county.is_province_direct or county.parent_id is None else divisions[county.parent_id]
-        )
-        infos.append(
-            SchoolInfo(
-                code=school.code,
-                stage=school.stage,
-                ownership=school.ownership,
-                county=county.code,
-                county_authority=authority[county.code],
-                city_authority=authority[city.code],
-            )
-        )
-    return infos
-
-
-def region_codes() -> list[str]:
-    return list(Division.objects.filter(level="county").order_by("code").values_list("code", flat=True))
 
 
 class Command(BaseCommand):
@@ -143,9 +114,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"定期注册申请：新建 {sum(counts.values())} 件，覆盖各环节（{time.monotonic() - apps_started:.1f} 秒）"
             )
+        if counts_cert := demo_certification.seed_certification():
+            self.stdout.write(f"认定申请：新建 {sum(counts_cert.values())} 件，覆盖各环节")
+        # After certification's applications: the points book those still waiting to book.
         points = demo_confirmation.confirmation_seed()
         self.stdout.write(
             f"确认点：新建 {points['points']} 个，开放日 {points['days']} 天，时段 {points['slots']} 个，预约 {points['bookings']} 个"
+        )
+        seeded = portal_seed()
+        self.stdout.write(
+            f"公告：新建 {seeded['announcements']} 条；注册计划：新建 {seeded['plans']} 份（瑶海区等留待催办）"
         )
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
