@@ -15,7 +15,9 @@ ones). Not a load test: one request at a time, no network (``make load`` is that
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import statistics
 import time
 from collections.abc import Callable
@@ -40,6 +42,25 @@ def _timed(calls: list[Callable[[], Any]]) -> list[float]:
     return out
 
 
+def _profile_notes(profiler: cProfile.Profile, top: int = 10) -> list[str]:
+    """The submit's profile (``--profile 1``): the functions where the time is spent
+    (own time), and the project's own functions by cumulative time."""
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (filename, line, function), (_cc, calls, own, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        short = filename.split("site-packages/")[-1].split("/work/")[-1]
+        rows.append((own, cumulative, calls, f"{short}:{line} {function}"))
+    total = max((row[1] for row in rows), default=0.0)
+    notes = [f"Profile of the submits (cProfile, {total:.2f} s in all). Own time:"]
+    for own, cumulative, calls, name in sorted(rows, reverse=True)[:top]:
+        notes.append(f"  {own:.3f} s own ({cumulative:.3f} s cumulative), {calls} calls — {name}")
+    notes.append("The project's functions by cumulative time:")
+    ours = sorted(((c, o, n, name) for o, c, n, name in rows if "/jiaozi/" in name), reverse=True)
+    for cumulative, own, calls, name in ours[:top]:
+        notes.append(f"  {cumulative:.3f} s cumulative ({own:.3f} s own), {calls} calls — {name}")
+    return notes
+
+
 def _count(call: Callable[[], Any]) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -62,6 +83,7 @@ def run(ctx: Any) -> dict[str, Any]:
 
     settings.JIAOZI_CLOCK_OFFSET_DAYS = 0  # the demo's date move would add to the travel below
     runs = int(ctx.options.get("runs") or DEFAULT_RUNS)
+    profile_notes: list[str] = []
     results: dict[str, tuple[list[float], int]] = {}
     with clock.travel(OPEN):
         c = chain()
@@ -93,10 +115,14 @@ def run(ctx: Any) -> dict[str, Any]:
             return lambda: client.post(url, {"action": Action.SUBMIT, "version": draft.version})
 
         submit_queries = _count(submit(*people[0]))
-        results["applicant submit (POST, HTML form)"] = (
-            _timed([submit(client, draft) for client, draft in people[1:]]),
-            submit_queries,
-        )
+        calls = [submit(client, draft) for client, draft in people[1:]]
+        profiler = cProfile.Profile() if ctx.options.get("profile") else None
+        if profiler is not None:
+            profiler.enable()
+        results["applicant submit (POST, HTML form)"] = (_timed(calls), submit_queries)
+        if profiler is not None:
+            profiler.disable()
+            profile_notes = _profile_notes(profiler)
 
         reviewer = sign_in(Client(), c.school_reviewer)
         reviewer.get(reverse("registration:queue"))
@@ -138,5 +164,6 @@ def run(ctx: Any) -> dict[str, Any]:
             "quiet machine's.",
             "Queries counted on one more request of each kind (the session's first request "
             "after sign-in excluded).",
+            *profile_notes,
         ],
     }

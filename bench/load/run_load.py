@@ -226,7 +226,7 @@ def _write(
 
     agg = mix["rows"].get("Aggregated", {})
     lines = [
-        "<!-- load -->",
+        "<!-- bench:load -->",
         "## Load: the deadline day against `make cluster` (`make load`)",
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC: two app servers (gunicorn gthread, deploy/gunicorn.conf.py) "
@@ -259,13 +259,14 @@ def _write(
         *_table(mix),
         "",
         "Invariants: " + " ".join(line for line in check_out.splitlines() if line.strip()),
-        "<!-- /load -->",
+        "<!-- /bench:load -->",
     ]
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     section = "\n".join(lines) + "\n"
-    if "<!-- load -->" in text:
-        head, _, rest = text.partition("<!-- load -->")
-        _, _, tail = rest.partition("<!-- /load -->\n")
+    # A bench:NAME section, so bench/run.py keeps it when it rewrites the file.
+    if "<!-- bench:load -->" in text:
+        head, _, rest = text.partition("<!-- bench:load -->")
+        _, _, tail = rest.partition("<!-- /bench:load -->\n")
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section

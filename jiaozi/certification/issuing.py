@@ -27,6 +27,9 @@ def certificate_grant(*, application: CertificationApplication, actor: User, at:
     serial of its authority in the decision's year. Returns the number."""
     year = at.astimezone(SHANGHAI).year
     code = authority_code_of(application.authority_id)
+    # Everything that does not need the number comes before the serial: the counter's
+    # row lock is then held only for the certificate's own writes and the commit.
+    teacher = holder_for(application=application, actor=actor)
     serial = serial_next(authority_id=application.authority_id, year=year)
     number = certificate_number(
         year=year,
@@ -36,7 +39,6 @@ def certificate_grant(*, application: CertificationApplication, actor: User, at:
         sex=application.sex,
         serial=serial,
     )
-    teacher = holder_for(application=application, actor=actor)
     issued = certificate_issue(
         teacher=teacher,
         number=number,

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.certificates.models import Conclusion
@@ -102,6 +104,13 @@ class QuickSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
+def _per_page_text(n: int) -> str:
+    return gettext("%(n)s 条") % {"n": n}
+
+
+_per_page = lazy(_per_page_text, str)
+
+
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. Invalid values are dropped, never an error page."""
 
@@ -128,7 +137,8 @@ class QueueFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[(n, _("%(n)s 条") % {"n": n}) for n in PAGE_SIZES],
+        # Lazy per item: built at import, read in the request's language.
+        choices=[(n, _per_page(n)) for n in PAGE_SIZES],
         widget=QuickSelect,
     )
 

@@ -108,7 +108,7 @@ def _columns(tab: str, level: Level | None = None) -> list[Column]:
         ),
         Column(gettext_lazy("系统建议及理由"), "suggestion", sortable=True),
         Column(gettext_lazy("状态"), "status", sortable=True),
-        Column(gettext_lazy("提交日期"), "submitted", sortable=True, css="text-nowrap"),
+        Column(gettext_lazy("提交日期"), "submitted", sortable=True, css="text-nowrap jz-col-submitted"),
         Column(
             gettext_lazy("办理期限") if tab == Tab.TODO else gettext_lazy("当前环节期限"),
             "deadline",
@@ -212,7 +212,7 @@ def _row_html(
         "{}"
         '<td class="jz-col-suggestion">{}{}</td>'
         '<td class="text-nowrap"><span class="jz-badge jz-badge-{}" data-status="{}">{}</span>{}</td>'
-        '<td class="text-nowrap jz-col-date">{}</td>'
+        '<td class="text-nowrap jz-col-date jz-col-submitted">{}</td>'
         '<td class="text-nowrap jz-col-date">{}</td>'
         '<td class="text-end text-nowrap">{}</td></tr>',
         mark_safe(' class="jz-row-overdue"') if row.overdue else "",  # nosec B308 # a constant literal, no user data

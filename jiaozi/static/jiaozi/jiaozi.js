@@ -108,4 +108,15 @@
       if (owner) { stack(owner); }
     }
   });
+
+  /* A table that scrolls sideways can be scrolled from the keyboard too (WCAG 2.1.1):
+     its box takes the focus and is named after the table's caption. */
+  document.querySelectorAll(".table-responsive").forEach(function (box) {
+    if (box.hasAttribute("tabindex")) { return; }
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    var caption = box.querySelector("caption");
+    var label = caption ? (caption.textContent || "").trim() : "";
+    box.setAttribute("aria-label", label || document.title);
+  });
 })();

@@ -396,6 +396,7 @@ def oversight_bodies(w: World) -> dict[str, dict[str, Any]]:
         "api:spot_check_item_revoke": {"version": 999, "target": "registration", "reason": "虚假材料"},
         "api:oversight_registration_revoke": {"version": 999, "reason": "虚假材料"},
         "api:oversight_certificate_revoke": {"version": 999, "reason": "虚假材料"},
+        "api:oversight_settings_update": {"version": 999},
     }
 
 

@@ -21,6 +21,7 @@ from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
 from jiaozi.demo import certification as demo_certification
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure, region_codes, school_infos
+from jiaozi.demo.oversight import oversight_seed
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
 from jiaozi.demo.portal import portal_seed
 from jiaozi.demo.teachers import SEED, TeacherGenerator, write_teachers
@@ -119,6 +120,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"公告：新建 {seeded['announcements']} 条；注册计划：新建 {seeded['plans']} 份（瑶海区等留待催办）"
         )
+        self.stdout.write(f"监督：数据核查与抽查演示数据 {oversight_seed()}")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:
