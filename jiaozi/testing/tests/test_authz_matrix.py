@@ -43,6 +43,7 @@ from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
+from jiaozi.confirmation.testing import matrix_api_bodies as confirmation_api_bodies
 from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
 from jiaozi.confirmation.testing import matrix_world as confirmation_matrix_world
 from jiaozi.core import clock
@@ -438,6 +439,7 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:registration_plan_save": {"expected": {"primary": 1}},
     }
     bodies |= oversight_bodies(w)
+    bodies |= confirmation_api_bodies(w.objects)
     bodies |= _certification_bodies(row, w)
     return bodies.get(row.name, {})
 
