@@ -115,7 +115,7 @@ class WithdrawIn(Schema):
     reason: text(min_length=1, max_length=services.REASON_MAX)  # type: ignore[valid-type]
 
 
-class VersionIn(Schema):
+class AnnouncementVersionIn(Schema):
     version: int = Field(ge=1, le=2**31 - 1)
 
 
@@ -212,7 +212,9 @@ def announcement_withdraw(request: HttpRequest, announcement_id: ObjectId, paylo
     response={204: None, **problems(403, 404, 409)},
     summary="删除从未发布过的公告草稿",
 )
-def announcement_delete(request: HttpRequest, announcement_id: ObjectId, version: Query[VersionIn]) -> Any:
+def announcement_delete(
+    request: HttpRequest, announcement_id: ObjectId, version: Query[AnnouncementVersionIn]
+) -> Any:
     services.announcement_delete(actor=_require_author(request), pk=announcement_id, version=version.version)
     return HttpStatus(204, None)
 

@@ -10,11 +10,11 @@ problem+json: ``window_closed`` / ``wrong_stage`` / ``stale_version`` 409,
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security import APIKeyCookie
@@ -63,7 +63,7 @@ class ApplicantSessionAuth(APIKeyCookie):
 WITH_APPLICANTS: list[Any] = [*API_AUTH, ApplicantSessionAuth()]
 
 
-class BatchOut(Schema):
+class CertificationBatchOut(Schema):
     id: int
     name: str
     year: int
@@ -162,22 +162,22 @@ class ApplicationUpdateIn(ApplicationIn):
     version: int = Field(ge=1, le=MAX_VERSION)
 
 
-class VersionIn(Schema):
+class CertificationVersionIn(Schema):
     version: int = Field(ge=1, le=MAX_VERSION)
 
 
-class ConfirmIn(VersionIn):
+class ConfirmIn(CertificationVersionIn):
     decision: Literal["confirm", "refuse"]
     reason_code: str = Field("", max_length=32)
     reason: str = Field("", max_length=2000)
 
 
-class HealthIn(VersionIn):
+class HealthIn(CertificationVersionIn):
     health: Literal["fit", "unfit"]
     hospital: str = Field("", max_length=128)
 
 
-class DecideIn(VersionIn):
+class DecideIn(CertificationVersionIn):
     conclusion: Literal["certified", "refused"]
     reason_code: str = Field("", max_length=32)
     reason: str = Field("", max_length=2000)
@@ -203,7 +203,11 @@ def _reload(user: User, pk: int) -> dict[str, Any]:
     return _out(application_get_visible_to(user=user, pk=pk))
 
 
-@router.get("/certification/batches/current", response={200: BatchOut, **problems(404)}, auth=WITH_APPLICANTS)
+@router.get(
+    "/certification/batches/current",
+    response={200: CertificationBatchOut, **problems(404)},
+    auth=WITH_APPLICANTS,
+)
 def certification_batch_current(request: HttpRequest) -> Any:
     """The batch whose online window is open, else the latest announced one."""
     batch = batch_current(at=clock.now())
@@ -273,7 +277,10 @@ def certification_update(
 )
 @idempotent_with(WITH_APPLICANTS)
 def certification_photo(
-    request: HttpRequest, certification_id: ObjectId, version: int, photo: File[UploadedFile]
+    request: HttpRequest,
+    certification_id: ObjectId,
+    version: Annotated[int, Query(ge=1, le=MAX_VERSION)],
+    photo: File[UploadedFile],
 ) -> Any:
     user = current_user(request)
     services.application_photo_set(user=user, pk=certification_id, version=version, photo=photo)
@@ -293,7 +300,9 @@ def _act(request: HttpRequest, application_id: int, action: str, version: int, *
     summary="申请人：提交申请（网上申报期内；不符合认定条件时返回全部原因代码）",
 )
 @idempotent_with(WITH_APPLICANTS)
-def certification_submit(request: HttpRequest, certification_id: ObjectId, payload: VersionIn) -> Any:
+def certification_submit(
+    request: HttpRequest, certification_id: ObjectId, payload: CertificationVersionIn
+) -> Any:
     return _act(request, certification_id, Action.SUBMIT, payload.version)
 
 
@@ -304,7 +313,9 @@ def certification_submit(request: HttpRequest, certification_id: ObjectId, paylo
     summary="申请人：确认未通过后修改并重新提交确认（现场确认截止前）",
 )
 @idempotent_with(WITH_APPLICANTS)
-def certification_resubmit(request: HttpRequest, certification_id: ObjectId, payload: VersionIn) -> Any:
+def certification_resubmit(
+    request: HttpRequest, certification_id: ObjectId, payload: CertificationVersionIn
+) -> Any:
     return _act(request, certification_id, Action.RESUBMIT, payload.version)
 
 
@@ -315,7 +326,9 @@ def certification_resubmit(request: HttpRequest, certification_id: ObjectId, pay
     summary="申请人：撤回申请",
 )
 @idempotent_with(WITH_APPLICANTS)
-def certification_withdraw(request: HttpRequest, certification_id: ObjectId, payload: VersionIn) -> Any:
+def certification_withdraw(
+    request: HttpRequest, certification_id: ObjectId, payload: CertificationVersionIn
+) -> Any:
     return _act(request, certification_id, Action.WITHDRAW, payload.version)
 
 

@@ -227,7 +227,7 @@ class ResidentIdIn(Schema):
     resident_id: text(min_length=18, max_length=18)  # type: ignore[valid-type]
 
 
-class VersionIn(Schema):
+class BookingVersionIn(Schema):
     version: int = VERSION
 
 
@@ -253,7 +253,7 @@ class BookableSlotOut(SlotOut):
 
 class DayListQuery(Schema):
     date: dt.date | None = Field(None, description="日期，默认今天")
-    point_id: int | None = Field(None, ge=1, description="确认点（确认用户默认本确认点）")
+    point_id: int | None = Field(None, ge=1, le=2**63 - 1, description="确认点（确认用户默认本确认点）")
 
 
 class BookableQuery(Schema):
@@ -447,7 +447,9 @@ def confirmation_booking_check_in(request: HttpRequest, booking_id: ObjectId) ->
     response={200: StaffBookingOut, **problems(403, 404, 409)},
     summary="标记未到场（时段结束后）",
 )
-def confirmation_booking_no_show(request: HttpRequest, booking_id: ObjectId, payload: VersionIn) -> Any:
+def confirmation_booking_no_show(
+    request: HttpRequest, booking_id: ObjectId, payload: BookingVersionIn
+) -> Any:
     return services.booking_mark_no_show(
         actor=_clerk(request), booking_id=booking_id, version=payload.version
     )
@@ -537,5 +539,7 @@ def confirmation_my_booking_move(request: HttpRequest, booking_id: ObjectId, pay
     auth=WITH_APPLICANTS,
     summary="申请人：取消预约（截止时间前）",
 )
-def confirmation_my_booking_cancel(request: HttpRequest, booking_id: ObjectId, payload: VersionIn) -> Any:
+def confirmation_my_booking_cancel(
+    request: HttpRequest, booking_id: ObjectId, payload: BookingVersionIn
+) -> Any:
     return services.booking_cancel(actor=_applicant(request), booking_id=booking_id, version=payload.version)

@@ -62,13 +62,13 @@ class PlanIn(Schema):
     version: int | None = Field(None, ge=0, le=2**31 - 1, description="读取时的 version；首次提交留空")
 
 
-class RemindIn(Schema):
+class SetupRemindIn(Schema):
     institution_ids: list[BodyId] | None = Field(
         None, max_length=5000, description="要催办的机构；留空为辖区内全部未完成的机构"
     )
 
 
-class RemindOut(Schema):
+class SetupRemindOut(Schema):
     sent: list[int]
     recently_reminded: list[int]
     without_admin: list[int]
@@ -161,11 +161,11 @@ def registration_plan_save(request: HttpRequest, payload: PlanIn) -> Any:
 
 @router.post(
     "/directory/reminders",
-    response={200: RemindOut, **problems(403, 404)},
+    response={200: SetupRemindOut, **problems(403, 404)},
     summary="催办辖区内尚未完成准备的注册机构（站内消息，24小时内不重复）",
 )
 @idempotent
-def setup_remind(request: HttpRequest, payload: RemindIn) -> Any:
+def setup_remind(request: HttpRequest, payload: SetupRemindIn) -> Any:
     return services.setup_remind(actor=current_user(request), institution_ids=payload.institution_ids)
 
 

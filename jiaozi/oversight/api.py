@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from jiaozi.core.api import ObjectId, current_user, idempotent, problems, require, text
+from jiaozi.core.api import BodyId, ObjectId, current_user, idempotent, problems, require, text
+from jiaozi.core.api.schemas import MAX_ID, MAX_OFFSET
 from jiaozi.core.masking import mask_name
 from jiaozi.core.roles import Role
 from jiaozi.orgs.jurisdiction import province_code_of
@@ -111,7 +112,7 @@ class RedrawOut(Schema):
 
 
 class DrawIn(Schema):
-    campaign_id: int
+    campaign_id: BodyId
     title: text(min_length=1, max_length=128)  # type: ignore[valid-type]
     mode: Literal["size", "percent"]
     size: int | None = Field(None, ge=1, le=svc.SAMPLE_MAX)
@@ -120,8 +121,8 @@ class DrawIn(Schema):
 
 
 class AssignIn(Schema):
-    item_ids: list[int] = Field(min_length=1, max_length=svc.SAMPLE_MAX)
-    assignee_id: int
+    item_ids: list[BodyId] = Field(min_length=1, max_length=svc.SAMPLE_MAX)
+    assignee_id: BodyId
 
 
 class AssignOut(Schema):
@@ -350,12 +351,12 @@ class LineOut(Schema):
     link: str
 
 
-class RemindIn(Schema):
-    campaign_id: int | None = None
-    institution_id: int | None = None
+class DataAuditRemindIn(Schema):
+    campaign_id: BodyId | None = None
+    institution_id: BodyId | None = None
 
 
-class RemindOut(Schema):
+class DataAuditRemindOut(Schema):
     notified: int
 
 
@@ -365,7 +366,9 @@ class RemindOut(Schema):
     summary="办结前数据核查：各项待处理数量（本单位及各下级单位）",
 )
 def data_audit_report(
-    request: HttpRequest, campaign_id: int | None = None, institution_id: int | None = None
+    request: HttpRequest,
+    campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    institution_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Any:
     user = current_user(request)
     campaign = dataaudit.campaign_for(user=user, campaign_id=campaign_id)
@@ -399,9 +402,9 @@ def data_audit_lines(
     kind: Literal[
         "missed", "stuck", "override", "materials", "duplicate", "type_mismatch", "public_info"
     ] = "missed",
-    campaign_id: int | None = None,
-    institution_id: int | None = None,
-    offset: int = 0,
+    campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    institution_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     user = current_user(request)
     campaign = dataaudit.campaign_for(user=user, campaign_id=campaign_id)
@@ -423,10 +426,10 @@ def data_audit_lines(
 
 @router.post(
     "/oversight/data-audit/remind",
-    response={200: RemindOut, **problems(403, 404)},
+    response={200: DataAuditRemindOut, **problems(403, 404)},
     summary="提醒有待处理事项的单位",
 )
-def data_audit_remind(request: HttpRequest, payload: RemindIn) -> Any:
+def data_audit_remind(request: HttpRequest, payload: DataAuditRemindIn) -> Any:
     told = dataaudit.data_audit_remind(
         actor=current_user(request), campaign_id=payload.campaign_id, node_id=payload.institution_id
     )

@@ -45,6 +45,9 @@ EXEMPT = {
     "teachers/views.py::import_template": "the empty import template, no personal data",
     "certservices/downloads.py::material_response": "one request's material, holder's or authority's, audited",
     "certservices/downloads.py::paper_response": "one certificate paper, to its holder or issuing authority",
+    "certification/applicant_views.py::certificate": "the holder's own certificate, one person",
+    "certification/api.py::certification_certificate": "the holder's own certificate, one person",
+    "confirmation/applicant_views.py::booking_qr": "the applicant's own check-in code, no personal data",
     "teachers/views.py::import_job_errors": (
         "the uploader's own import errors: values masked, at most 10,000 rows (ErrorLog.limit)"
     ),
