@@ -60,6 +60,13 @@ def _notice_close_expired() -> int:
 
 
 def register() -> None:
+    from jiaozi.teachers.signals import teacher_records_changed
+
+    from .applications.refresh import on_teacher_records_changed
+
+    teacher_records_changed.connect(
+        on_teacher_records_changed, dispatch_uid="registration.refresh_suggestion"
+    )
     periodic_job(
         "registration.notice_close_expired",
         every=dt.timedelta(minutes=15),

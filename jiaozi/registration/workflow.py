@@ -51,6 +51,9 @@ class Action(models.TextChoices):
     PROVINCE_APPROVE = "province_approve", _("省级终审通过并备案")
     RETURN_TO_APPLICANT = "return_to_applicant", _("退回申请人")
     RETURN_DOWN = "return_down", _("退回下一级")
+    # Not a transition: the timeline's record that the suggestion was recomputed after
+    # the teacher's records changed during review (§4 "one per person").
+    RECOMPUTE = "recompute", _("教师档案变化，系统建议已重新计算")
 
 
 class ActingLevel(models.TextChoices):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
-from ..models import Campaign
+from .. import rules
+from ..models import Campaign, Material, default_required_materials
 from .services import WINDOW_FIELDS
 from .windows import window_errors
 
@@ -27,6 +29,13 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+MATERIAL_GROUPS = (
+    ("first", gettext_lazy("首次注册须提交的材料")),
+    ("periodic", gettext_lazy("定期注册须提交的材料")),
+    ("after_deferral", gettext_lazy("暂缓后重新注册须提交的材料")),
+)
+
+
 class CampaignForm(forms.ModelForm):
     """Create or edit a campaign. Times are entered in Asia/Shanghai (the site's time
     zone) and must fit together (``windows.window_errors``); the service checks again."""
@@ -42,6 +51,7 @@ class CampaignForm(forms.ModelForm):
             *WINDOW_FIELDS,
             "training_hours_required",
             "notice_days",
+            "review_request_days",
             "is_active",
         )
         widgets: dict[str, Any] = {"registration_date": _DateInput()} | {
@@ -50,6 +60,19 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # One checkbox group per registration type: what submission requires (§4).
+        current = (
+            self.instance.required_materials if self.instance.pk else None
+        ) or default_required_materials()
+        kinds = [(k, label) for k, label in Material.Kind.choices if k in rules.REQUIRABLE_MATERIALS]
+        for due, label in MATERIAL_GROUPS:
+            self.fields[f"required_{due}"] = forms.MultipleChoiceField(
+                label=label,
+                choices=kinds,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=current.get(due, list(rules.DEFAULT_REQUIRED_MATERIALS[due])),
+            )
         for field in WINDOW_FIELDS:
             window_field = self.fields[field]
             assert isinstance(window_field, forms.DateTimeField)
@@ -75,4 +98,7 @@ class CampaignForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         data.pop("version", None)
         data.pop("year", None)
+        data["required_materials"] = {
+            due: list(data.pop(f"required_{due}", [])) for due, _label in MATERIAL_GROUPS
+        }
         return data

@@ -3,6 +3,8 @@ province admin. Views parse input, call one selector or service, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,10 +17,11 @@ from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.orgs.jurisdiction import province_code_of
 
-from ..models import Campaign
+from ..applications.submission import required_kinds
+from ..models import Campaign, Material
 from ..permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, can_manage_campaigns
 from . import selectors, services
-from .forms import CampaignForm
+from .forms import MATERIAL_GROUPS, CampaignForm
 from .windows import window_states
 
 # --- Campaigns -----------------------------------------------------------------------
@@ -45,6 +48,21 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def required_material_groups(campaign: Campaign) -> list[dict[str, Any]]:
+    """Per registration type, the labels of the materials submission requires."""
+    return [
+        {
+            "label": label,
+            "kinds": [
+                str(Material.Kind(k).label)
+                for k in required_kinds(campaign, due)
+                if k in Material.Kind.values
+            ],
+        }
+        for due, label in MATERIAL_GROUPS
+    ]
+
+
 @staff_required(*CAMPAIGN_VIEW_ROLES)
 @domain_errors
 @require_http_methods(["GET"])
@@ -56,6 +74,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "windows": window_states(campaign=campaign),
+            "required_materials": required_material_groups(campaign),
             "can_manage": can_manage_campaigns(
                 actor=staff_user(request), province_code=campaign.province_code
             ),

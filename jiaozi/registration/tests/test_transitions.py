@@ -234,7 +234,7 @@ def test_out_of_jurisdiction_is_not_found() -> None:
 
 def test_another_applicant_gets_not_found() -> None:
     c = chain()
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     other = chain().applicant
     with pytest.raises(NotFound):
         application_transition(actor=other, application_id=app.pk, action=Action.SUBMIT, version=app.version)
@@ -272,7 +272,7 @@ def test_wrong_role_or_level_is_forbidden(role: str, where: str, action: str, st
 
 def test_staff_cannot_take_applicant_actions_nor_applicants_review_ones() -> None:
     c = chain()
-    draft = application(c, status=Status.DRAFT)
+    draft = application(c, status=Status.DRAFT, materials=True)
     with pytest.raises(PermissionDenied):
         _act(c, draft, Action.SUBMIT, Actor.SCHOOL)
     review = application(c, status=Status.SCHOOL_REVIEW, certificate_=_second_certificate(c))
@@ -283,9 +283,11 @@ def test_staff_cannot_take_applicant_actions_nor_applicants_review_ones() -> Non
 
 
 def _second_certificate(c: Chain) -> Any:
-    from jiaozi.registration.tests.factories import certificate
+    """A certificate of another teacher at the chain's school (one application per
+    teacher and campaign, §4)."""
+    from jiaozi.registration.tests.factories_applications import due_teacher
 
-    return certificate(c.teacher, last_conclusion="qualified", valid_to=dt.date(2024, 12, 1))
+    return due_teacher(c.school)[1]
 
 
 def test_the_public_and_the_scheduler_take_only_their_actions() -> None:
