@@ -35,6 +35,8 @@ NAV = (
     ),
     # One queue, its level taken from the role.
     NavEntry(_("审核队列"), "registration:queue", _REVIEWERS, "inbox", SECTION_TEACHERS, 150),
+    # Applications that cannot finish inside their level's window (§5).
+    NavEntry(_("办理时限预警"), "registration:at_risk", _REVIEWERS, "clock", SECTION_TEACHERS, 155),
     # Public notices (公示) and their objections.
     NavEntry(
         _("结果公示"),

@@ -312,6 +312,7 @@ class Material(models.Model):
         APPRAISALS = "appraisals", _("五年年度考核证明")
         TRAINING = "training", _("培训学时证明")
         PROBATION_PROOF = "probation_proof", _("试用期满考核合格证明")
+        REVIEW_EVIDENCE = "review_evidence", _("申请复核的证明材料")
         OTHER = "other", _("其他")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")

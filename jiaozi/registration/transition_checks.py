@@ -101,6 +101,7 @@ class Row:
     notice_starts_at: dt.datetime | None
     notice_ends_at: dt.datetime | None
     due: str = ""
+    conclusion: str = ""
 
     @property
     def has_city_step(self) -> bool:
@@ -111,6 +112,7 @@ ROW_FIELDS: tuple[str, ...] = (
     *("pk", "status", "version", "campaign_id", "applicant_id", "school_id", "registration_authority_id"),
     *("city_bureau_id", "province_bureau_id", "suggestion", "teacher__resident_id_bidx"),
     *("teacher__phone_bidx", "notice_id", "notice__starts_at", "notice__ends_at", "due"),
+    "conclusion",
 )
 
 
@@ -124,6 +126,7 @@ def row_of(a: Application) -> Row:
         getattr(teacher, "phone_bidx", None) or None,
         *(a.notice_id, notice.starts_at if notice else None, notice.ends_at if notice else None),
         a.due,
+        a.conclusion,
     )
 
 
@@ -257,8 +260,38 @@ def chain_of(row: Row) -> tuple[int | None, ...]:
     return (row.school_id, row.registration_authority_id, row.city_bureau_id, row.province_bureau_id)
 
 
+# The applicant acts from these statuses only to ask for a review of the conclusion; that
+# runs while the system is open (its own period is checked in ``timing``), not in the
+# apply window.
+_REVIEW_REQUEST_FROM = frozenset({Status.CITY_RECHECK, Status.PROVINCE_REVIEW})
+
+
 def check_window(row: Row, window: str, ctx: WindowCache) -> None:
+    if window == WindowAction.APPLY and row.status in _REVIEW_REQUEST_FROM:
+        window = WindowAction.SYSTEM
     ctx.check(row.campaign_id, window, chain_of(row))
+
+
+def review_request_until(row: Row, ctx: WindowCache) -> dt.datetime | None:
+    """The end of the period in which the applicant may ask for a review of the
+    conclusion: the notice's end + the campaign's ``review_request_days``."""
+    if row.notice_ends_at is None:
+        return None
+    return row.notice_ends_at + dt.timedelta(days=ctx.campaign(row.campaign_id).review_request_days)
+
+
+def check_review_request(row: Row, ctx: WindowCache) -> None:
+    """§5 申请复核: only a 暂缓注册 or 注册不合格 conclusion, only within the period."""
+    if row.conclusion not in NEGATIVE_CONCLUSIONS:
+        raise Conflict(_("只有注册结论为暂缓注册或注册不合格的申请可以申请复核。"), code="review_not_allowed")
+    until = review_request_until(row, ctx)
+    if until is None or not row.notice_ends_at <= ctx.now < until:  # type: ignore[operator]
+        dates = format_window(row.notice_ends_at, until) if row.notice_ends_at and until else ""
+        raise WindowClosed(
+            _("申请复核的期限为%(dates)s（公示期满后%(days)s天内），当前不能申请复核。")
+            % {"dates": dates, "days": ctx.campaign(row.campaign_id).review_request_days},
+            window="review_request",
+        )
 
 
 def next_window_after_notice(row: Row) -> str:
@@ -302,6 +335,8 @@ def timing(row: Row, action: str, level: str, ctx: WindowCache) -> None:
         raise WindowClosed(message, window="notice")
     if action == Action.NOTICE_END and (ends is None or now < ends):
         raise Conflict(_("公示期尚未届满。"), code="notice_running")
+    if action == Action.REQUEST_REVIEW:
+        check_review_request(row, ctx)
 
 
 def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None = None) -> None:

@@ -7,12 +7,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from jiaozi.orgs.models import Institution
+
 from .. import rules
-from ..models import Campaign, Material, default_required_materials
+from ..models import Campaign, Material, WindowAction, default_required_materials
 from .services import WINDOW_FIELDS
 from .windows import window_errors
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+STEP_WINDOWS = ("apply", "school_review", "review", "recheck", "final_review")
 
 
 class _DateTimeInput(forms.DateTimeInput):
@@ -73,6 +76,8 @@ class CampaignForm(forms.ModelForm):
                 widget=forms.CheckboxSelectMultiple,
                 initial=current.get(due, list(rules.DEFAULT_REQUIRED_MATERIALS[due])),
             )
+        # Left out of a post, the setting keeps its value (15 days on creation).
+        self.fields["review_request_days"].required = False
         for field in WINDOW_FIELDS:
             window_field = self.fields[field]
             assert isinstance(window_field, forms.DateTimeField)
@@ -101,4 +106,44 @@ class CampaignForm(forms.ModelForm):
         data["required_materials"] = {
             due: list(data.pop(f"required_{due}", [])) for due, _label in MATERIAL_GROUPS
         }
+        if data.get("review_request_days") is None:
+            data.pop("review_request_days", None)
         return data
+
+
+class ExtensionForm(forms.Form):
+    """The province admin's grant of a window extension: an education bureau or
+    supervising department of the province, a step window, the new close, a reason."""
+
+    institution = forms.ModelChoiceField(
+        label=gettext_lazy("机构"),
+        queryset=Institution.objects.none(),
+        empty_label=gettext_lazy("请选择"),
+    )
+    window = forms.ChoiceField(label=gettext_lazy("环节"), choices=())
+    closes_at = forms.DateTimeField(
+        label=gettext_lazy("延长至"),
+        widget=_DateTimeInput(),
+        input_formats=[_DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        help_text=gettext_lazy("北京时间；不含此刻，且不晚于系统关闭时间"),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("延长理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, province_path: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        institution = self.fields["institution"]
+        assert isinstance(institution, forms.ModelChoiceField)
+        institution.queryset = Institution.objects.filter(
+            path__startswith=province_path,
+            kind__in=(Institution.Kind.BUREAU, Institution.Kind.DEPARTMENT),
+            is_active=True,
+        ).order_by("path")
+        window = self.fields["window"]
+        assert isinstance(window, forms.ChoiceField)
+        window.choices = [(w, WindowAction(w).label) for w in STEP_WINDOWS]
+
+
+class ExtensionRevokeForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("撤销理由"), max_length=500)

@@ -268,6 +268,8 @@ def application(
         values["conclusion"] = "qualified"
     if status in (Status.NOTICE, Status.NOTICE_PAUSED):
         values["notice"] = notice or make_notice(c)
+    elif notice is not None:
+        values["notice"] = notice  # e.g. the ended notice of an application after it
     if status == Status.COMPLETED:
         values["completed_at"] = clock.now()
     values |= fields

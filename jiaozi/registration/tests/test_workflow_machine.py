@@ -262,4 +262,7 @@ def test_workflow_state_machine() -> None:
     )
     # Not a property of the services but of this test: it must have reached every
     # status, or the invariants above were checked on too little.
-    assert set(Status.values) - {Status.DRAFT} <= REACHED, sorted(set(Status.values) - REACHED)
+    # The review of a conclusion needs a 暂缓/不合格 conclusion, which this machine never
+    # records (it concludes with the suggestion); test_review_request.py walks it.
+    review = {Status.REVIEW_AT_CITY, Status.REVIEW_AT_PROVINCE}
+    assert set(Status.values) - {Status.DRAFT} - review <= REACHED, sorted(set(Status.values) - REACHED)

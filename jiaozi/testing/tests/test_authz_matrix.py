@@ -20,6 +20,7 @@ statuses observed into a copy of the file (to review, never to copy blindly)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterator
@@ -281,8 +282,24 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             kind=AuditKind.STAFF_UPDATED, actor=admin, obj=admin, details={"field": "post"}
         )
         w.objects[("token", "-")] = "A" * 40
+        # Registration rules wing: a live window extension of the campaign.
+        w.objects[("extension", "-")] = _rules_extension(c)
         assert AuditEvent.objects.exists()
         yield w
+
+
+def _rules_extension(c: Chain) -> Any:
+    from jiaozi.registration.models import WindowExtension
+
+    return WindowExtension.objects.create(
+        campaign=c.campaign,
+        institution=c.authority,
+        window="review",
+        closes_at=c.campaign.review_closes_at + dt.timedelta(days=3),
+        reason="矩阵",
+        granted_by=c.province_reviewer,
+        granted_at=clock.now(),
+    )
 
 
 # ── one request ───────────────────────────────────────────────────────────────────
@@ -315,6 +332,16 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:staff_disable": {"reason": "离岗"},
         "api:institution_public_info_update": {"version": 999},
         "api:campaign_update": {"version": 999},
+        # Registration rules wing: a grant refused for its window (the institution is the
+        # own chain's authority, which already has a live review extension).
+        "api:extension_grant": {
+            "institution_id": w.objects[("extension", "-")].institution_id,
+            "window": "review",
+            "closes_at": "2024-12-20T17:00:00+08:00",
+            "reason": "矩阵",
+        },
+        "api:extension_revoke": {"reason": "矩阵"},
+        "api:application_request_review": {"version": 999, "reason": "请复核"},
     }
     return bodies.get(row.name, {})
 
