@@ -47,6 +47,29 @@ browser: ## Install the Debian tools the tests drive (Chromium, poppler, zbar) w
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-noto-cjk >/dev/null; \
 	fi
 
+nginx: ## Install Debian's nginx when missing (make cluster puts it in front of the app servers)
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing nginx from Debian's packages"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+cluster: setup nginx ## Production mode here: 2 app servers behind nginx, Celery worker and beat, on local PostgreSQL and Redis (deploy/)
+	$(PY) deploy/cluster.py start
+
+var/load-venv/.installed: requirements/load.lock
+	$(PYTHON) -m venv var/load-venv
+	var/load-venv/bin/pip install --quiet --upgrade pip
+	var/load-venv/bin/pip install --quiet --requirement requirements/load.lock
+	@touch $@
+
+load: setup var/load-venv/.installed ## The deadline-day load test (locust) against make cluster, with invariants; writes bench/results.md (not in test/CI)
+	@$(PY) deploy/cluster.py status >/dev/null || $(MAKE) cluster
+	$(PY) bench/load/run_load.py
+
+cluster-stop: ## Stop what make cluster started
+	$(PY) deploy/cluster.py stop
+
 migrate: setup ## Apply the database migrations
 	@mkdir -p var
 	$(PY) manage.py migrate --no-input
@@ -103,9 +126,12 @@ bench: setup ## Benchmarks against the targets of PRODUCT.md §10 (writes bench/
 
 lock: setup ## Re-resolve the lock files from requirements/*.in
 	cd requirements && ../$(BIN)/uv pip compile -q base.in -o base.lock --python-version 3.11 && \
-	  ../$(BIN)/uv pip compile -q dev.in -o dev.lock --python-version 3.11
+	  ../$(BIN)/uv pip compile -q dev.in -o dev.lock --python-version 3.11 && \
+	  ../$(BIN)/uv pip compile -q load.in -o load.lock --python-version 3.11
 
 clean: ## Remove the virtualenv, the demo database and caches
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache e2e/screenshots
 
+
+.PHONY: nginx cluster cluster-stop load
 .PHONY: help setup browser migrate demo run test unit e2e lint format typecheck migrations-check audit messages bench lock clean

@@ -3,14 +3,14 @@ unguessable STAFF_URL_PREFIX; nothing public links there (§8)."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
 from jiaozi.workspace.admin_gate import gated_admin_urls
 
 staff = settings.STAFF_URL_PREFIX
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{staff}/admin/", gated_admin_urls(admin.site.urls)),
@@ -38,6 +38,12 @@ urlpatterns = [
     path("notices/", include("jiaozi.registration.public_urls")),
     path("", include("jiaozi.portal.urls")),
 ]
+
+# The load test's floor (jiaozi/core/loadfloor.py): only where LOAD_FLOOR_VIEW is on.
+if settings.LOAD_FLOOR_VIEW:
+    from jiaozi.core.loadfloor import floor
+
+    urlpatterns.insert(0, path("_load/floor", floor, name="load_floor"))
 
 # Chinese error pages; signed-in staff keep their workspace around them.
 handler404 = "jiaozi.portal.views.page_not_found"

@@ -8,6 +8,10 @@ pytest-django's live server.
   the ``visit`` helper navigates and screenshots in one step, so every page a journey
   visits is captured for review.
 - ``demo`` loads the demo (``seed_demo --teachers 20``) into the live server's database.
+- Accessibility: every screenshot also runs axe-core on the page (axe-playwright-python,
+  its bundled axe.min.js injected into the page: no network). The journeys of
+  ``AXE_ENFORCED`` fail on any serious or critical violation; every journey's findings
+  are written to e2e/screenshots/axe-report.json (docs/decisions/0266).
 """
 
 from __future__ import annotations
@@ -33,6 +37,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE_REPORT = SCREENSHOTS / "axe-report.json"
+# The journeys that fail on a serious or critical axe finding (the others report it).
+AXE_ENFORCED = frozenset(
+    {
+        "test_applicant",
+        "test_navigation",
+        "test_notice",
+        "test_public",
+        "test_registration_journey",
+        "test_review",
+        "test_staff",
+        "test_ux",
+    }
+)
+AXE_BLOCKING = ("serious", "critical")
 DEMO_PASSWORD = "Jiaozi@2024"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -100,8 +119,46 @@ def _expected(text: str) -> bool:
     return bool(re.search(r"status of (403|404)", text))
 
 
+def axe_findings(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is (rule, impact, where)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    findings = []
+    for violation in results.response.get("violations", []):
+        findings.append(
+            {
+                "rule": violation["id"],
+                "impact": violation.get("impact") or "",
+                "help": violation.get("help", ""),
+                "targets": [" ".join(map(str, n.get("target", []))) for n in violation.get("nodes", [])][:5],
+            }
+        )
+    return findings
+
+
 @pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+def axe_log(request: pytest.FixtureRequest) -> Iterator[list[dict[str, Any]]]:
+    """Findings of the test's pages; blocking ones fail an enforced journey at the end."""
+    import json
+
+    log: list[dict[str, Any]] = []
+    yield log
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    if log:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        report = json.loads(AXE_REPORT.read_text()) if AXE_REPORT.exists() else {}
+        report[request.node.nodeid] = log
+        AXE_REPORT.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    blocking = [f for f in log if f["impact"] in AXE_BLOCKING]
+    if module in AXE_ENFORCED and os.environ.get("AXE", "1") != "0":
+        assert not blocking, "axe: serious or critical violations:\n" + "\n".join(
+            f"{f['page']}: {f['rule']} ({f['impact']}) {f['targets']}" for f in blocking
+        )
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest, axe_log: list[dict[str, Any]]) -> Callable[[Any, str], Path]:
     folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     counter = {"n": 0}
@@ -110,6 +167,10 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
         counter["n"] += 1
         path = folder / f"{counter['n']:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        if os.environ.get("AXE", "1") != "0":
+            width = (page.viewport_size or {}).get("width", 0)
+            for finding in axe_findings(page):
+                axe_log.append({"page": f"{name} @{width}px {page.url}", **finding})
         return path
 
     return take
@@ -141,7 +202,7 @@ def divisions(transactional_db: None, live_server: Any) -> None:
 def demo(divisions: None) -> None:
     from django.core.management import call_command
 
-    call_command("seed_demo", teachers=20, stdout=StringIO())
+    call_command("seed_demo", teachers=20, no_applications=True, stdout=StringIO())
 
 
 @pytest.fixture

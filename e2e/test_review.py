@@ -115,7 +115,7 @@ def test_county_reviewer_concludes_from_the_queue(
     assert "王晓明 的定期注册申请" in page.locator("h1").inner_text()
     main = page.locator("main").inner_text()
     for expected in (
-        "系统审核意见",
+        "系统建议",
         "注册合格",
         "年度考核",
         "师德考核",

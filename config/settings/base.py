@@ -150,11 +150,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
+    # Connections kept (docs/decisions/0272): a new PostgreSQL connection per request
+    # costs more than the request's own SQL. Either each worker keeps its connection for
+    # DB_CONN_MAX_AGE seconds (checked before reuse), or psycopg's pool (DB_POOL=1) lends
+    # one per request from a pool per process; the pool wants DB_CONN_MAX_AGE 0.
+    _pool = env_bool("DB_POOL", False)
     DATABASES["default"]["OPTIONS"] = (
-        {"pool": {"min_size": 2, "max_size": env_int("DB_POOL_MAX", 16), "timeout": 10}}
-        if env_bool("DB_POOL", False)
-        else {}
+        {"pool": {"min_size": 2, "max_size": env_int("DB_POOL_MAX", 16), "timeout": 10}} if _pool else {}
     )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if _pool else env_int("DB_CONN_MAX_AGE", 0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication -------------------------------------------
@@ -197,9 +202,12 @@ AXES_LOCKOUT_CALLABLE = "jiaozi.accounts.views.lockout_response"
 # (jiaozi/core/clientip.py), never by a header a client can set.
 AXES_CLIENT_IP_CALLABLE = "jiaozi.core.middleware.client_ip"
 
-# Sessions: idle 30 minutes (refreshed on each request), absolute cap 8 hours.
+# Sessions: idle 30 minutes, absolute cap 8 hours. The last-seen time (and with it the
+# session row's expiry and the cookie's) moves at most once a minute: a signed-in GET
+# within that minute writes nothing (docs/decisions/0270).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_SEEN_REFRESH_SECONDS = env_int("SESSION_SEEN_REFRESH_SECONDS", 60)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -315,6 +323,10 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # --- Retention, re-confirmation, limits -------------------------------------------
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 183)
 STAFF_RECONFIRM_DAYS = env_int("STAFF_RECONFIRM_DAYS", 365)
+# Confirmation bookings may be made, moved or cancelled until this many days before the
+# booked day, at this local time (docs/decisions/0216).
+CONFIRMATION_CHANGE_DAYS_BEFORE = env_int("CONFIRMATION_CHANGE_DAYS_BEFORE", 1)
+CONFIRMATION_CHANGE_AT = env("CONFIRMATION_CHANGE_AT", "17:00")
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", "1200/m")
 # (hits, seconds) for the public verification pages.
 VERIFY_TOKEN_RATE_LIMIT = (env_int("VERIFY_TOKEN_RATE_HITS", 30), 60)
@@ -352,6 +364,11 @@ CERTIFICATE_PDF_FONT_FILE = env("CERTIFICATE_PDF_FONT_FILE", "")
 # Each app registers its periodic jobs (jiaozi.core.jobs) from its AppConfig.ready();
 # config/celery.py gives beat one entry per registered job when beat starts. Cron can
 # run ``manage.py run_due_jobs`` instead; the jobs are safe to overlap.
+
+# --- Load test -----------------------------------------------------------------
+# Mounts the bare one-insert view the load test measures as its floor (make cluster
+# turns it on for its scratch database; never on a real installation).
+LOAD_FLOOR_VIEW = env_bool("LOAD_FLOOR_VIEW", False)
 
 # --- Demo ---------------------------------------------------------------------
 DEMO_MODE = env_bool("DEMO_MODE", False)

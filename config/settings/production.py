@@ -1,7 +1,7 @@
 """Production: PostgreSQL, Celery on Redis, HTTPS. Secrets have no defaults."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, env_int
+from .base import DATABASES, env, env_bool, env_int
 
 DEBUG = False
 DEMO_MODE = False
@@ -23,9 +23,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SESSION_COOKIE_NAME = "__Host-jiaozi_session"
+# Secure cookies (HTTPS only). COOKIES_SECURE=0 is for `make cluster` on 127.0.0.1 over
+# plain HTTP, never for a server others reach (deploy/cluster.py).
+SESSION_COOKIE_SECURE = env_bool("COOKIES_SECURE", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_NAME = "__Host-jiaozi_session" if SESSION_COOKIE_SECURE else "jiaozi_session"
 
 # One cache for every app server: rate limits, lockouts and throttles must count across
 # processes.
@@ -36,3 +38,7 @@ CACHES = {
     }
 }
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
+
+# Connections kept across requests (docs/decisions/0272): ten minutes unless the pool is on.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and not DATABASES["default"]["OPTIONS"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 600)

@@ -39,16 +39,19 @@ def _subject(user: User | None, username: str) -> dict[str, Any]:
 
 
 def login_succeeded_event(*, user: User, mfa: str) -> None:
-    """The password was right. ``mfa``: "pending" (the TOTP step follows) or
-    "not_required"."""
-    audit_record(
-        kind=AuditKind.LOGIN_SUCCEEDED, actor=user, obj=user, details={"mfa": mfa, "kind": user.kind}
-    )
+    """The password was right. ``mfa``: "pending" (the TOTP step follows: recorded as
+    密码正确，待验证动态口令 — not yet a sign-in) or "not_required" (登录成功)."""
+    kind = AuditKind.LOGIN_PASSWORD_ACCEPTED if mfa == "pending" else AuditKind.LOGIN_SUCCEEDED
+    audit_record(kind=kind, actor=user, obj=user, details={"mfa": mfa, "kind": user.kind})
 
 
 def otp_verified_event(*, user: User) -> None:
-    """The second factor passed: the sign-in is complete."""
+    """The second factor passed: the sign-in is complete — 动态口令验证通过, then
+    登录成功 (so a sign-in that never passed the code has no 登录成功 row)."""
     audit_record(kind=AuditKind.OTP_VERIFIED, actor=user, obj=user)
+    audit_record(
+        kind=AuditKind.LOGIN_SUCCEEDED, actor=user, obj=user, details={"mfa": "totp", "kind": user.kind}
+    )
 
 
 def login_failed_event(*, username: str, user: User | None, reason: str) -> None:

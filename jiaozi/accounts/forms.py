@@ -4,6 +4,7 @@ institution, is_superuser, …) are never read (SECURITY 10)."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from jiaozi.orgs.models import Institution
 
 from .permissions import FILER_ROLES, PROVINCE_ONLY_ROLES
-from .roles import RANK, Role
+from .roles import HOLDERS, RANK, Role, can_hold
 from .services import PHONE_RE, USERNAME_RE
 
 if TYPE_CHECKING:
@@ -188,7 +189,37 @@ class StaffCreateForm(StaffFieldsMixin, BootstrapMixin, forms.Form):
         # service refuses the rest with 403.
         self.fields["role"].widget.choices = [("", _("请选择角色")), *role_choices_for(actor)]
         self.fields["institution"].widget = _institution_widget(institutions, blank_label=_("请选择机构"))
+        # Which roles each listed institution can hold (kind, level), for the page to
+        # narrow the role list as soon as an institution is chosen, and for clean() to
+        # say so on the form instead of the service refusing after submission.
+        self._offered = {value for value, _label in role_choices_for(actor)}
+        self._holders = {
+            code: (kind, level)
+            for code, kind, level in institutions.values_list("code", "kind", "level")[
+                : INSTITUTION_SELECT_LIMIT + 1
+            ]
+        }
+        self.fields["role"].widget.attrs["data-jz-role-holders"] = json.dumps(
+            {role: sorted(f"{k}:{lv or ''}" for k, lv in holders) for role, holders in HOLDERS.items()}
+        )
+        self.fields["institution"].widget.attrs["data-jz-institution-kinds"] = json.dumps(
+            {code: f"{kind}:{level}" for code, (kind, level) in self._holders.items()}
+        )
         self._style()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role, code = data.get("role"), (data.get("institution") or "").strip()
+        # A role the actor may not file at all goes on to the service, which answers 403
+        # and audits the attempt (SECURITY 6); the form only guides honest choices.
+        if role in self._offered and code in self._holders:
+            kind, level = self._holders[code]
+            if not can_hold(role, kind=kind, level=level):
+                self.add_error(
+                    "role",
+                    _("所选机构不能设置“%(role)s”角色，请改选角色或机构。") % {"role": Role(role).label},
+                )
+        return data
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

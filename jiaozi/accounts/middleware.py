@@ -87,6 +87,19 @@ def end_reason(request: HttpRequest, user: User) -> str | None:
     return None
 
 
+def touch_seen(request: HttpRequest) -> None:
+    """Move the session's last-seen time to now, at most once per
+    ``SESSION_SEEN_REFRESH_SECONDS``: a read-only request within that interval writes
+    nothing (no session UPDATE, no commit). The session then ends at most the idle time
+    after its last refresh, so never later than the idle time after the last request,
+    and at most one interval earlier (docs/decisions/0270-session-last-seen-throttle.md)."""
+    now = clock.now().timestamp()
+    seen_at = request.session.get(SEEN_AT)
+    interval = getattr(settings, "SESSION_SEEN_REFRESH_SECONDS", 60)
+    if not isinstance(seen_at, float | int) or not 0 <= now - seen_at < interval:
+        request.session[SEEN_AT] = now
+
+
 def _is_verified(user: User) -> bool:
     check = getattr(user, "is_verified", None)
     return bool(check and check())
@@ -138,7 +151,7 @@ class SessionPolicyMiddleware:
             request.jiaozi_logout_reason = reason  # type: ignore[attr-defined]
             logout(request)
             return self.get_response(request)
-        request.session[SEEN_AT] = clock.now().timestamp()
+        touch_seen(request)
 
         if is_staff_account(user):
             response = self._staff_gate(request, user)

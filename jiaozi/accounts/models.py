@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiaozi.core.fields import EncryptedField
+from jiaozi.core.fields import ClockDateTimeField, EncryptedField
 
 from .roles import Role
 
@@ -82,7 +82,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     is_active = models.BooleanField(_("启用"), default=True)
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)
-    date_joined = models.DateTimeField(_("创建时间"), default=timezone.now)
+    date_joined = ClockDateTimeField(_("创建时间"), default=timezone.now)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -142,7 +142,7 @@ class ServiceToken(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -18,7 +18,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -336,7 +336,9 @@ def staff_disable_inactive(*, days: int | None = None) -> list[int]:
         User.objects.filter(kind=User.Kind.STAFF, is_active=True)
         .annotate(
             last_activity=Greatest(
-                Coalesce("last_login", "date_joined"), Coalesce("reactivated_at", "last_login", "date_joined")
+                Coalesce("last_login", "date_joined", output_field=DateTimeField()),
+                Coalesce("reactivated_at", "last_login", "date_joined", output_field=DateTimeField()),
+                output_field=DateTimeField(),
             )
         )
         .filter(last_activity__lt=cutoff)

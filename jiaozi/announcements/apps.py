@@ -6,3 +6,8 @@ class AnnouncementsConfig(AppConfig):
     name = "jiaozi.announcements"
     label = "announcements"
     verbose_name = _("公告")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

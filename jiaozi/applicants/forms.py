@@ -158,8 +158,16 @@ class ApplicationForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+# What a teacher uploads: not the 定期注册申请表, which the system produces at completion.
+UPLOAD_KINDS = [(k, label) for k, label in Material.Kind.choices if k != Material.Kind.APPLICATION_FORM]
+
+
 class MaterialForm(forms.Form):
-    kind = forms.ChoiceField(label=_("材料类型"), choices=[("", _("请选择材料类型")), *Material.Kind.choices])
+    """One file and its kind. ``form_id`` puts the fields in another form (HTML
+    ``form=``): on the application page, the step-1 form, so an upload carries the
+    typed text with it."""
+
+    kind = forms.ChoiceField(label=_("材料类型"), choices=[("", _("请选择材料类型")), *UPLOAD_KINDS])
     file = forms.FileField(
         label=_("选择文件"),
         widget=forms.ClearableFileInput(
@@ -167,8 +175,11 @@ class MaterialForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, form_id: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if form_id:
+            for field in self.fields.values():
+                field.widget.attrs["form"] = form_id
         mb = f"{max_bytes() / (1024 * 1024):g}"
         self.fields["file"].help_text = _("PDF、JPG或PNG格式，每个文件不超过%(mb)s MB。") % {"mb": mb}
 

@@ -43,8 +43,8 @@ from jiaozi.notifications.selectors import notification_count_unread, notificati
 from jiaozi.notifications.services import notification_mark_all_read, notification_mark_read
 from jiaozi.registration.applications import materials as material_services
 from jiaozi.registration.applications.selectors import application_get_for_applicant, application_timeline
+from jiaozi.registration.applications.services import EDITABLE_FIELDS, application_update_draft
 from jiaozi.registration.applications.services import application_start as registration_application_start
-from jiaozi.registration.applications.services import application_update_draft
 from jiaozi.registration.campaigns.windows import format_window, window_is_open
 from jiaozi.registration.completion.services import application_form_pdf
 from jiaozi.registration.models import Application, ApplicationStep, Material
@@ -477,6 +477,11 @@ def _last_return(application: Application) -> ApplicationStep | None:
     )
 
 
+# The step-1 form's id: the upload's fields and button join it (HTML ``form=``), so an
+# upload carries what was typed in step 1.
+APPLICATION_FORM_ID = "jz-application-form"
+
+
 def _edit_context(application: Application, **extra: Any) -> dict[str, Any]:
     opens_at, closes_at = application.campaign.window("apply")
     existing = material_services.material_list_for(application=application)
@@ -496,6 +501,7 @@ def _edit_context(application: Application, **extra: Any) -> dict[str, Any]:
         "apply_open": window_is_open(campaign=application.campaign, action="apply"),
         "apply_window": format_window(opens_at, closes_at),
         "nav": "home",
+        "application_form_id": APPLICATION_FORM_ID,
         **extra,
     }
 
@@ -531,7 +537,12 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "applicants/application_edit.html",
-        _edit_context(application, form=form, material_form=MaterialForm(), action_form=ActionForm()),
+        _edit_context(
+            application,
+            form=form,
+            material_form=MaterialForm(form_id=APPLICATION_FORM_ID),
+            action_form=ActionForm(),
+        ),
     )
 
 
@@ -539,9 +550,40 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 @require_POST
 def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload one material. The upload button belongs to the step-1 form (the page's
+    ``form=`` attributes), so what the teacher typed in step 1 arrives with the file and
+    is saved first: an upload never throws typed text away (docs/decisions/0263)."""
     user = _user(request)
     application = _application(request, pk)
-    form = MaterialForm(request.POST, request.FILES)
+    form = MaterialForm(request.POST, request.FILES, form_id=APPLICATION_FORM_ID)
+    draft_form: ApplicationForm | None = None
+    saved_draft = False
+    if application.status in material_services.EDITABLE and any(
+        name in request.POST for name in EDITABLE_FIELDS
+    ):
+        draft_form = ApplicationForm(request.POST, initial=_application_initial(application))
+        if not draft_form.is_valid():
+            messages.error(request, _("第1步的申请信息有误，文件未上传。请更正后再上传。"))
+            return render(
+                request,
+                "applicants/application_edit.html",
+                _edit_context(application, form=draft_form, material_form=form, action_form=ActionForm()),
+            )
+        data = dict(draft_form.cleaned_data)
+        version = data.pop("version")
+        with form_errors(draft_form, ValidationFailed, Conflict, WindowClosed) as caught:
+            before = application.version
+            application = application_update_draft(
+                applicant=user, application_id=application.pk, version=version, **data
+            )
+            saved_draft = application.version != before
+        if caught.caught is not None:
+            messages.error(request, _("第1步的申请信息未能保存，文件未上传。"))
+            return render(
+                request,
+                "applicants/application_edit.html",
+                _edit_context(application, form=draft_form, material_form=form, action_form=ActionForm()),
+            )
     if form.is_valid():
         try:
             ratelimit(f"applicant-upload:user:{user.pk}", limit=UPLOAD_USER_LIMIT, window=3600)
@@ -559,10 +601,14 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 _("已上传“%(name)s”（%(kind)s）。")
                 % {"name": material.original_name, "kind": material.get_kind_display()},
             )
+            if saved_draft:
+                messages.success(request, _("第1步填写的申请信息已一并保存。"))
             return redirect(f"{reverse('applicants:application_edit', args=[application.pk])}#materials")
     if application.status not in material_services.EDITABLE:
         messages.error(request, _("申请已提交，当前不能修改材料。"))
         return redirect("applicants:application_detail", pk=application.pk)
+    if saved_draft:
+        messages.success(request, _("第1步填写的申请信息已保存；文件未上传，请按提示更正。"))
     return render(
         request,
         "applicants/application_edit.html",
@@ -608,36 +654,41 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit, resubmit or withdraw. Outside the apply window the service raises
-    WindowClosed with the window's dates; that message is what the applicant sees."""
-    application = _application(request, pk)
+    WindowClosed with the window's dates; that message is what the applicant sees.
+
+    The transition reads the application once, narrowly, and answers "not found" for
+    anyone else's; the page is read again only to choose where an error goes
+    (docs/decisions/0271)."""
     form = ActionForm(request.POST)
     if not form.is_valid():
+        _application(request, pk)  # someone else's application: not found, as before
         messages.error(request, _("请求无效，请刷新页面后重试。"))
-        return redirect("applicants:application_detail", pk=application.pk)
+        return redirect("applicants:application_detail", pk=pk)
     action = form.cleaned_data["action"]
     try:
         application_transition(
             actor=_user(request),
-            application_id=application.pk,
+            application_id=pk,
             action=action,
             version=form.cleaned_data["version"],
+            full=False,
         )
     except Conflict as exc:
         if exc.code == "stale_version":
             messages.error(request, _("申请状态已发生变化，请查看最新情况后再操作。"))
         else:
             messages.error(request, exc.message)
-        return redirect("applicants:application_detail", pk=application.pk)
+        return redirect("applicants:application_detail", pk=pk)
     except (WindowClosed, ValidationFailed, PermissionDenied) as exc:
         messages.error(request, exc.message)
-        if action in SUBMIT_ACTIONS and application.status in material_services.EDITABLE:
-            return redirect("applicants:application_edit", pk=application.pk)
-        return redirect("applicants:application_detail", pk=application.pk)
+        if action in SUBMIT_ACTIONS and _application(request, pk).status in material_services.EDITABLE:
+            return redirect("applicants:application_edit", pk=pk)
+        return redirect("applicants:application_detail", pk=pk)
     if action == "withdraw":
         messages.success(request, _("申请已撤回。如需办理，可在申请时间内重新申请。"))
     else:
         messages.success(request, _("申请已提交，等待学校审查。审查结果会通过站内消息和短信通知您。"))
-    return redirect("applicants:application_detail", pk=application.pk)
+    return redirect("applicants:application_detail", pk=pk)
 
 
 @applicant_required

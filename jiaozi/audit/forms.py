@@ -28,12 +28,16 @@ class EventFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    institution = forms.CharField(label=_("机构代码"), required=False, max_length=32)
+    # Chosen from the reader's jurisdiction, not typed as a code (issue 9, item 9).
+    institution = forms.ChoiceField(label=_("机构"), required=False, choices=[("", _("全部"))])
     include_subordinates = forms.BooleanField(label=_("含下级机构"), required=False)
     actor = forms.CharField(label=_("操作人用户名"), required=False, max_length=64)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, institutions: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        institution = self.fields["institution"]
+        assert isinstance(institution, forms.ChoiceField)
+        institution.choices = [("", _("全部")), *(institutions or [])]
         # Built here, not at import: other apps append kinds to AuditKind.
         kind = self.fields["kind"]
         assert isinstance(kind, forms.TypedChoiceField)

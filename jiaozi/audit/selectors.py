@@ -71,6 +71,7 @@ _TONES: dict[str, str] = {
 class EventRow:
     event: AuditEvent
     institution: Institution | None
+    object_label: str = ""
 
     @property
     def outcome_tone(self) -> str:
@@ -181,6 +182,62 @@ def audit_event_page_visible_to(
     return _with_institutions(page)
 
 
+def institution_choices(user: Account | None) -> list[tuple[str, str]]:
+    """The institutions the reader may filter by, as (code, name) indented by depth:
+    every institution in their jurisdiction but the schools (a school is reached with
+    含下级机构 from its authority, or from its row). Ordered as the tree."""
+    institution = getattr(user, "institution", None)
+    if institution is None:
+        return []
+    rows = (
+        _institutions()
+        .objects.filter(path__startswith=institution.path)
+        .exclude(kind="school")
+        .order_by("path")
+        .values_list("code", "name", "path")
+    )
+    base = institution.path.count("/")
+    return [(code, "\u3000" * max(path.count("/") - base, 0) + name) for code, name, path in rows]
+
+
+def object_label(object_type: str, object_id: str, *, names: dict[tuple[str, str], str] | None = None) -> str:
+    """What an audit row's object is, in the reader's words: "定期注册申请 17",
+    "账号 ly_reviewer", "机构 庐阳区教育局" — never "registration.application 17"."""
+    if not object_type:
+        return ""
+    found = (names or {}).get((object_type, str(object_id)))
+    if found:
+        return found
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return f"{object_type} {object_id}".strip()
+    noun = str(model._meta.verbose_name)
+    return f"{noun} {object_id}".strip() if object_id else noun
+
+
+def object_names(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """Names of the accounts and institutions the events are about (one query each):
+    an account by its username, an institution by its name."""
+    names: dict[tuple[str, str], str] = {}
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_type in ("accounts.user", "orgs.institution") and str(event.object_id).isdigit():
+            wanted.setdefault(event.object_type, set()).add(int(event.object_id))
+    if "accounts.user" in wanted:
+        user_model = apps.get_model("accounts", "User")
+        for pk, username in user_model.objects.filter(pk__in=wanted["accounts.user"]).values_list(
+            "pk", "username"
+        ):
+            names[("accounts.user", str(pk))] = _("账号 %(username)s") % {"username": username}
+    if "orgs.institution" in wanted:
+        for pk, name in (
+            _institutions().objects.filter(pk__in=wanted["orgs.institution"]).values_list("pk", "name")
+        ):
+            names[("orgs.institution", str(pk))] = _("机构 %(name)s") % {"name": name}
+    return names
+
+
 def _with_institutions(page: EventPage) -> EventPage:
     """Names for the page's institutions in one query (the log keeps plain ids)."""
     ids = {event.institution_id for event in page.events if event.institution_id is not None}
@@ -189,8 +246,13 @@ def _with_institutions(page: EventPage) -> EventPage:
         if ids
         else {}
     )
+    names = object_names(page.events)
     page.rows = [
-        EventRow(event, institutions.get(event.institution_id) if event.institution_id is not None else None)
+        EventRow(
+            event,
+            institutions.get(event.institution_id) if event.institution_id is not None else None,
+            object_label(event.object_type, event.object_id, names=names),
+        )
         for event in page.events
     ]
     return page

@@ -30,7 +30,7 @@ COLUMNS = [
 @staff_required(Role.AUDIT_ADMIN)
 @domain_errors
 def event_list(request: HttpRequest) -> HttpResponse:
-    form = EventFilterForm(request.GET)
+    form = EventFilterForm(request.GET, institutions=selectors.institution_choices(request.user))
     page = None
     if form.is_valid():
         query = form.query()
@@ -65,6 +65,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "event": event,
             "institution": selectors.institution_for_event(event),
+            "object_label": selectors.object_label(
+                event.object_type, event.object_id, names=selectors.object_names([event])
+            ),
             "hash_ok": services.compute_hash(event) == event.hash,
             "nav_active": "audit:event_list",
         },

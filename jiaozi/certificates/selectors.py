@@ -95,6 +95,9 @@ def verification_get_by_token(*, token: str) -> VerificationResult:
         state = State.CERTIFICATE_INVALID
     elif superseded:
         state = State.SUPERSEDED
+    elif not row.conclusion:
+        # A certificate paper issued before any registration (decision 0223).
+        state = State.UNREGISTERED
     else:
         state = _registration_state(row.conclusion, row.valid_to)
     return VerificationResult(
@@ -105,7 +108,7 @@ def verification_get_by_token(*, token: str) -> VerificationResult:
         certificate_status=certificate.status,
         certificate_status_label=str(CertificateStatus(certificate.status).label),
         conclusion=row.conclusion,
-        conclusion_label=str(Conclusion(row.conclusion).label),
+        conclusion_label=_conclusion_label(row.conclusion),
         valid_from=row.valid_from,
         valid_to=row.valid_to,
         registered_on=row.registered_on,

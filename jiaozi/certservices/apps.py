@@ -6,3 +6,8 @@ class CertservicesConfig(AppConfig):
     name = "jiaozi.certservices"
     label = "certservices"
     verbose_name = _("证书服务")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

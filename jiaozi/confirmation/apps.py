@@ -6,3 +6,8 @@ class ConfirmationConfig(AppConfig):
     name = "jiaozi.confirmation"
     label = "confirmation"
     verbose_name = _("确认点")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

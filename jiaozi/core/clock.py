@@ -1,9 +1,17 @@
-"""The one source of "now". Tests move it with ``clock.travel``; the demo can set
-JIAOZI_CLOCK_OFFSET_DAYS to play a campaign at another time."""
+"""The one source of "now". Tests move it with ``clock.travel``; the demo plays a
+campaign at another date: ``JIAOZI_CLOCK_OFFSET_DAYS`` (fixed when the settings load) or
+``JIAOZI_CLOCK_DATE_FILE``, a file holding the date "today" is (``YYYY-MM-DD``), which
+``manage.py demo_date`` writes and every process reads again when it changes — so the
+server follows a moved date without a restart (docs/decisions/0261).
+
+Everything that stamps a time — workflow dates, account creation, sign-ins, uploads,
+``auto_now`` columns (``core.fields.ClockDateTimeField``) — reads this clock, so the
+pages never show two different "todays"."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
@@ -12,11 +20,43 @@ from django.conf import settings
 from django.utils import timezone
 
 _offset = dt.timedelta(0)
+# (path, mtime_ns) → the date the file holds; read again only when the file changes.
+_file_seen: tuple[str, int] | None = None
+_file_date: dt.date | None = None
+
+
+def _file_day() -> dt.date | None:
+    """The date ``JIAOZI_CLOCK_DATE_FILE`` holds, or None (no such setting, no file, or
+    not a date)."""
+    global _file_seen, _file_date
+    path = str(getattr(settings, "JIAOZI_CLOCK_DATE_FILE", "") or "")
+    if not path:
+        return None
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    if _file_seen != (path, mtime):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                _file_date = dt.date.fromisoformat(fh.read().strip())
+        except (OSError, ValueError):
+            _file_date = None
+        _file_seen = (path, mtime)
+    return _file_date
+
+
+def configured_offset() -> dt.timedelta:
+    """How far the settings move the clock from the machine's (whole days)."""
+    day = _file_day()
+    if day is not None:
+        real_today = timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+        return dt.timedelta(days=(day - real_today).days)
+    return dt.timedelta(days=getattr(settings, "JIAOZI_CLOCK_OFFSET_DAYS", 0))
 
 
 def now() -> dt.datetime:
-    extra = dt.timedelta(days=getattr(settings, "JIAOZI_CLOCK_OFFSET_DAYS", 0))
-    return timezone.now() + _offset + extra
+    return timezone.now() + _offset + configured_offset()
 
 
 def local_now() -> dt.datetime:
@@ -29,9 +69,11 @@ def today() -> dt.date:
 
 @contextmanager
 def travel(to: dt.datetime) -> Iterator[None]:
+    """Inside the block, ``now()`` is ``to`` (and runs on from there), whatever the
+    settings' offset."""
     global _offset
     saved = _offset
-    _offset = to - timezone.now()
+    _offset = to - timezone.now() - configured_offset()
     try:
         yield
     finally:

@@ -144,3 +144,34 @@ def unencrypted_personal_fields() -> list[str]:
             if personal and not isinstance(field, EncryptedField):
                 found.append(label)
     return sorted(found)
+
+
+class ClockDateTimeField(models.DateTimeField):
+    """A ``DateTimeField`` whose "now" is ``core.clock``'s: ``auto_now`` / ``auto_now_add``
+    stamp ``clock.now()``, and a ``default`` of ``timezone.now`` gives ``clock.now()``. So
+    a creation time shown next to a workflow date follows the same (demo) date.
+
+    Migrations see the plain ``DateTimeField`` with the same arguments: the stamp is
+    taken in Python, the column is the same (docs/decisions/0261)."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        if self.auto_now or (self.auto_now_add and add):
+            from . import clock
+
+            value = clock.now()
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)
+
+    def get_default(self) -> Any:
+        from django.utils import timezone
+
+        if self.default is timezone.now:
+            from . import clock
+
+            return clock.now()
+        return super().get_default()
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs

@@ -20,6 +20,8 @@ from jiaozi.orgs.divisions import DivisionRow, province_config, read_divisions
 from jiaozi.orgs.models import Division, Institution
 from jiaozi.orgs.services import institution_create
 
+from .teachers import SchoolInfo
+
 DEMO_CITIES = ("340100", "340200")  # 合肥市, 芜湖市: fully populated
 SUSONG = "340826"
 
@@ -233,3 +235,34 @@ def institutions_ensure() -> tuple[int, int]:
             address=info.address, phone=info.phone, office_hours=info.office_hours, public_info_updated_at=now
         )
     return created, len(plan) - created
+
+
+def school_infos(codes: list[str]) -> list[SchoolInfo]:
+    """The demo schools with the certifying-authority codes of where they are."""
+    schools = list(Institution.objects.filter(code__in=codes, kind=Institution.Kind.SCHOOL))
+    divisions = {d.code: d for d in Division.objects.all()}
+    authority = dict(
+        Institution.objects.filter(kind=Institution.Kind.BUREAU).values_list("code", "authority_code")
+    )
+    infos = []
+    for school in schools:
+        county = divisions[school.division_id]
+        # Types 4–6 are certified by the city — or by the 省直管县 itself (§6).
+        city = (
+            county if county.is_province_direct or county.parent_id is None else divisions[county.parent_id]
+        )
+        infos.append(
+            SchoolInfo(
+                code=school.code,
+                stage=school.stage,
+                ownership=school.ownership,
+                county=county.code,
+                county_authority=authority[county.code],
+                city_authority=authority[city.code],
+            )
+        )
+    return infos
+
+
+def region_codes() -> list[str]:
+    return list(Division.objects.filter(level="county").order_by("code").values_list("code", flat=True))

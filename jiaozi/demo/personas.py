@@ -80,6 +80,13 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         "ss_reviewer", "340826", Role.REGISTRATION_REVIEWER, "宋宿松", "宿松县教育局人事股股长", "13905560901"
     ),
+    # The demo's applications (jiaozi/demo/applications.py): the schools and county whose
+    # queues they fill need their reviewers.
+    Persona("ss_school", "3408260001", Role.SCHOOL_REVIEWER, "潘松中", "人事干事", "13905560902"),
+    Persona(
+        "jh_reviewer", "340202", Role.REGISTRATION_REVIEWER, "江镜湖", "镜湖区教育局人事科科员", "13905530903"
+    ),
+    Persona("jh_school", "3402020001", Role.SCHOOL_REVIEWER, "许镜中", "人事干事", "13905530904"),
 )
 
 APPLICANT_USERNAME = "teacher_demo"

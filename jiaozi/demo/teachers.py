@@ -269,6 +269,12 @@ class TeacherGenerator:
                 case = rng.choices(self._case_names, cum_weights=self._case_weights)[0]
             yield self._teacher(school, case)
 
+    def plans_for(self, placed: Iterable[tuple[str, str]]) -> Iterator[TeacherPlan]:
+        """One teacher per (school code, case), drawn after ``plans`` from the same
+        generator (so every resident ID and certificate number stays unique)."""
+        for code, case in placed:
+            yield self._teacher(self.schools[code], case)
+
     # --- one teacher -------------------------------------------------------------
 
     def _teacher(self, school: SchoolInfo, case: str) -> TeacherPlan:

@@ -6,3 +6,8 @@ class DirectoryConfig(AppConfig):
     name = "jiaozi.directory"
     label = "directory"
     verbose_name = _("机构信息")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

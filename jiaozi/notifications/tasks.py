@@ -8,6 +8,8 @@ import datetime as dt
 
 from celery import Task, shared_task
 
+from jiaozi.core.tasks import RETRY, TRANSIENT
+
 from .delivery import Outcome, deliveries_requeue_stale, delivery_send
 
 
@@ -25,7 +27,7 @@ def deliver(self: Task, delivery_id: int) -> str:
     return outcome.value
 
 
-@shared_task(ignore_result=True, acks_late=True)
+@shared_task(ignore_result=True, acks_late=True, autoretry_for=TRANSIENT, **RETRY)
 def deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for delivery_id in delivery_ids:
@@ -34,7 +36,7 @@ def deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True, autoretry_for=TRANSIENT, **RETRY)
 def deliver_pending(older_than_seconds: int = 600) -> int:
     """Re-queue deliveries whose task got lost or whose worker died."""
     ids = deliveries_requeue_stale(older_than=dt.timedelta(seconds=older_than_seconds))

@@ -1,5 +1,309 @@
-"""The oversight operations of /api/v1/, mounted in ``config/api.py``."""
+"""The oversight operations of /api/v1/, mounted in ``config/api.py``: spot checks and
+revocation (§5, §13). Each operation calls one service or selector."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from jiaozi.core.api import ObjectId, current_user, idempotent, problems, require, text
+from jiaozi.core.masking import mask_name
+
+from . import spotchecks as svc
+from .models import SpotCheck, SpotCheckItem
 
 router = Router(tags=["oversight"])
+
+Version = Field(ge=1, le=2**31 - 1)
+
+
+class StratumOut(Schema):
+    division: str
+    name: str
+    population: int
+    sample: int
+
+
+class SpotCheckOut(Schema):
+    id: int
+    title: str
+    campaign_id: int
+    mode: str
+    size: int | None
+    percent: Decimal | None
+    seed: str
+    drawn_until: dt.datetime
+    population: int
+    population_sha256: str
+    sample_count: int
+    strata: list[StratumOut]
+    state: str
+    drawn_at: dt.datetime
+    closed_at: dt.datetime | None
+    conclusion: str
+    version: int
+
+
+class ItemOut(Schema):
+    id: int
+    position: int
+    application_id: int
+    certificate_id: int
+    certificate_number: str
+    holder_name_masked: str
+    division: str
+    school: str
+    application_status: str
+    conclusion: str
+    assignee_id: int | None
+    outcome: str
+    finding: str
+    version: int
+
+    @staticmethod
+    def resolve_certificate_id(obj: SpotCheckItem) -> int:
+        return obj.application.certificate_id
+
+    @staticmethod
+    def resolve_certificate_number(obj: SpotCheckItem) -> str:
+        return obj.application.certificate.number
+
+    @staticmethod
+    def resolve_holder_name_masked(obj: SpotCheckItem) -> str:
+        return mask_name(obj.application.teacher.name)
+
+    @staticmethod
+    def resolve_division(obj: SpotCheckItem) -> str:
+        return obj.division_id
+
+    @staticmethod
+    def resolve_school(obj: SpotCheckItem) -> str:
+        return obj.application.school.name
+
+    @staticmethod
+    def resolve_application_status(obj: SpotCheckItem) -> str:
+        return obj.application.status
+
+    @staticmethod
+    def resolve_conclusion(obj: SpotCheckItem) -> str:
+        return obj.application.conclusion
+
+
+class SpotCheckDetailOut(SpotCheckOut):
+    items: list[ItemOut]
+
+
+class RedrawOut(Schema):
+    population: int
+    population_matches: bool = Field(description="样本总体（截止时间前已备案的申请）与抽取时一致")
+    ids: list[int] = Field(description="以记录的种子重新抽取的申请编号，按样本序号")
+    matches: bool = Field(description="与记录的样本完全一致")
+
+
+class DrawIn(Schema):
+    campaign_id: int
+    title: text(min_length=1, max_length=128)  # type: ignore[valid-type]
+    mode: Literal["size", "percent"]
+    size: int | None = Field(None, ge=1, le=svc.SAMPLE_MAX)
+    percent: Decimal | None = Field(None, gt=0, le=100, decimal_places=2)
+    seed: str = Field("", max_length=svc.SEED_MAX, description="留空则随机生成并记录")
+
+
+class AssignIn(Schema):
+    item_ids: list[int] = Field(min_length=1, max_length=svc.SAMPLE_MAX)
+    assignee_id: int
+
+
+class AssignOut(Schema):
+    changed: int
+
+
+class FindingIn(Schema):
+    version: int = Version
+    outcome: Literal["confirmed", "corrected", "irregular"]
+    finding: str = Field("", max_length=svc.FINDING_MAX)
+
+
+class ItemRevokeIn(Schema):
+    version: int = Version
+    target: Literal["registration", "certificate"]
+    reason: text(min_length=1, max_length=500)  # type: ignore[valid-type]
+
+
+class RevokeIn(Schema):
+    version: int = Version
+    reason: text(min_length=1, max_length=500)  # type: ignore[valid-type]
+
+
+class CloseIn(Schema):
+    version: int = Version
+    conclusion: text(min_length=1, max_length=svc.FINDING_MAX)  # type: ignore[valid-type]
+
+
+class RevokedApplicationOut(Schema):
+    id: int
+    status: str
+    version: int
+
+
+class RevokedCertificateOut(Schema):
+    id: int
+    number: str
+    status: str
+    version: int
+
+
+def _checker(request: HttpRequest) -> Any:
+    user = current_user(request)
+    require(svc.is_checker(user))
+    return user
+
+
+def _detail(user: Any, spot_check: SpotCheck) -> SpotCheck:
+    spot_check.items_out = list(svc.items_visible_to(user=user, spot_check=spot_check))  # type: ignore[attr-defined]
+    return spot_check
+
+
+@router.get("/oversight/spot-checks", response={200: list[SpotCheckOut]}, summary="定期注册抽查列表")
+def spot_check_list(request: HttpRequest) -> Any:
+    return list(svc.spot_check_list_visible_to(user=_checker(request))[:500])
+
+
+@router.post(
+    "/oversight/spot-checks",
+    response={201: SpotCheckOut, **problems(403, 409)},
+    summary="抽取抽查样本（省级终审员；按区县分层，记录随机种子）",
+)
+@idempotent
+def spot_check_draw(request: HttpRequest, payload: DrawIn) -> Any:
+    spot_check = svc.spot_check_draw(actor=current_user(request), **payload.model_dump())
+    return Status(201, spot_check)
+
+
+@router.get(
+    "/oversight/spot-checks/{spot_check_id}",
+    response={200: SpotCheckDetailOut, **problems(404)},
+    summary="抽查详情与样本（核查人只见分配给本人的样本）",
+)
+def spot_check_detail(request: HttpRequest, spot_check_id: ObjectId) -> Any:
+    user = _checker(request)
+    spot_check = _detail(user, svc.spot_check_get(user=user, pk=spot_check_id))
+    data = SpotCheckOut.from_orm(spot_check).model_dump()
+    return {**data, "items": spot_check.items_out}  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/oversight/spot-checks/{spot_check_id}/redraw",
+    response={200: RedrawOut, **problems(404)},
+    summary="以记录的种子重新抽取并与样本比对（复现校验）",
+)
+def spot_check_redraw(request: HttpRequest, spot_check_id: ObjectId) -> Any:
+    user = current_user(request)
+    require(svc.is_province_overseer(user))
+    return svc.spot_check_redraw(spot_check=svc.spot_check_get(user=user, pk=spot_check_id))
+
+
+@router.post(
+    "/oversight/spot-checks/{spot_check_id}/assign",
+    response={200: AssignOut, **problems(403, 404, 409)},
+    summary="分配核查人",
+)
+def spot_check_assign(request: HttpRequest, spot_check_id: ObjectId, payload: AssignIn) -> Any:
+    changed = svc.spot_check_assign(
+        actor=current_user(request),
+        spot_check_id=spot_check_id,
+        item_ids=payload.item_ids,
+        assignee_id=payload.assignee_id,
+    )
+    return {"changed": changed}
+
+
+@router.post(
+    "/oversight/spot-checks/{spot_check_id}/close",
+    response={200: SpotCheckOut, **problems(403, 404, 409)},
+    summary="结束抽查（全部样本已有结果）",
+)
+def spot_check_close(request: HttpRequest, spot_check_id: ObjectId, payload: CloseIn) -> Any:
+    return svc.spot_check_close(
+        actor=current_user(request),
+        spot_check_id=spot_check_id,
+        version=payload.version,
+        conclusion=payload.conclusion,
+    )
+
+
+@router.get(
+    "/oversight/spot-check-items/{spot_check_item_id}",
+    response={200: ItemOut, **problems(404)},
+    summary="抽查样本",
+)
+def spot_check_item_detail(request: HttpRequest, spot_check_item_id: ObjectId) -> Any:
+    return svc.item_get(user=_checker(request), pk=spot_check_item_id)
+
+
+@router.post(
+    "/oversight/spot-check-items/{spot_check_item_id}/finding",
+    response={200: ItemOut, **problems(403, 404, 409)},
+    summary="记录核查结果",
+)
+def spot_check_item_record(request: HttpRequest, spot_check_item_id: ObjectId, payload: FindingIn) -> Any:
+    user = _checker(request)
+    svc.spot_check_item_record(
+        actor=user,
+        item_id=spot_check_item_id,
+        version=payload.version,
+        finding=payload.finding,
+        outcome=payload.outcome,
+    )
+    return svc.item_get(user=user, pk=spot_check_item_id)
+
+
+@router.post(
+    "/oversight/spot-check-items/{spot_check_item_id}/revoke",
+    response={200: ItemOut, **problems(403, 404, 409)},
+    summary="按抽查结果撤销注册或证书（省级终审员）",
+)
+def spot_check_item_revoke(request: HttpRequest, spot_check_item_id: ObjectId, payload: ItemRevokeIn) -> Any:
+    user = current_user(request)
+    svc.spot_check_item_revoke(
+        actor=user,
+        item_id=spot_check_item_id,
+        version=payload.version,
+        target=payload.target,
+        reason=payload.reason,
+    )
+    return svc.item_get(user=user, pk=spot_check_item_id)
+
+
+@router.post(
+    "/oversight/registrations/{application_id}/revoke",
+    response={200: RevokedApplicationOut, **problems(403, 404, 409)},
+    summary="撤销已备案的定期注册（省级终审员）",
+)
+def oversight_registration_revoke(request: HttpRequest, application_id: ObjectId, payload: RevokeIn) -> Any:
+    return svc.registration_revoke(
+        actor=current_user(request),
+        application_id=application_id,
+        version=payload.version,
+        reason=payload.reason,
+    )
+
+
+@router.post(
+    "/oversight/certificates/{certificate_id}/revoke",
+    response={200: RevokedCertificateOut, **problems(403, 404, 409)},
+    summary="撤销教师资格证书（省级终审员）",
+)
+def oversight_certificate_revoke(request: HttpRequest, certificate_id: ObjectId, payload: RevokeIn) -> Any:
+    return svc.certificate_revoke_by_province(
+        actor=current_user(request),
+        certificate_id=certificate_id,
+        version=payload.version,
+        reason=payload.reason,
+    )

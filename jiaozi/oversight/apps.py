@@ -6,3 +6,8 @@ class OversightConfig(AppConfig):
     name = "jiaozi.oversight"
     label = "oversight"
     verbose_name = _("监督")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -15,11 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jiaozi.accounts.actor import is_staff_account
-from jiaozi.core.ui.tables import paginate
+from jiaozi.announcements import views as announcement_views
+from jiaozi.core import clock
+from jiaozi.core.health import health
+from jiaozi.directory import views as directory_views
 from jiaozi.registration.notices.views import public_list
 
 from . import selectors
-from .forms import DirectoryFilterForm
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,24 @@ def _maybe_reverse(name: str) -> str | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"portal_active": "home"})
+    now = clock.now()
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "portal_active": "home",
+            "campaign": selectors.portal_campaign(now=now),
+            "columns": selectors.latest_announcements(now=now),
+            "batches": selectors.certification_batches(today=clock.today()),
+        },
+    )
 
 
 @require_GET
 def announcements(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/announcements.html", {"portal_active": "announcements"})
+    # /announcements/ is served by the announcements app's public pages (mounted before
+    # the portal); this name stays for the site header's links.
+    return announcement_views.public_list(request)
 
 
 @require_GET
@@ -60,17 +73,9 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectoryFilterForm(request.GET or None)
-    city = keyword = ""
-    if form.is_valid():
-        city = form.cleaned_data["city"]
-        keyword = form.cleaned_data["keyword"].strip()
-    page_obj = paginate(request, selectors.directory_list(city=city, keyword=keyword), per_page=24)
-    return render(
-        request,
-        "portal/directory.html",
-        {"portal_active": "directory", "form": form, "page_obj": page_obj, "filtered": bool(city or keyword)},
-    )
+    # /directory/ is served by the directory app's public page (mounted before the
+    # portal); this name stays for the site header's links.
+    return directory_views.public_directory(request)
 
 
 @require_GET
@@ -89,15 +94,12 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For the load balancer: 200 when the database answers, 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        logger.exception("health check: database unavailable")
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """For the load balancer and monitoring: 200 when the database, the shared cache,
+    the broker and the file storage answer, 503 otherwise, with one word per check
+    (jiaozi.core.health; no detail leaves the server)."""
+    result = health()
+    body = {"status": "ok" if result.ok else "error", **result.checks}
+    return JsonResponse(body, status=200 if result.ok else 503)
 
 
 # --- Error pages (config/urls.py handler404/403/500) -------------------------------

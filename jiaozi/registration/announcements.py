@@ -33,6 +33,7 @@ AUDIT_KIND: dict[str, AuditKind] = {
     Action.REQUEST_REVIEW: AuditKind.APPLICATION_REVIEW_REQUESTED,
     Action.UPHOLD_REVIEW: AuditKind.APPLICATION_REVIEW_UPHELD,
     Action.SEND_BACK_REVIEW: AuditKind.APPLICATION_REVIEW_SENT_BACK,
+    Action.REVOKE: AuditKind.REGISTRATION_REVOKED,
 }
 
 SMS = "sms"
@@ -126,6 +127,12 @@ ANNOUNCEMENTS: dict[str, Announcement] = {
         "registration.review_sent_back",
         gettext_lazy("复核发回重新作出结论"),
         gettext_lazy("经复核，注册结论发回注册机构重新作出，新结论将重新公示。请登录系统查看复核意见。"),
+        (INBOX, SMS),
+    ),
+    Action.REVOKE: Announcement(
+        "registration.revoked",
+        gettext_lazy("定期注册已被撤销"),
+        gettext_lazy("经省级抽查核实，您的定期注册已被撤销，撤销原因请登录系统查看。"),
         (INBOX, SMS),
     ),
     Action.RETURN_TO_APPLICANT: Announcement(

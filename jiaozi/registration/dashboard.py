@@ -1,5 +1,9 @@
-"""Registration's card on the staff dashboard: the active campaign and whether the
-user's window is open. Registered from ``RegistrationConfig.ready()`` (``hooks``)."""
+"""Registration's cards on the staff dashboard: for a reviewer, the workload — how many
+applications wait in their queue (and how many are overdue), for a registration
+reviewer also the conclusions waiting for their notice and the open objections, each
+linking to the page where the work is done; for the others, the active campaign and
+whether the user's window is open. Registered from ``RegistrationConfig.ready()``
+(``hooks``). Issue 9, item 12."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from jiaozi.accounts.roles import Role
 from jiaozi.core import clock
@@ -14,8 +19,10 @@ from jiaozi.core.ui.cards import NOT_OPEN, TaskCard, url_or_empty
 
 from .campaigns.selectors import campaign_active_for
 from .campaigns.windows import format_window, window_is_open, window_label
-from .models import WindowAction
+from .models import Application, Objection, WindowAction
 from .permissions import AT_RISK_ROLES
+from .review.selectors import QUEUE_ROLES, queue_counts
+from .workflow import Status
 
 if TYPE_CHECKING:
     from jiaozi.accounts.models import User
@@ -45,7 +52,14 @@ def registration_cards(user: User) -> list[TaskCard]:
     role = getattr(user, "role", "")
     if role not in _REGISTRATION_TEXT:
         return []
-    cards = [_registration_card(user, role)]
+    if (
+        role in QUEUE_ROLES
+        and getattr(user, "institution_id", None) is not None
+        and campaign_active_for(user=user) is not None
+    ):
+        cards = _workload_cards(user, role)
+    else:
+        cards = [_registration_card(user, role)]
     if role in AT_RISK_ROLES:
         cards.append(_at_risk_card(user))
     return cards
@@ -79,6 +93,87 @@ def _at_risk_card(user: User) -> TaskCard:
         url=url,
         action_label=_("查看预警"),
     )
+
+
+def _window_status(user: User, role: str) -> tuple[str, str | Promise, str]:
+    """(status, label, "X时间：dates。") of the role's window in the active campaign."""
+    campaign = campaign_active_for(user=user)
+    if campaign is None:
+        return (*NOT_OPEN, "")
+    action = _ROLE_WINDOW[role]
+    opens_at, closes_at = campaign.window(action)
+    now = clock.now()
+    if window_is_open(campaign=campaign, action=action, at=now):
+        status: tuple[str, str | Promise] = ("open", _("办理中"))
+    elif now < opens_at:
+        status = ("scheduled", _("尚未开始"))
+    else:
+        status = ("closed", _("已截止"))
+    text = _("%(window)s时间：%(dates)s。") % {
+        "window": window_label(action),
+        "dates": format_window(opens_at, closes_at),
+    }
+    return (*status, text)
+
+
+def _workload_cards(user: User, role: str) -> list[TaskCard]:
+    """The reviewer's queue, counted, and for a registration reviewer the notice work."""
+    counts = queue_counts(user=user)
+    status, status_label, window_text = _window_status(user, role)
+    if counts.todo:
+        text = ngettext(
+            "%(n)d 件定期注册申请等待您办理",
+            "%(n)d 件定期注册申请等待您办理",
+            counts.todo,
+        ) % {"n": counts.todo}
+        if counts.overdue:
+            text += _("，其中 %(n)d 件已超过本环节办理期限") % {"n": counts.overdue}
+        text += "。"
+    else:
+        text = str(_("目前没有等待您办理的定期注册申请。"))
+    cards = [
+        TaskCard(
+            _("待办定期注册申请：%(n)d 件") % {"n": counts.todo},
+            f"{text}{window_text}",
+            status,
+            status_label,
+            icon="inbox",
+            url=url_or_empty("registration:queue"),
+            action_label=_("进入审核队列"),
+        )
+    ]
+    if role == Role.REGISTRATION_REVIEWER:
+        waiting = Application.objects.filter(
+            registration_authority_id=user.institution_id, status=Status.CONCLUDED
+        ).count()
+        objections = Objection.objects.filter(
+            application__registration_authority_id=user.institution_id, state=Objection.State.OPEN
+        ).count()
+        if waiting:
+            cards.append(
+                TaskCard(
+                    _("待公示：%(n)d 件") % {"n": waiting},
+                    _("已作出注册结论的申请须经公示后报送上级。"),
+                    "open",
+                    _("待办"),
+                    icon="megaphone",
+                    url=url_or_empty("registration:notice_publish"),
+                    action_label=_("发布公示"),
+                )
+            )
+        if objections:
+            cards.append(
+                TaskCard(
+                    _("待处理的公示异议：%(n)d 件") % {"n": objections},
+                    _("有异议的申请暂停办理，请核实后作出处理。"),
+                    "open",
+                    _("待办"),
+                    icon="notice",
+                    url=url_or_empty("registration:objection_list"),
+                    action_label=_("处理异议"),
+                )
+            )
+    return cards
 
 
 def _registration_card(user: User, role: str) -> TaskCard:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
+from jiaozi.accounts.roles import Role
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, WindowClosed
 from jiaozi.workflow.cas import FirstSet
@@ -231,6 +232,9 @@ def level_of(who: Who, row: Row, action: str) -> str | None:
         )
     if who.kind == User.Kind.APPLICANT:
         return Level.APPLICANT if who.pk == row.applicant_id else None
+    if action == Action.REVOKE:  # the province's supervision, not a review step
+        oversees = who.is_staff and who.role == Role.PROVINCE_REVIEWER
+        return Level.OVERSIGHT if oversees and who.institution_id == row.province_bureau_id else None
     if who.is_staff and who.role in ROLE_LEVEL:
         level, attr = ROLE_LEVEL[who.role]
         return level if who.institution_id is not None and who.institution_id == getattr(row, attr) else None
@@ -269,7 +273,8 @@ _REVIEW_REQUEST_FROM = frozenset({Status.CITY_RECHECK, Status.PROVINCE_REVIEW})
 def check_window(row: Row, window: str, ctx: WindowCache) -> None:
     if window == WindowAction.APPLY and row.status in _REVIEW_REQUEST_FROM:
         window = WindowAction.SYSTEM
-    ctx.check(row.campaign_id, window, chain_of(row))
+    if window:  # a level without a window (the province's supervision) acts at any time
+        ctx.check(row.campaign_id, window, chain_of(row))
 
 
 def review_request_until(row: Row, ctx: WindowCache) -> dt.datetime | None:

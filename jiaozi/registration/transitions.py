@@ -37,7 +37,7 @@ from jiaozi.workflow.engine import BatchResult, Inputs, Plan, Workflow
 from . import transition_checks as checks
 from .announcements import ANNOUNCEMENTS, AUDIT_KIND, SMS, Announcement
 from .applications.selectors import application_list_in_jurisdiction
-from .completion.services import application_complete
+from .completion.services import application_complete, application_filing_revoke
 from .models import Application, ApplicationStep, Notice
 from .transition_checks import REASON_MAX, ROLE_LEVEL, Who, WindowCache, row_of, who_of
 from .transition_checks import rows as _rows
@@ -62,6 +62,16 @@ __all__ = [
 
 BATCH_MAX = 10_000
 CHUNK = 1000
+
+
+# The columns a single transition reads when its caller does not render the result.
+NARROW_FIELDS: tuple[str, ...] = (
+    *("status", "version", "campaign", "applicant_id", "teacher", "certificate_id", "school_id"),
+    *("registration_authority_id", "city_bureau_id", "province_bureau_id", "suggestion"),
+    *("conclusion", "conclusion_reason", "override_reason", "notice", "submitted_at"),
+    *("step_deadline", "updated_at", "teacher__resident_id_bidx", "teacher__phone_bidx"),
+    *("notice__starts_at", "notice__ends_at"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +112,11 @@ class _Applications(Workflow[Application, User | AnonymousUser]):
     def load(self, queryset: models.QuerySet[Application], pk: Any) -> Application:
         related = ("campaign", "teacher", "certificate", "applicant", "school", "registration_authority")
         return queryset.select_related(*related, "city_bureau", "province_bureau", "notice").get(pk=pk)
+
+    def load_narrow(self, queryset: models.QuerySet[Application], pk: Any) -> Application:
+        # What row_of, the window checks, prepare's narrow() and the hooks read: no
+        # JSON snapshot, free text or encrypted column (docs/decisions/0271).
+        return queryset.select_related("campaign", "teacher", "notice").only(*NARROW_FIELDS).get(pk=pk)
 
     row_of = staticmethod(row_of)  # type: ignore[assignment]
 
@@ -180,7 +195,8 @@ class _Applications(Workflow[Application, User | AnonymousUser]):
         }
         if instance is not None:
             link = reverse("applicants:application_detail", args=[instance.pk])
-            notify(user=instance.applicant, link=link, **common)
+            # The recipient by id: a narrow read has not loaded the account.
+            notify(user=User(pk=instance.applicant_id), link=link, **common)
         else:  # a batch shares one link: the applicant's home lists their applications
             users = [User(pk=plan.row.applicant_id) for plan in plans]
             notify_many(users=users, link=reverse("applicants:home"), **common)
@@ -191,6 +207,9 @@ class _Applications(Workflow[Application, User | AnonymousUser]):
             # the scheduler or the public.
             assert who.user is not None
             application_complete(application=instance, actor=who.user)
+        elif plan.transition.action == Action.REVOKE:
+            assert who.user is not None  # the province reviewer (level_of)
+            application_filing_revoke(application=instance, actor=who.user, reason=plan.opinion)
 
 
 APPLICATIONS = _Applications()
@@ -205,12 +224,14 @@ def _notice(notice: Notice | int | None) -> Notice | None:
 def application_transition(
     *, actor: User | None, application_id: int, action: str, version: int, reason: str = "",
     reason_code: str = "", conclusion: str = "", override_reason: str = "", notice: Notice | int | None = None,
+    full: bool = True,
 ) -> Application:  # fmt: skip
     """Take ``action`` on the application. ``actor`` None is the public (OBJECT) or the
     scheduler (NOTICE_END); ``notice`` the Notice (or pk) a PUBLISH_NOTICE uses. Returns
-    the application as written, related objects loaded."""
+    the application as written, related objects loaded; with ``full=False`` (a caller
+    that redirects or reloads) it is read with only the columns the checks need."""
     inputs = Inputs(action, version, reason or "", reason_code or "", conclusion or "", override_reason or "")
-    return APPLICATIONS.run(user=actor, pk=application_id, inputs=inputs, notice=_notice(notice))
+    return APPLICATIONS.run(user=actor, pk=application_id, inputs=inputs, full=full, notice=_notice(notice))
 
 
 def application_transition_batch(

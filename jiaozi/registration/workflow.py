@@ -36,6 +36,8 @@ class Status(models.TextChoices):
     # 申请复核 (§5): the level above the registration authority decides.
     REVIEW_AT_CITY = "review_at_city", _("申请复核，待市级决定")
     REVIEW_AT_PROVINCE = "review_at_province", _("申请复核，待省级决定")
+    # A filed registration the province revoked after a spot check (oversight).
+    REVOKED = "revoked", _("已撤销注册")
 
 
 class Action(models.TextChoices):
@@ -60,6 +62,7 @@ class Action(models.TextChoices):
     # Not a transition: the timeline's record that the suggestion was recomputed after
     # the teacher's records changed during review (§4 "one per person").
     RECOMPUTE = "recompute", _("教师档案变化，系统建议已重新计算")
+    REVOKE = "revoke", _("撤销注册")
 
 
 class ActingLevel(models.TextChoices):
@@ -73,6 +76,9 @@ class ActingLevel(models.TextChoices):
     PROVINCE = "province", _("省级")
     PUBLIC = "public", _("公众")
     SYSTEM = "system", _("系统")
+    # The province's supervision (spot checks, §5): acts on filed registrations at any
+    # time, outside the campaign's windows.
+    OVERSIGHT = "oversight", _("省级监督")
 
 
 # The name the level choices had before the acting identity (``jiaozi.accounts.actor``)
@@ -147,6 +153,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ActingLevel.PROVINCE,
         True,
     ),
+    Transition(Status.COMPLETED, Action.REVOKE, Status.REVOKED, ActingLevel.OVERSIGHT, True),
 )
 
 
@@ -276,7 +283,7 @@ def statuses_held_by(level: str) -> tuple[str, ...]:
     return tuple(status for status in Status.values if HOLDER.get(status) == level)
 
 
-TERMINAL = frozenset({Status.COMPLETED, Status.WITHDRAWN})
+TERMINAL = frozenset({Status.COMPLETED, Status.WITHDRAWN, Status.REVOKED})
 # An application in one of these counts as the certificate's active application.
 ACTIVE = frozenset(s for s in Status.values if s not in (Status.WITHDRAWN,))
 

@@ -543,3 +543,27 @@ def teacher_reveal_resident_id(*, actor: User, pk: int) -> str:
     teacher = teacher_get_visible_to(user=actor, pk=pk)
     audit_record(kind=AuditKind.UNMASKED_VIEW, actor=actor, obj=teacher, details={"field": "resident_id"})
     return teacher.resident_id
+
+
+# --- Certificate services: a name corrected by the issuing authority (§7 更正) ------------
+
+
+def teacher_name_correct(*, teacher: Teacher, name: str, actor: User | None, source: str) -> str:
+    """Correct the holder's name after the certificate's issuing authority approved a
+    correction (更正) with evidence. Called by certservices inside the approval's
+    transaction; compares and sets on the teacher's version. Returns the old name."""
+    name = "".join(name.split())
+    if not name or len(name) > 64:
+        raise ValidationFailed(_("请填写正确的姓名。"), code="invalid_name")
+    previous = teacher.name
+    with transaction.atomic(savepoint=False):
+        _bump(teacher=teacher, version=teacher.version)
+        Teacher.objects.filter(pk=teacher.pk).update(name=name)
+        teacher.name = name
+        audit_record(
+            kind=AuditKind.TEACHER_UPDATED,
+            actor=actor,
+            obj=teacher,
+            details={"section": "certificate_correction", "fields": ["name"], "source": source},
+        )
+    return previous

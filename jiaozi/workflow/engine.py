@@ -166,6 +166,11 @@ class Workflow(Generic[M, U]):
     def after_set(self, instance: M, plan: Plan, options: dict[str, Any]) -> None:
         """Refresh related objects on the instance after its compare-and-set."""
 
+    def load_narrow(self, queryset: models.QuerySet[M], pk: Any) -> M:
+        """The read of ``run(full=False)``: only the columns the checks and the write
+        read (no wide text, JSON or encrypted columns). Default: ``load``."""
+        return self.load(queryset, pk)
+
     def reload(self, pk: Any) -> M:
         return self.load(self.model._default_manager.all(), pk)  # type: ignore[arg-type]
 
@@ -236,14 +241,17 @@ class Workflow(Generic[M, U]):
 
     # --- One row ----------------------------------------------------------------------
 
-    def run(self, *, user: U | None, pk: Any, inputs: Inputs, **options: Any) -> M:
+    def run(self, *, user: U | None, pk: Any, inputs: Inputs, full: bool = True, **options: Any) -> M:
         """Check and take one transition; returns the instance as written (read once,
-        written with one narrow compare-and-set)."""
+        written with one narrow compare-and-set). ``full=False`` reads it with
+        ``load_narrow`` — for a caller that only redirects or reloads afterwards; an
+        ``isolated`` action (whose ``after`` writes more) always reads it whole."""
         who = self.who(user)
         self.check_action(inputs.action, who)
         now = clock.now()
+        load = self.load if full or inputs.action in self.isolated else self.load_narrow
         try:
-            instance = self.load(self.visible(who), pk)
+            instance = load(self.visible(who), pk)
         except (ObjectDoesNotExist, ValueError, TypeError):
             raise NotFound(str(self.msg_not_found)) from None
         ctx = self.context(now, instance)

@@ -1,5 +1,6 @@
 """What the workspace contributes to the staff shell, registered from
-``WorkspaceConfig.ready()``: the dashboard entry and the certification placeholders."""
+``WorkspaceConfig.ready()``: the dashboard entry. (Certification registers its own
+dashboard cards.)"""
 
 from __future__ import annotations
 
@@ -9,11 +10,8 @@ from jiaozi.core import registry
 from jiaozi.core.registry import NavEntry
 from jiaozi.core.ui.nav import ALL_STAFF, SECTION_HOME
 
-from .dashboard import certification_cards
-
 
 def register() -> None:
     registry.nav_entry_register(
         NavEntry(_("工作台首页"), "workspace:home", ALL_STAFF, "home", SECTION_HOME, order=10)
     )
-    registry.dashboard_cards_register("certification", certification_cards, order=20)

@@ -76,7 +76,8 @@ def test_sign_in_password_then_totp_then_workspace(
     assert client.session.session_key != after_password  # and again after the second factor
     assert client.get(workspace_url()).status_code == 200
 
-    assert kinds() == [AuditKind.LOGIN_SUCCEEDED, AuditKind.OTP_VERIFIED]
+    # 登录成功 only once the code passed (issue 9, item 9).
+    assert kinds() == [AuditKind.LOGIN_PASSWORD_ACCEPTED, AuditKind.OTP_VERIFIED, AuditKind.LOGIN_SUCCEEDED]
     success = AuditEvent.objects.get(kind=AuditKind.LOGIN_SUCCEEDED)
     assert success.actor_id == reviewer.pk
     assert success.ip == "127.0.0.1"

@@ -231,3 +231,66 @@ def test_htmx_requests_get_an_hx_redirect(ly_reviewer: User) -> None:
     request.META["HTTP_HX_REQUEST"] = "true"
     response, _user = _run(request)
     assert response["HX-Redirect"] == reverse("accounts:otp_verify")
+
+
+# --- The last-seen refresh, at most once a minute (docs/decisions/0270) ---------------------
+
+
+def _session_writes(queries: Any) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+    ]
+
+
+def test_a_signed_in_read_within_the_minute_writes_no_session(
+    client: Client, ly_reviewer: User, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    sign_in(client, ly_reviewer)
+    start = clock.now()
+    soon = start + timedelta(seconds=settings.SESSION_SEEN_REFRESH_SECONDS - 5)
+    with clock.travel(soon), django_assert_max_num_queries(50) as queries:
+        assert client.get(workspace_url()).status_code == 200
+    assert _session_writes(queries) == []
+
+
+def test_a_read_after_the_minute_moves_last_seen_once(
+    client: Client, ly_reviewer: User, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    sign_in(client, ly_reviewer)
+    later = clock.now() + timedelta(seconds=settings.SESSION_SEEN_REFRESH_SECONDS + 1)
+    with clock.travel(later):
+        with django_assert_max_num_queries(50) as queries:
+            assert client.get(workspace_url()).status_code == 200
+        assert len(_session_writes(queries)) == 1
+        # The travelled clock runs on from ``later``: the refresh is at or just after it.
+        assert later.timestamp() <= client.session["jz_seen_at"] < later.timestamp() + 30
+        with django_assert_max_num_queries(50) as again:
+            assert client.get(workspace_url()).status_code == 200
+        assert _session_writes(again) == []
+
+
+def test_requests_less_than_a_minute_apart_keep_a_session_past_the_idle_time(
+    client: Client, ly_reviewer: User
+) -> None:
+    sign_in(client, ly_reviewer)
+    start = clock.now()
+    step = timedelta(seconds=settings.SESSION_SEEN_REFRESH_SECONDS - 10)
+    elapsed = timedelta(0)
+    while elapsed < timedelta(seconds=2 * settings.SESSION_COOKIE_AGE):
+        elapsed += step
+        with clock.travel(start + elapsed):
+            assert client.get(workspace_url()).status_code == 200
+
+
+def test_idle_time_counts_from_the_last_refresh_never_longer(client: Client, ly_reviewer: User) -> None:
+    """A request inside the minute does not move last-seen: the session ends the idle
+    time after the refresh, so it never outlives the idle time after any request."""
+    sign_in(client, ly_reviewer)
+    start = clock.now()
+    with clock.travel(start + timedelta(seconds=30)):  # not a refresh
+        assert client.get(workspace_url()).status_code == 200
+    with clock.travel(start + timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)):
+        assert signed_out(client.get(workspace_url()))
+    assert AuditEvent.objects.filter(kind=AuditKind.LOGOUT, details__reason="idle_timeout").exists()

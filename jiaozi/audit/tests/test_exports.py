@@ -34,12 +34,17 @@ GUARDED = {
     "registration/precheck/views.py::precheck_export": "precheck",
 }
 EXEMPT = {
+    "announcements/attachments.py::attachment_response": (
+        "an announcement's attachment: a public document, or a draft's in the author's jurisdiction"
+    ),
     "applicants/views.py::profile_export": "the applicant's own data, one person (PIPL art. 45)",
     "applicants/views.py::form_pdf": "the applicant's own registration form, one application",
     "registration/api/applications.py::application_form_pdf": "one application's form, jurisdiction-checked",
     "registration/applications/materials.py::material_response": "one material file, jurisdiction-checked",
     "registration/notices/views.py::public_document": "a notice already published to the public",
     "teachers/views.py::import_template": "the empty import template, no personal data",
+    "certservices/downloads.py::material_response": "one request's material, holder's or authority's, audited",
+    "certservices/downloads.py::paper_response": "one certificate paper, to its holder or issuing authority",
     "teachers/views.py::import_job_errors": (
         "the uploader's own import errors: values masked, at most 10,000 rows (ErrorLog.limit)"
     ),

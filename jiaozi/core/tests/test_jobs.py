@@ -161,3 +161,27 @@ def test_every_project_job_runs_cleanly_when_nothing_is_due() -> None:
 
     for name in DEFAULT_JOBS:
         assert f"{name}：完成，处理 0 项" in out.getvalue()
+
+
+def test_every_task_is_acknowledged_late_and_retried_with_backoff() -> None:
+    """docs/decisions/0275: a task a dying worker held runs again elsewhere, and a
+    failure that may pass (the database restarting, a failed job) is tried again later,
+    with growing, jittered delays — never at once, never forever."""
+    from jiaozi.core.tasks import TRANSIENT
+    from jiaozi.notifications.tasks import deliver_batch, deliver_pending
+    from jiaozi.registration.completion.tasks import registration_form_render
+    from jiaozi.teachers.tasks import import_job_run_task
+
+    tasks: tuple[Any, ...] = (
+        run_job,
+        deliver_batch,
+        deliver_pending,
+        registration_form_render,
+        import_job_run_task,
+    )
+    for task in tasks:
+        assert task.acks_late, task.name
+        assert set(TRANSIENT) <= set(task.autoretry_for), task.name
+        assert task.retry_backoff, task.name
+        assert task.retry_jitter, task.name
+        assert task.max_retries == 5, task.name

@@ -43,10 +43,10 @@ def snapshot() -> list[tuple[object, ...]]:
 
 
 def test_seed_demo_loads_personas_institutions_and_teachers() -> None:
-    call_command("seed_demo", teachers=50)
+    call_command("seed_demo", teachers=50, no_applications=True)
 
     staff = User.objects.filter(username__in=[p.username for p in PERSONAS])
-    assert staff.count() == len(PERSONAS) == 21
+    assert staff.count() == len(PERSONAS) == 24
     for persona in PERSONAS:
         user = staff.get(username=persona.username)
         assert user.institution is not None
@@ -86,7 +86,7 @@ def test_seed_demo_loads_personas_institutions_and_teachers() -> None:
 
 
 def test_teacher_demo_is_an_applicant_due_for_periodic_registration() -> None:
-    call_command("seed_demo", teachers=50)
+    call_command("seed_demo", teachers=50, no_applications=True)
     applicant = User.objects.get(username="teacher_demo")
     assert applicant.kind == User.Kind.APPLICANT
     assert applicant.institution is None
@@ -100,14 +100,14 @@ def test_teacher_demo_is_an_applicant_due_for_periodic_registration() -> None:
 
 
 def test_running_twice_duplicates_nothing() -> None:
-    call_command("seed_demo", teachers=30)
+    call_command("seed_demo", teachers=30, no_applications=True)
     before = (
         User.objects.count(),
         Institution.objects.count(),
         Teacher.objects.count(),
         Certificate.objects.count(),
     )
-    call_command("seed_demo", teachers=30)
+    call_command("seed_demo", teachers=30, no_applications=True)
     assert (
         User.objects.count(),
         Institution.objects.count(),
@@ -117,16 +117,16 @@ def test_running_twice_duplicates_nothing() -> None:
 
 
 def test_reset_reloads_the_same_teachers() -> None:
-    call_command("seed_demo", teachers=40)
+    call_command("seed_demo", teachers=40, no_applications=True)
     first = snapshot()
-    call_command("seed_demo", teachers=40, reset=True)
+    call_command("seed_demo", teachers=40, reset=True, no_applications=True)
     assert snapshot() == first
-    call_command("seed_demo", teachers=40, reset=True, seed=7)
+    call_command("seed_demo", teachers=40, reset=True, seed=7, no_applications=True)
     assert snapshot() != first
 
 
 def test_encrypted_fields_are_searchable_after_the_bulk_load() -> None:
-    call_command("seed_demo", teachers=20)
+    call_command("seed_demo", teachers=20, no_applications=True)
     teacher = Teacher.objects.order_by("pk").last()
     assert teacher is not None
     found = Teacher.objects.get(**Teacher._meta.get_field("resident_id").lookup(teacher.resident_id))  # type: ignore[union-attr]
@@ -135,7 +135,7 @@ def test_encrypted_fields_are_searchable_after_the_bulk_load() -> None:
 
 
 def test_public_info_is_partly_filled() -> None:
-    call_command("seed_demo", teachers=0)
+    call_command("seed_demo", teachers=0, no_applications=True)
     assert Institution.objects.get(code="340103").phone
     assert not Institution.objects.get(code="340102").phone  # 瑶海区 has not filled it: the demo's to-do
 
@@ -143,5 +143,5 @@ def test_public_info_is_partly_filled() -> None:
 @override_settings(DEMO_MODE=False)
 def test_refuses_outside_demo_mode() -> None:
     with pytest.raises(CommandError):
-        call_command("seed_demo", teachers=1)
+        call_command("seed_demo", teachers=1, no_applications=True)
     assert not User.objects.filter(username="prov_admin").exists()

@@ -104,6 +104,11 @@ def test_placement_rules(parent_code: str, kwargs: dict[str, str], code: str) ->
 
 
 def test_bureau_placement_follows_the_division_tree() -> None:
+    # The certifying-authority table (reference data) protects the seeded bureau: the
+    # test removes its row first so that the bureau can be created again from scratch.
+    from jiaozi.certification.models import AuthorityCode
+
+    AuthorityCode.objects.filter(authority__code="340826").delete()
     Institution.objects.filter(code="340826").delete()
     with pytest.raises(ValidationFailed) as exc:
         institution_create(

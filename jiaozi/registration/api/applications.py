@@ -326,7 +326,7 @@ def application_update(request: HttpRequest, application_id: ObjectId, payload: 
 def _applicant_action(request: HttpRequest, application_id: int, action: str, version: int) -> Any:
     user = current_user(request)
     application = transitions.application_transition(
-        actor=user, application_id=application_id, action=action, version=version
+        actor=user, application_id=application_id, action=action, version=version, full=False
     )
     return application_out(application_reload(user, application), user)
 

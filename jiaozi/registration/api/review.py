@@ -97,6 +97,7 @@ def application_transition(request: HttpRequest, application_id: ObjectId, paylo
         reason_code=payload.reason_code.value if payload.reason_code else "",
         conclusion=payload.conclusion.value if payload.conclusion else "",
         override_reason=payload.override_reason,
+        full=False,  # reloaded below for the answer
     )
     return application_out(application_reload(user, application), user)
 

@@ -18,7 +18,7 @@ from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.orgs.jurisdiction import province_code_of
 from jiaozi.orgs.models import Institution
 
-from ..applications.submission import required_kinds
+from .. import rules
 from ..models import Campaign, Material, WindowExtension
 from ..permissions import CAMPAIGN_MANAGE_ROLES, CAMPAIGN_VIEW_ROLES, can_manage_campaigns
 from . import extensions, selectors, services
@@ -67,7 +67,7 @@ def required_material_groups(campaign: Campaign) -> list[dict[str, Any]]:
             "label": label,
             "kinds": [
                 str(Material.Kind(k).label)
-                for k in required_kinds(campaign, due)
+                for k in rules.missing_materials(campaign.required_materials or {}, due, ())
                 if k in Material.Kind.values
             ],
         }

@@ -22,9 +22,10 @@ After commit a Celery task (inline in the embedded default) renders the stamped
 to reviewers in scope, rendering it on the spot if the task has not run yet; the form
 carries the full resident ID, so every download is audited as an unmasked view.
 
-A filed conclusion is immutable: the workflow table has no action out of COMPLETED, and
-``application_complete`` refuses an application that already has ``completed_at``. Only
-the revocation procedure (§5, spot checks) undoes a registration.
+A filed conclusion is immutable: the only action out of COMPLETED is the province's
+revocation (REVOKE, §5 spot checks), and ``application_complete`` refuses an application
+that already has ``completed_at``. ``application_filing_revoke`` undoes the filing in the
+revocation's transaction.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.models import Certificate, Conclusion
-from jiaozi.certificates.services import certificate_registration_record, verification_token_issue
+from jiaozi.certificates.services import (
+    certificate_registration_record,
+    certificate_registration_revoke,
+    verification_token_issue,
+)
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound
 
@@ -168,3 +173,22 @@ def application_form_pdf(*, user: User, application_id: int) -> bytes:
         details={"document": "registration_form", "sha256": form.sha256},
     )
     return document
+
+
+def application_filing_revoke(*, application: Application, actor: User, reason: str) -> None:
+    """Undo the filing of a revoked registration (the workflow's REVOKE calls this in
+    its transaction): the certificate's registration record goes back to what it was
+    before this filing (unless a later one replaced it) and the QR code of this
+    application's form stops counting (decision 0241)."""
+    certificate = Certificate.objects.get(pk=application.certificate_id)
+    tokens = RegistrationForm.objects.filter(application=application).values_list("token_id", flat=True)
+    institution = actor.institution
+    assert institution is not None  # the province reviewer who revokes
+    certificate_registration_revoke(
+        certificate=certificate,
+        application=application,
+        reason=reason,
+        actor=actor,
+        institution=institution,
+        token_ids=[pk for pk in tokens if pk is not None],
+    )

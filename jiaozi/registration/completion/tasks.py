@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from jiaozi.core.tasks import RETRY, TRANSIENT
+
 from .store import registration_form_store
 
 
@@ -16,6 +18,8 @@ from .store import registration_form_store
     ignore_result=True,
     acks_late=True,
     soft_time_limit=120,
+    autoretry_for=TRANSIENT,
+    **RETRY,
 )
 def registration_form_render(application_id: int) -> str:
     """Render and store the stamped 《教师资格定期注册申请表》 of a completed application."""

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.certificates.models import Conclusion
@@ -102,6 +104,13 @@ class QuickSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
+def _per_page_text(n: int) -> str:
+    return gettext("%(n)s 条") % {"n": n}
+
+
+_per_page = lazy(_per_page_text, str)
+
+
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. Invalid values are dropped, never an error page."""
 
@@ -122,12 +131,14 @@ class QueueFilterForm(forms.Form):
     due = forms.ChoiceField(label=_("注册类型"), required=False, widget=QuickSelect)
     suggestion = forms.ChoiceField(label=_("系统建议"), required=False, widget=QuickSelect)
     overdue = forms.BooleanField(label=_("仅看已超期"), required=False)
+    mismatch = forms.BooleanField(label=_("结论与建议不一致"), required=False)
     per_page = forms.TypedChoiceField(
         label=_("每页"),
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[(n, _("%(n)s 条") % {"n": n}) for n in PAGE_SIZES],
+        # Lazy per item: built at import, read in the request's language.
+        choices=[(n, _per_page(n)) for n in PAGE_SIZES],
         widget=QuickSelect,
     )
 
@@ -139,6 +150,9 @@ class QueueFilterForm(forms.Form):
         # the city and province pick a registration authority first, then (once one is
         # chosen) among its schools — a province has thousands of schools. Choices are
         # read once and validated against that list (no second query per field).
+        if level.actor in (Actor.SCHOOL, Actor.REGISTRATION):
+            # Only the rechecking levels see conclusions made below them.
+            del f["mismatch"]
         if level.actor == Actor.SCHOOL:
             del f["authority"], f["school"]
         elif level.actor == Actor.REGISTRATION:
@@ -190,6 +204,7 @@ class QueueFilterForm(forms.Form):
             suggestion=data.get("suggestion") or "",
             overdue=bool(data.get("overdue")),
             q=(data.get("q") or "").strip(),
+            mismatch=bool(data.get("mismatch")),
         )
 
     def page_size(self) -> int:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Func, Q, QuerySet, Subquery
+from django.db.models import F, Func, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +132,7 @@ SORTS: dict[str, tuple[str, ...]] = {
     "school": ("school__code", "pk"),
     "status": ("status", "pk"),
     "suggestion": ("suggestion", "pk"),
+    "conclusion": ("conclusion", "pk"),
     "updated": ("updated_at", "pk"),
 }
 DEFAULT_SORT: dict[str, str] = {Tab.TODO: "deadline", Tab.DONE: "-updated", Tab.ALL: "-updated"}
@@ -167,6 +168,9 @@ class QueueFilters:
     suggestion: str = ""
     overdue: bool = False
     q: str = ""
+    # Only applications whose 注册结论 departs from the system's suggestion (the
+    # rechecking levels look at these first; issue 9, item 5).
+    mismatch: bool = False
 
 
 def _search_q(q: str, *, user: User | None = None) -> Q:
@@ -232,6 +236,8 @@ def apply_filters(
         queryset = queryset.filter(suggestion=filters.suggestion)
     if filters.overdue:
         queryset = queryset.filter(step_deadline__lt=clock.now())
+    if filters.mismatch:
+        queryset = queryset.exclude(conclusion="").exclude(suggestion="").exclude(conclusion=F("suggestion"))
     if filters.q.strip():
         queryset = queryset.filter(_search_q(filters.q, user=user))
     return queryset
@@ -400,12 +406,19 @@ class QueueRow:
     status: str
     status_label: str
     status_tone: str
+    conclusion: str
     conclusion_label: str
+    conclusion_tone: str
     submitted: str
     deadline: str
     overdue: bool
     held: bool
     selectable: bool
+
+    @property
+    def departs(self) -> bool:
+        """The conclusion departs from the system's suggestion."""
+        return bool(self.conclusion and self.suggestion and self.conclusion != self.suggestion)
 
     @property
     def item(self) -> str:
@@ -470,9 +483,11 @@ def queue_rows(applications: Iterable[Application], *, user: User, next_query: s
                 status=app.status,
                 status_label=labels.get("status", app.status, Status),
                 status_tone=STATUS_TONES.get(app.status, "neutral"),
+                conclusion=app.conclusion,
                 conclusion_label=labels.get("conclusion", app.conclusion, Conclusion)
                 if app.conclusion
                 else "",
+                conclusion_tone=SUGGESTION_TONES.get(app.conclusion, "neutral"),
                 submitted=_local(app.submitted_at, "%Y-%m-%d"),
                 deadline=_local(app.step_deadline, "%Y-%m-%d"),
                 overdue=held and app.step_deadline is not None and app.step_deadline < now,

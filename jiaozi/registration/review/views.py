@@ -28,7 +28,7 @@ from jiaozi.core.ratelimit import RateLimited, ratelimit
 from jiaozi.core.ui.tables import Column, ordering_from, paginate
 
 from ..transitions import BatchItem, actions_for, application_transition, application_transition_batch
-from ..workflow import Action
+from ..workflow import Action, Actor
 from . import selectors as queues
 from . import services
 from .forms import (
@@ -83,7 +83,13 @@ def _url_or_none(name: str, *args: Any) -> str | None:
 # --- Queue ----------------------------------------------------------------------------
 
 
-def _columns(tab: str) -> list[Column]:
+def _rechecks(level: Level) -> bool:
+    """The levels that recheck a conclusion (city, province): their queue shows the
+    注册结论 under review in its own column (issue 9, item 5)."""
+    return level.actor in (Actor.CITY, Actor.PROVINCE)
+
+
+def _columns(tab: str, level: Level | None = None) -> list[Column]:
     columns = []
     if tab == Tab.TODO:
         select_all = format_html(
@@ -95,9 +101,14 @@ def _columns(tab: str) -> list[Column]:
         Column(gettext_lazy("姓名 / 身份证号"), "name", sortable=True),
         Column(gettext_lazy("证书编号 / 注册类型"), "number", sortable=True),
         Column(gettext_lazy("学校"), "school", sortable=True),
+        *(
+            [Column(gettext_lazy("注册结论"), "conclusion", sortable=True)]
+            if level is not None and _rechecks(level)
+            else []
+        ),
         Column(gettext_lazy("系统建议及理由"), "suggestion", sortable=True),
         Column(gettext_lazy("状态"), "status", sortable=True),
-        Column(gettext_lazy("提交日期"), "submitted", sortable=True, css="text-nowrap"),
+        Column(gettext_lazy("提交日期"), "submitted", sortable=True, css="text-nowrap jz-col-submitted"),
         Column(
             gettext_lazy("办理期限") if tab == Tab.TODO else gettext_lazy("当前环节期限"),
             "deadline",
@@ -116,10 +127,16 @@ class _RowTexts:
     overdue: str
     review: str
     view: str
+    departs: str = ""
 
 
 def _row_html(
-    row: queues.QueueRow, *, selectable: bool, show_conclusion: bool, texts: _RowTexts
+    row: queues.QueueRow,
+    *,
+    selectable: bool,
+    show_conclusion: bool,
+    texts: _RowTexts,
+    conclusion_column: bool = False,
 ) -> SafeString:
     """One queue row as HTML. Built here rather than in a per-row template: a page of
     100 rows spent most of its time resolving template variables, and the queue must
@@ -154,9 +171,23 @@ def _row_html(
     )
     conclusion = (
         format_html('<div class="small text-body-secondary mt-1">{}</div>', row.conclusion_label)
-        if show_conclusion and row.conclusion_label
+        if show_conclusion and row.conclusion_label and not conclusion_column
         else ""
     )
+    conclusion_cell: str = ""
+    if conclusion_column:
+        conclusion_cell = format_html(
+            '<td class="jz-col-conclusion">{}{}</td>',
+            format_html(
+                '<span class="jz-badge jz-badge-{}" data-status="{}">{}</span>',
+                row.conclusion_tone,
+                row.conclusion,
+                row.conclusion_label,
+            )
+            if row.conclusion_label
+            else "—",
+            format_html('<div class="jz-sub jz-departs">{}</div>', texts.departs) if row.departs else "",
+        )
     deadline: str
     if row.overdue:
         deadline = format_html(
@@ -178,9 +209,10 @@ def _row_html(
         '<div class="jz-sub font-monospace">{}</div></td>'
         '<td class="jz-col-cert"><span class="font-monospace">{}</span><div class="jz-sub">{}</div></td>'
         '<td class="jz-col-school">{}</td>'
+        "{}"
         '<td class="jz-col-suggestion">{}{}</td>'
         '<td class="text-nowrap"><span class="jz-badge jz-badge-{}" data-status="{}">{}</span>{}</td>'
-        '<td class="text-nowrap jz-col-date">{}</td>'
+        '<td class="text-nowrap jz-col-date jz-col-submitted">{}</td>'
         '<td class="text-nowrap jz-col-date">{}</td>'
         '<td class="text-end text-nowrap">{}</td></tr>',
         mark_safe(' class="jz-row-overdue"') if row.overdue else "",  # nosec B308 # a constant literal, no user data
@@ -191,6 +223,7 @@ def _row_html(
         row.certificate_number,
         row.due_label,
         row.school_name,
+        conclusion_cell,
         suggestion,
         reasons,
         row.status_tone,
@@ -220,10 +253,21 @@ def _queue_page(
     here = request.get_full_path()
     rows = queues.queue_rows(page_obj.object_list, user=user, next_query=f"?{urlencode({'next': here})}")
     texts = _RowTexts(
-        select=_("选择"), no_batch=_("不可批量办理"), overdue=_("已超期"), review=_("审核"), view=_("查看")
+        select=_("选择"),
+        no_batch=_("不可批量办理"),
+        overdue=_("已超期"),
+        review=_("审核"),
+        view=_("查看"),
+        departs=_("与系统建议不一致"),
     )
     row_html = [
-        _row_html(row, selectable=tab == Tab.TODO, show_conclusion=tab != Tab.TODO, texts=texts)
+        _row_html(
+            row,
+            selectable=tab == Tab.TODO,
+            show_conclusion=tab != Tab.TODO,
+            texts=texts,
+            conclusion_column=_rechecks(level),
+        )
         for row in rows
     ]
     tab_urls = {}
@@ -243,7 +287,7 @@ def _queue_page(
         "filter_action": tab_urls[tab][1],
         "id_form": id_form,
         "id_search_masked": queues.mask_resident_id(id_search) if id_search else "",
-        "columns": _columns(tab),
+        "columns": _columns(tab, level),
         "rows": row_html,
         "page_obj": page_obj,
         "sort": sort,
@@ -616,6 +660,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
                 application_id=application.pk,
                 action=action,
                 version=form.cleaned_data["version"],
+                full=False,  # the page redirects; the application was read above
                 **form.service_kwargs(),
             )
             messages.success(

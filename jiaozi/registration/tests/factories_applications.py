@@ -87,6 +87,7 @@ class Chain:
             Actor.REGISTRATION: self.registration_reviewer,
             Actor.CITY: self.city_rechecker,
             Actor.PROVINCE: self.province_reviewer,
+            Actor.OVERSIGHT: self.province_reviewer,
         }
         return by_level.get(level)
 

@@ -218,9 +218,14 @@ def test_a_later_registration_is_never_overwritten(c: Chain) -> None:
 
 
 def test_the_workflow_table_has_no_way_out_of_completed() -> None:
-    assert not [t for t in TRANSITIONS if t.source == Status.COMPLETED]
+    # Except the revocation procedure (SECURITY 13), taken by the province's supervision.
+    assert [(t.action, t.actor) for t in TRANSITIONS if t.source == Status.COMPLETED] == [
+        (Action.REVOKE, Actor.OVERSIGHT)
+    ]
     for actor in Actor.values:
-        assert actions_from(Status.COMPLETED, actor=actor) == []
+        assert actions_from(Status.COMPLETED, actor=actor) == (
+            [Action.REVOKE] if actor == Actor.OVERSIGHT else []
+        )
 
 
 def test_a_filed_conclusion_refuses_every_further_action(

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiaozi.audit.models import AuditEvent, AuditKind
@@ -67,6 +67,7 @@ def test_missing_materials_boundaries() -> None:
     assert rules.missing_materials({"periodic": []}, "periodic", []) == ()
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     required=st.lists(st.sampled_from(rules.REQUIRABLE_MATERIALS), unique=True),
     uploaded=st.lists(st.sampled_from([*rules.REQUIRABLE_MATERIALS, "other"]), unique=True),

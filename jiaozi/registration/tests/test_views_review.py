@@ -347,7 +347,7 @@ def test_detail_shows_records_explanation_timeline_and_actions(c: Chain) -> None
         "培训学时不足",
         "年度考核",
         "师德考核",
-        "合计 <strong>360.0</strong> 学时",
+        "合计 <strong>360</strong> 学时",  # no trailing .0 (issue 9, item 13)
         "办理进度",
     ):
         assert expected in body, expected

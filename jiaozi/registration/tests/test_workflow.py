@@ -73,9 +73,10 @@ def test_every_status_is_reachable_from_draft(has_city_step: bool) -> None:
 
 
 def test_terminal_statuses_have_no_way_out_and_others_have_one() -> None:
-    # A filed conclusion is immutable (SECURITY 13): nothing leaves COMPLETED.
+    # A filed conclusion is immutable except by the revocation procedure (SECURITY 13):
+    # nothing but REVOKE leaves COMPLETED.
     for status in Status.values:
-        has_exit = any(t.source == status for t in TRANSITIONS)
+        has_exit = any(t.source == status and t.action != Action.REVOKE for t in TRANSITIONS)
         assert has_exit == (status not in TERMINAL), status
 
 
@@ -167,7 +168,8 @@ def test_active_excludes_only_withdrawn() -> None:
 
 
 def test_window_of_every_level_is_a_campaign_window() -> None:
-    assert set(WINDOW_OF) == set(Actor.values)
+    # The province's supervision (revocation) has no window: it acts at any time.
+    assert set(WINDOW_OF) == set(Actor.values) - {Actor.OVERSIGHT}
     assert set(WINDOW_OF.values()) <= set(WindowAction.values)
     assert WINDOW_OF[Actor.PUBLIC] == WINDOW_OF[Actor.SYSTEM] == WindowAction.SYSTEM
 

@@ -42,6 +42,9 @@ from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
+from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
+from jiaozi.confirmation.testing import matrix_world as confirmation_matrix_world
 from jiaozi.core import clock
 from jiaozi.notifications.services import notify
 from jiaozi.orgs.tests.factories import LUYANG, confirmation_point
@@ -245,7 +248,36 @@ def _objects(c: Chain, admin: User) -> dict[str, Any]:
         "notice": notice,
         "objection": objection,
         "notification": notify(user=c.applicant, kind="t", title="t", body="", channels=["inbox"]),
+        **_certification_objects(c),
     }
+
+
+def _portal_objects(admin: User) -> dict[str, Any]:
+    """The portal wing's objects of one chain: an announcement of the chain's bureau,
+    published, with one attachment."""
+    from jiaozi.announcements import services as announcements
+
+    announcement = announcements.announcement_create(actor=admin, title="矩阵公告", body="正文")
+    data = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\nstartxref\n0\n%%EOF\n"
+    attachment = announcements.attachment_add(
+        actor=admin, announcement_id=announcement.pk, file=ContentFile(data, name="附件.pdf")
+    )
+    announcements.announcement_publish(actor=admin, pk=announcement.pk, version=1)
+    # Live already when each cell's clock starts again at OPEN.
+    type(announcement).objects.filter(pk=announcement.pk).update(
+        publish_at=clock.now() - dt.timedelta(hours=1)
+    )
+    return {"announcement": announcement, "attachment": attachment}
+
+
+# ── certification (authz_matrix_cert.csv) ─────────────────────────────────────────────
+
+
+def _certification_objects(c: Chain) -> dict[str, Any]:
+    from jiaozi.certification.tests.factories import matrix_application
+
+    point_code = f"{c.authority.code}QR01"
+    return {"certification": matrix_application(c.applicant, c.authority, point_code)}
 
 
 @pytest.fixture
@@ -278,14 +310,95 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             for kind, obj in _objects(ch, adm).items():
                 w.objects[(kind, scope)] = obj
         w.objects[("campaign", "-")] = c.campaign
+        # ── portal wing: announcements (published, each with an attachment) ──
+        for scope, adm in (("own", admin), ("other", other_admin)):
+            w.objects.update({(kind, scope): obj for kind, obj in _portal_objects(adm).items()})
         w.objects[("audit_event", "-")] = audit_record(
             kind=AuditKind.STAFF_UPDATED, actor=admin, obj=admin, details={"field": "post"}
         )
         w.objects[("token", "-")] = "A" * 40
         # Registration rules wing: a live window extension of the campaign.
         w.objects[("extension", "-")] = _rules_extension(c)
+        # certservices (authz_matrix_certsvc.csv): each chain's certificate, a request, its material.
+        for scope, ch, holder in (("own", c, c_applicant), ("other", other, other.applicant)):
+            w.objects[("certificate", scope)] = ch.certificate
+            request_row, material = certsvc_objects(ch.certificate, holder, ch.authority)
+            w.objects[("service_request", scope)], w.objects[("request_material", scope)] = (
+                request_row,
+                material,
+            )
+        oversight_objects(w, c, other)
+        # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
+        w.objects.update(
+            confirmation_matrix_world(
+                own=(c.authority, users[Role.CONFIRMATION_USER].institution, c_applicant),  # type: ignore[union-attr]
+                other=(other.authority, confirmation_point("340826QR01", "340826"), other.applicant),
+            )
+        )
         assert AuditEvent.objects.exists()
         yield w
+        w.objects[("reference_source", "-")].uninstall()
+
+
+# ── oversight: spot checks, their items, certificates ──────────────────────────
+
+
+def oversight_objects(w: World, c: Chain, other: Chain) -> None:
+    """A spot check per scope: "own" holds an item of the Luyang chain assigned to its
+    city rechecker, "other" an item of 宿松县 given to nobody."""
+    from jiaozi.oversight import spotchecks
+
+    for scope, ch in (("own", c), ("other", other)):
+        owner, cert = due_teacher(ch.school, name="抽查人")
+        # Filed the day before: always inside the population of a draw at OPEN.
+        filed_at = OPEN - dt.timedelta(days=1)
+        application(
+            ch,
+            status=Status.COMPLETED,
+            applicant=applicant_for(owner),
+            certificate_=cert,
+            completed_at=filed_at,
+        )
+        w.objects[("certificate", scope)] = ch.certificate
+    province = c.province_reviewer
+    for scope, division in (("own", c.school.division_id), ("other", other.school.division_id)):
+        spot_check = spotchecks.spot_check_draw(
+            actor=province,
+            campaign_id=c.campaign.pk,
+            title=f"矩阵抽查{scope}",
+            mode="size",
+            size=2,
+            seed=scope,
+        )
+        item = spot_check.items.get(division_id=division)
+        if scope == "own":
+            assert c.city_rechecker is not None
+            spotchecks.spot_check_assign(
+                actor=province,
+                spot_check_id=spot_check.pk,
+                item_ids=[item.pk],
+                assignee_id=c.city_rechecker.pk,
+            )
+        w.objects[("spot_check", scope)] = spot_check
+        w.objects[("spot_check_item", scope)] = item
+
+
+def oversight_bodies(w: World) -> dict[str, dict[str, Any]]:
+    item = w.objects[("spot_check_item", "own")]
+    return {
+        "api:spot_check_draw": {
+            "campaign_id": w.objects[("campaign", "-")].pk,
+            "title": "t",
+            "mode": "size",
+            "size": 1,
+        },
+        "api:spot_check_assign": {"item_ids": [item.pk], "assignee_id": w.users[Role.PROVINCE_REVIEWER].pk},  # type: ignore[union-attr]
+        "api:spot_check_close": {"version": 999, "conclusion": "完成"},
+        "api:spot_check_item_record": {"version": 999, "outcome": "confirmed"},
+        "api:spot_check_item_revoke": {"version": 999, "target": "registration", "reason": "虚假材料"},
+        "api:oversight_registration_revoke": {"version": 999, "reason": "虚假材料"},
+        "api:oversight_certificate_revoke": {"version": 999, "reason": "虚假材料"},
+    }
 
 
 def _rules_extension(c: Chain) -> Any:
@@ -342,8 +455,46 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         },
         "api:extension_revoke": {"reason": "矩阵"},
         "api:application_request_review": {"version": 999, "reason": "请复核"},
+        # portal wing
+        "api:announcement_create": {"title": "矩阵公告", "body": "正文"},
+        "api:announcement_update": {"version": 999},
+        "api:announcement_publish": {"version": 999},
+        "api:announcement_withdraw": {"version": 999, "reason": "矩阵"},
+        "api:registration_plan_save": {"expected": {"primary": 1}},
     }
+    bodies |= oversight_bodies(w)
+    bodies |= _certification_bodies(row, w)
     return bodies.get(row.name, {})
+
+
+def _certification_bodies(row: Row, w: World) -> dict[str, dict[str, Any]]:
+    """authz_matrix_cert.csv: bodies that reach each certification operation's checks."""
+    own = w.objects[("certification", "own")]
+    data = {
+        "qualification_type": "2",
+        "subject": "语文",
+        "authority_id": own.authority_id,
+        "confirmation_point_id": own.confirmation_point_id,
+        "education": "bachelor",
+        "mandarin": "2a",
+        "ntce_type": "2",
+        "ntce_date": "2023-06-01",
+        "commitment": True,
+    }
+    return {
+        "api:certification_start": data,
+        "api:certification_update": data | {"version": 999},
+        "api:certification_submit": {"version": 999},
+        "api:certification_resubmit": {"version": 999},
+        "api:certification_withdraw": {"version": 999},
+        "api:certification_confirm": {"version": 999, "decision": "confirm"},
+        "api:certification_health": {"version": 999, "health": "fit"},
+        "api:certification_decide": {"version": 999, "conclusion": "certified"},
+        "api:certification_batch_decide": {
+            "conclusion": "certified",
+            "items": [{"application_id": own.pk, "version": 999}],
+        },
+    }
 
 
 def path_for(row: Row, w: World) -> str:
@@ -358,6 +509,16 @@ def path_for(row: Row, w: World) -> str:
         kwargs = {"token": w.objects[("token", "-")]}
     if row.name == "teachers:import_job_errors":
         kwargs["fmt"] = "csv"
+    # portal wing
+    if row.name == "announcements_public:attachment":
+        kwargs["announcement_pk"] = w.objects[("attachment", row.scope)].announcement_id
+    if row.name == "api:announcement_delete":
+        return reverse(row.name, kwargs=kwargs) + "?version=999"
+    if row.name == "certservices_applicant:request_new":
+        kwargs["kind"] = "reissue"
+    if row.name.startswith("confirmation"):
+        special = confirmation_path_kwargs(row.name, w.objects.get((row.object, row.scope)), w.objects)
+        kwargs = special if special is not None else kwargs
     return reverse(row.name, kwargs=kwargs or None)
 
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
@@ -58,15 +59,17 @@ def test_reviewer_card_follows_the_review_window(
     with clock.travel(when):
         card = tasks_for(reviewer)[0]
 
-    assert card.title == open_campaign.name
+    # The reviewer's card counts the queue (issue 9, item 12) and says the window.
+    assert str(card.title) == "待办定期注册申请：0 件"
+    assert card.url == reverse("registration:queue")
     assert card.status == status
     assert "县级审核时间" in str(card.text)
 
 
-def test_confirmation_user_gets_certification_placeholder(db: Any) -> None:
+def test_confirmation_user_gets_the_certification_card(db: Any) -> None:
     user = cast(User, StaffFactory(role=Role.CONFIRMATION_USER, institution=bureau(LUYANG)))
 
-    assert [str(card.title) for card in tasks_for(user)] == ["认定现场确认尚未开放"]
+    assert "认定现场确认" in [str(card.title) for card in tasks_for(user)]
 
 
 def test_admin_card_tells_whether_public_info_is_published(no_campaign: None) -> None:

@@ -18,43 +18,15 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from jiaozi.certificates.models import Certificate
-from jiaozi.demo.institutions import demo_school_codes, institutions_ensure
+from jiaozi.demo import applications as demo_applications
+from jiaozi.demo import certification as demo_certification
+from jiaozi.demo.institutions import demo_school_codes, institutions_ensure, region_codes, school_infos
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
-from jiaozi.demo.teachers import SEED, SchoolInfo, TeacherGenerator, write_teachers
+from jiaozi.demo.portal import portal_seed
+from jiaozi.demo.teachers import SEED, TeacherGenerator, write_teachers
 from jiaozi.orgs.divisions import ensure_province
-from jiaozi.orgs.models import Division, Institution
+from jiaozi.orgs.models import Institution
 from jiaozi.teachers.models import AnnualAppraisal, EthicsAppraisal, Teacher, TeachingBreak, TrainingRecord
-
-
-def school_infos(codes: list[str]) -> list[SchoolInfo]:
-    """The demo schools with the certifying-authority codes of where they are."""
-    schools = list(Institution.objects.filter(code__in=codes, kind=Institution.Kind.SCHOOL))
-    divisions = {d.code: d for d in Division.objects.all()}
-    authority = dict(
-        Institution.objects.filter(kind=Institution.Kind.BUREAU).values_list("code", "authority_code")
-    )
-    infos = []
-    for school in schools:
-        county = divisions[school.division_id]
-        # Types 4–6 are certified by the city — or by the 省直管县 itself (§6).
-        city = (
-            county if county.is_province_direct or county.parent_id is None else divisions[county.parent_id]
-        )
-        infos.append(
-            SchoolInfo(
-                code=school.code,
-                stage=school.stage,
-                ownership=school.ownership,
-                county=county.code,
-                county_authority=authority[county.code],
-                city_authority=authority[city.code],
-            )
-        )
-    return infos
-
-
-def region_codes() -> list[str]:
-    return list(Division.objects.filter(level="county").order_by("code").values_list("code", flat=True))
 
 
 class Command(BaseCommand):
@@ -70,6 +42,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--batch-size", type=int, default=5000, help="teachers per bulk insert (default 5000)"
+        )
+        parser.add_argument(
+            "--no-applications",
+            action="store_true",
+            help="no registration applications (by default about 90 at every stage, with their teachers)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -93,10 +70,11 @@ class Command(BaseCommand):
         infos = school_infos(codes)
         generator = TeacherGenerator(infos, region_codes=region_codes(), seed=options["seed"])
         existing = demo_teachers.count()
+        planned = [] if options["no_applications"] or existing else demo_applications.planned()
         if existing:
             self.stdout.write(f"教师：已有 {existing} 名演示教师，跳过（--reset 可重新生成）")
             first_plans = list(generator.plans(1))
-        elif count:
+        elif count or planned:
             school_ids = {i.code: i.pk for i in Institution.objects.filter(code__in=codes)}
             first_plans = []
 
@@ -113,7 +91,15 @@ class Command(BaseCommand):
                     school_ids=school_ids,
                     batch_size=options["batch_size"],
                 )
-            self.stdout.write(f"教师：新建 {written} 名（{time.monotonic() - load_started:.1f} 秒）")
+                # The teachers of the demo's applications come after, from the same generator.
+                extra = write_teachers(
+                    demo_applications.teacher_plans(generator, planned),
+                    school_ids=school_ids,
+                    batch_size=options["batch_size"],
+                )
+            self.stdout.write(
+                f"教师：新建 {written} 名，另有注册申请演示教师 {extra} 名（{time.monotonic() - load_started:.1f} 秒）"
+            )
         else:
             first_plans = []
 
@@ -121,6 +107,18 @@ class Command(BaseCommand):
             persona = first_plans[0]
             if applicant_ensure(real_name=persona.name, resident_id=persona.resident_id, phone=persona.phone):
                 self.stdout.write("申请人 teacher_demo：已关联演示教师（应参加2024年定期注册）")
+        if planned and not demo_applications.present():
+            apps_started = time.monotonic()
+            counts = demo_applications.seed_applications(planned)
+            self.stdout.write(
+                f"定期注册申请：新建 {sum(counts.values())} 件，覆盖各环节（{time.monotonic() - apps_started:.1f} 秒）"
+            )
+        if counts_cert := demo_certification.seed_certification():
+            self.stdout.write(f"认定申请：新建 {sum(counts_cert.values())} 件，覆盖各环节")
+        seeded = portal_seed()
+        self.stdout.write(
+            f"公告：新建 {seeded['announcements']} 条；注册计划：新建 {seeded['plans']} 份（瑶海区等留待催办）"
+        )
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:

@@ -1,0 +1,163 @@
+"""Certificate services (§7): correction, reissue and replacement requests with their
+materials and steps; the province's processing deadline; authenticity checks of
+certificates not in the system; the holder's share links; the public lookup log.
+
+Nothing here holds a resident ID or a phone: the holder is an account, the certificate
+a foreign key, and an off-system certificate is described by its number and the masked
+name the reviewer typed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiaozi.core.models import TimeStampedModel
+
+from .workflow import RequestAction, RequestKind, RequestStatus
+
+DEFAULT_PROCESSING_DAYS = 20
+DEFAULT_REMINDER_DAYS = 5
+
+
+class ServiceSetting(models.Model):
+    """The province's rules for certificate requests: how many working days the issuing
+    authority has (default 20, §7 "不得借故拖延"), and how many working days before the
+    deadline the reminders start. One row per province bureau; absent means defaults."""
+
+    province = models.OneToOneField(
+        "orgs.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("省级教育行政部门")
+    )
+    processing_days = models.PositiveSmallIntegerField(
+        _("办理时限（工作日）"), default=DEFAULT_PROCESSING_DAYS
+    )
+    reminder_days = models.PositiveSmallIntegerField(_("提前提醒（工作日）"), default=DEFAULT_REMINDER_DAYS)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("证书服务设置")
+        verbose_name_plural = _("证书服务设置")
+
+    def __str__(self) -> str:
+        return f"{self.province_id}: {self.processing_days}"
+
+
+class ServiceRequest(TimeStampedModel):
+    """One correction, reissue or replacement request of a holder, handled by the
+    certificate's issuing authority (docs/decisions/0222-certificate-requests.md)."""
+
+    kind = models.CharField(_("申请类型"), max_length=16, choices=RequestKind.choices)
+    certificate = models.ForeignKey(
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name=_("证书")
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    authority = models.ForeignKey(
+        "orgs.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("发证机关")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
+    version = models.PositiveIntegerField(default=1)
+    reason = models.TextField(_("申请事由"), max_length=500)
+    # Correction: the fields to change, {"field": [as recorded, as requested]}.
+    corrections = models.JSONField(_("更正内容"), default=dict, blank=True)
+    # Reissue: where and when the loss notice (遗失声明) was published.
+    loss_notice_medium = models.CharField(_("遗失声明刊登媒体"), max_length=128, blank=True)
+    loss_notice_date = models.DateField(_("遗失声明刊登日期"), null=True, blank=True)
+    # Replacement: the authority confirms it holds the damaged original.
+    old_returned_at = models.DateTimeField(_("原证书收回时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"))
+    due_on = models.DateField(_("办理期限"))
+    reminded_on = models.DateField(_("最近提醒日期"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("经办人"),
+    )
+    decision_note = models.CharField(_("办理意见"), max_length=500, blank=True)
+    # The new paper (a PDF with the remarks page), rendered on approval.
+    paper = models.FileField(_("新证书电子文本"), upload_to="certservices/papers/%Y/%m/", blank=True)
+    # The QR token printed on that paper; revoked when a later request issues another.
+    paper_token = models.ForeignKey(
+        "certificates.VerificationToken",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("核验码"),
+    )
+
+    class Meta:
+        verbose_name = _("证书业务申请")
+        verbose_name_plural = _("证书业务申请")
+        indexes = [
+            models.Index(fields=["authority", "status", "due_on"], name="certsvc_req_queue"),
+            models.Index(fields=["status", "due_on"], name="certsvc_req_due"),
+            models.Index(fields=["applicant", "-submitted_at"], name="certsvc_req_applicant"),
+        ]
+        constraints = [
+            # One open request per certificate and kind: a second is a duplicate.
+            models.UniqueConstraint(
+                fields=["certificate", "kind"],
+                condition=models.Q(status__in=["submitted", "returned"]),
+                name="certsvc_one_open_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.certificate_id} {self.status}"
+
+
+class RequestStep(models.Model):
+    """One step of a request's timeline (who did what, when, why)."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(
+        _("操作"), max_length=16, choices=[("create", _("提交申请")), *RequestAction.choices]
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    at = models.DateTimeField(_("时间"))
+    note = models.CharField(_("意见"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}"
+
+
+class RequestMaterial(models.Model):
+    """Evidence of a request: a scan of an ID card or a document for a correction, the
+    loss notice for a reissue, a photo of the damaged certificate for a replacement."""
+
+    class Kind(models.TextChoices):
+        EVIDENCE = "evidence", _("更正证明材料")
+        LOSS_NOTICE = "loss_notice", _("遗失声明")
+        DAMAGED = "damaged", _("原证书照片")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="materials")
+    kind = models.CharField(_("材料类型"), max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to="certservices/materials/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=128)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"

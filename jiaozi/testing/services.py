@@ -1,0 +1,84 @@
+"""What the tests marked ``services`` share: real processes (gunicorn app servers, a
+Celery worker) running ``config.settings.production`` over this test's PostgreSQL
+database and the local Redis (issue 13; docs/decisions/0273, 0275)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS = f"redis://{REDIS_HOST}:{REDIS_PORT}"
+
+
+def redis_up() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def redis_flush(db: int) -> None:
+    with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2) as sock:
+        sock.sendall(f"SELECT {db}\r\nFLUSHDB\r\n".encode())
+        sock.recv(64)
+
+
+def require_services() -> None:
+    """Skip on SQLite (the test database is in this process's memory); skip without
+    Redis, except in CI, where that is a failure."""
+    if connection.vendor != "postgresql":
+        pytest.skip("real servers share the test database only on PostgreSQL")
+    if not redis_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or "5432"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def production_env(*, media_root: Path, outbox: Path, broker_db: int, cache_db: int) -> dict[str, str]:
+    """The environment of a production process over this test's database, with this
+    test process's keys (so both read and write the same encrypted columns and chains)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": database_url(),
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "STAFF_URL_PREFIX": settings.STAFF_URL_PREFIX,
+        "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
+        "FIELD_ENCRYPTION_KEYS_FILE": "",
+        "FIELD_ENCRYPTION_ACTIVE_KEY": settings.FIELD_ENCRYPTION_ACTIVE_KEY,
+        "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
+        "AUDIT_CHAIN_KEY": settings.AUDIT_CHAIN_KEY,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "COOKIES_SECURE": "0",
+        "CELERY_BROKER_URL": f"{REDIS}/{broker_db}",
+        "CELERY_RESULT_BACKEND": f"{REDIS}/{broker_db}",
+        "REDIS_CACHE_URL": f"{REDIS}/{cache_db}",
+        "MEDIA_ROOT": str(media_root),
+        "NOTIFICATION_OUTBOX_DIR": str(outbox),
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "0",  # the test database is dropped afterwards: hold nothing
+    }
