@@ -43,7 +43,7 @@ def day_cards(user: User) -> list[TaskCard]:
 def register() -> None:
     registry.nav_entry_register(
         NavEntry(
-            _("现场确认"),
+            _("预约签到"),
             "confirmation:day_list",
             frozenset({Role.CONFIRMATION_USER}),
             "check",

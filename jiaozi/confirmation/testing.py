@@ -119,6 +119,9 @@ def matrix_world(*, own: tuple[Any, Any, Any], other: tuple[Any, Any, Any]) -> d
         slot = TimeSlot.objects.create(
             day=day, point=point, date=day_date, starts_at=dt.time(9), ends_at=dt.time(10), capacity=5
         )
+        spare_slot = TimeSlot.objects.create(
+            day=day, point=point, date=day_date, starts_at=dt.time(10), ends_at=dt.time(11), capacity=5
+        )
         ref = source.add(applicant=applicant, authority=authority)
         booking = booking_create(actor=applicant, kind=ref.kind, reference_id=ref.id, slot_id=slot.pk)
         spare = source.add(applicant=applicant, authority=authority)
@@ -127,6 +130,7 @@ def matrix_world(*, own: tuple[Any, Any, Any], other: tuple[Any, Any, Any]) -> d
                 ("point", scope): point,
                 ("day", scope): day,
                 ("slot", scope): slot,
+                ("spare_slot", scope): spare_slot,
                 ("booking", scope): booking,
                 ("reference", scope): MatrixReference(spare.kind, spare.id),
             }
@@ -145,3 +149,40 @@ def matrix_path_kwargs(name: str, obj: Any, objects: dict[tuple[str, str], Any])
     if name == "confirmation:check_in_scan":
         return {"code": objects[("booking_code", "-")]}
     return None
+
+
+def matrix_api_bodies(objects: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    """Bodies of confirmation's API rows that reach the permission check (each cell is
+    rolled back); the own scope's objects, a stale version where one is read."""
+    import datetime as dt
+
+    from jiaozi.core import clock, idcard
+
+    own_ref = objects[("reference", "own")]
+    return {
+        "api:confirmation_point_create": {
+            "code": "340103QR77",
+            "name": "矩阵确认点",
+            "address": "矩阵路1号",
+            "phone": "0551-1234567",
+        },
+        "api:confirmation_point_update": {
+            "address": "矩阵路1号",
+            "phone": "0551-1234567",
+            "is_open": True,
+            "version": 999,
+        },
+        "api:confirmation_day_add": {"date": (clock.today() + dt.timedelta(days=20)).isoformat()},
+        "api:confirmation_slot_add": {"starts_at": "15:00", "ends_at": "16:00", "capacity": 3},
+        "api:confirmation_slot_update": {"capacity": 5},
+        "api:confirmation_check_in_by_code": {"code": objects[("booking_code", "-")]},
+        "api:confirmation_booking_lookup": {"resident_id": idcard.make("34010319900101001")},
+        "api:confirmation_booking_no_show": {"version": 999},
+        "api:confirmation_my_booking_create": {
+            "kind": own_ref.kind,
+            "reference_id": own_ref.pk,
+            "slot_id": objects[("slot", "own")].pk,
+        },
+        "api:confirmation_my_booking_move": {"slot_id": objects[("spare_slot", "own")].pk, "version": 999},
+        "api:confirmation_my_booking_cancel": {"version": 999},
+    }

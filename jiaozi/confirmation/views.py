@@ -306,7 +306,7 @@ def _day_context(request: HttpRequest, **extra: object) -> dict[str, object]:
         "id_form": ResidentIdForm(),
         "pick_form": DayPickForm(initial={"date": date}),
         "nav_active": "confirmation:day_list",
-        "breadcrumbs": [(_("现场确认"), None)],
+        "breadcrumbs": [(_("预约签到"), None)],
         **extra,
     }
 
@@ -397,7 +397,7 @@ def _booking_context(request: HttpRequest, booking: Booking, **extra: object) ->
         and rules.may_mark_no_show(now, booking.date, booking.slot.ends_at),
         "nav_active": "confirmation:day_list" if is_clerk else "confirmation:point_list",
         "breadcrumbs": [
-            (_("现场确认"), reverse("confirmation:day_list") + f"?date={booking.date:%Y-%m-%d}")
+            (_("预约签到"), reverse("confirmation:day_list") + f"?date={booking.date:%Y-%m-%d}")
             if is_clerk
             else (booking.point.name, reverse("confirmation:point_detail", args=[booking.point_id])),
             (booking.label or _("预约"), None),

@@ -87,6 +87,9 @@ PERSONAS: tuple[Persona, ...] = (
         "jh_reviewer", "340202", Role.REGISTRATION_REVIEWER, "江镜湖", "镜湖区教育局人事科科员", "13905530903"
     ),
     Persona("jh_school", "3402020001", Role.SCHOOL_REVIEWER, "许镜中", "人事干事", "13905530904"),
+    # Confirmation points (jiaozi/demo/confirmation.py): the 合肥市 point's confirmation user
+    # (庐阳区's is ly_confirm above).
+    Persona("hf_confirm", "340100QR01", Role.CONFIRMATION_USER, "韩确认", "市确认点工作人员", "13905510702"),
 )
 
 APPLICANT_USERNAME = "teacher_demo"

@@ -14,9 +14,13 @@ from pydantic import Field
 
 from jiaozi.core.api import ObjectId, current_user, idempotent, problems, require, text
 from jiaozi.core.masking import mask_name
+from jiaozi.core.roles import Role
+from jiaozi.orgs.jurisdiction import province_code_of
 
+from . import dataaudit
 from . import spotchecks as svc
 from .models import SpotCheck, SpotCheckItem
+from .settings import export_threshold, oversight_setting, oversight_setting_update
 
 router = Router(tags=["oversight"])
 
@@ -307,3 +311,172 @@ def oversight_certificate_revoke(request: HttpRequest, certificate_id: ObjectId,
         version=payload.version,
         reason=payload.reason,
     )
+
+
+# --- Data audit -------------------------------------------------------------------------
+
+
+class KindCounts(Schema):
+    missed: int
+    stuck: int
+    override: int
+    materials: int
+    duplicate: int
+    type_mismatch: int
+    public_info: int
+
+
+class InstitutionCounts(Schema):
+    institution_id: int
+    name: str
+    counts: KindCounts
+    total: int
+
+
+class DataAuditOut(Schema):
+    campaign_id: int
+    institution_id: int
+    totals: KindCounts
+    own: KindCounts
+    total: int
+    children: list[InstitutionCounts]
+
+
+class LineOut(Schema):
+    kind: str
+    institution_id: int
+    institution_name: str
+    text: str
+    link: str
+
+
+class RemindIn(Schema):
+    campaign_id: int | None = None
+    institution_id: int | None = None
+
+
+class RemindOut(Schema):
+    notified: int
+
+
+@router.get(
+    "/oversight/data-audit",
+    response={200: DataAuditOut, **problems(403, 404)},
+    summary="办结前数据核查：各项待处理数量（本单位及各下级单位）",
+)
+def data_audit_report(
+    request: HttpRequest, campaign_id: int | None = None, institution_id: int | None = None
+) -> Any:
+    user = current_user(request)
+    campaign = dataaudit.campaign_for(user=user, campaign_id=campaign_id)
+    node = dataaudit.node_for(user=user, institution_id=institution_id)
+    report = dataaudit.data_audit_report(user=user, campaign=campaign, node=node)
+    return {
+        "campaign_id": campaign.pk,
+        "institution_id": node.pk,
+        "totals": report.totals,
+        "own": report.own,
+        "total": report.total,
+        "children": [
+            {
+                "institution_id": r.institution.pk,
+                "name": r.institution.name,
+                "counts": r.counts,
+                "total": r.total,
+            }
+            for r in report.children
+        ],
+    }
+
+
+@router.get(
+    "/oversight/data-audit/lines",
+    response={200: list[LineOut], **problems(403, 404)},
+    summary="数据核查明细（每条附处理页面链接）",
+)
+def data_audit_lines(
+    request: HttpRequest,
+    kind: Literal[
+        "missed", "stuck", "override", "materials", "duplicate", "type_mismatch", "public_info"
+    ] = "missed",
+    campaign_id: int | None = None,
+    institution_id: int | None = None,
+    offset: int = 0,
+) -> Any:
+    user = current_user(request)
+    campaign = dataaudit.campaign_for(user=user, campaign_id=campaign_id)
+    node = dataaudit.node_for(user=user, institution_id=institution_id)
+    lines = dataaudit.data_audit_lines(
+        user=user, campaign=campaign, node=node, kind=kind, offset=max(0, offset)
+    )
+    return [
+        {
+            "kind": line.kind,
+            "institution_id": line.owner_id,
+            "institution_name": line.owner_name,
+            "text": line.text,
+            "link": line.link,
+        }
+        for line in lines
+    ]
+
+
+@router.post(
+    "/oversight/data-audit/remind",
+    response={200: RemindOut, **problems(403, 404)},
+    summary="提醒有待处理事项的单位",
+)
+def data_audit_remind(request: HttpRequest, payload: RemindIn) -> Any:
+    told = dataaudit.data_audit_remind(
+        actor=current_user(request), campaign_id=payload.campaign_id, node_id=payload.institution_id
+    )
+    return {"notified": told}
+
+
+# --- Settings ---------------------------------------------------------------------------
+
+
+class SettingOut(Schema):
+    province_code: str
+    required_materials: list[str]
+    export_approval_threshold: int = Field(description="导出超过此行数须另一人审批")
+    version: int
+
+
+class SettingIn(Schema):
+    version: int = Field(ge=0, le=2**31 - 1)
+    required_materials: list[str] = Field(default_factory=list, max_length=10)
+    export_approval_threshold: int | None = Field(None, ge=0, le=10_000_000)
+
+
+def _setting_out(code: str) -> dict[str, Any]:
+    found = oversight_setting(code)
+    return {
+        "province_code": code,
+        "required_materials": found.required_materials,
+        "export_approval_threshold": export_threshold(code),
+        "version": found.version if found.pk else 0,
+    }
+
+
+@router.get("/oversight/settings", response={200: SettingOut, **problems(403)}, summary="监督设置（本省）")
+def oversight_settings_get(request: HttpRequest) -> Any:
+    user = current_user(request)
+    require(user.role in (Role.PROVINCE_ADMIN, Role.PROVINCE_REVIEWER))
+    return _setting_out(province_code_of(user.institution))
+
+
+@router.put(
+    "/oversight/settings",
+    response={200: SettingOut, **problems(403, 409)},
+    summary="修改监督设置（省级管理员）",
+)
+def oversight_settings_update(request: HttpRequest, payload: SettingIn) -> Any:
+    user = current_user(request)
+    oversight_setting_update(
+        actor=user,
+        version=payload.version,
+        required_materials=payload.required_materials,
+        export_approval_threshold=payload.export_approval_threshold,
+    )
+    return _setting_out(province_code_of(user.institution))

@@ -19,6 +19,23 @@ NAV = (
         SECTION_TEACHERS,
         195,
     ),
+    NavEntry(
+        _("数据核查"),
+        "oversight:data_audit",
+        frozenset(
+            {
+                Role.SCHOOL_REVIEWER,
+                Role.REGISTRATION_REVIEWER,
+                Role.CITY_RECHECKER,
+                Role.PROVINCE_REVIEWER,
+                Role.INSTITUTION_ADMIN,
+                Role.PROVINCE_ADMIN,
+            }
+        ),
+        "check",
+        SECTION_TEACHERS,
+        196,
+    ),
 )
 
 

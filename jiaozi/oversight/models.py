@@ -102,3 +102,26 @@ class SpotCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spot_check_id}#{self.position}"
+
+
+class OversightSetting(models.Model):
+    """The province's oversight settings: which materials every submitted application
+    must carry (the data audit's "missing materials" line) and the export size above
+    which a second person must approve (decision 0177; empty: the deployment's
+    ``EXPORT_APPROVAL_THRESHOLD``)."""
+
+    province_code = models.CharField(_("省级区划代码"), max_length=6, unique=True)
+    required_materials = models.JSONField(_("必备材料"), default=list, blank=True)
+    export_approval_threshold = models.PositiveIntegerField(_("导出审批阈值（行）"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("监督设置")
+        verbose_name_plural = _("监督设置")
+
+    def __str__(self) -> str:
+        return self.province_code

@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("spot-checks/", views.spot_check_list, name="spot_check_list"),
     path("spot-checks/<int:pk>/", views.spot_check_detail, name="spot_check_detail"),
     path("spot-checks/items/<int:pk>/", views.item_detail, name="item_detail"),
+    path("data-audit/", views.data_audit, name="data_audit"),
 ]

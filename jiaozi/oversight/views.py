@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,8 +16,10 @@ from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_name
 from jiaozi.core.roles import Role
+from jiaozi.orgs.models import Institution
 from jiaozi.registration.models import Campaign
 
+from . import dataaudit
 from . import spotchecks as svc
 from .forms import AssignForm, CloseForm, DrawForm, FindingForm, RevokeForm
 from .models import SpotCheck, SpotCheckItem
@@ -209,3 +212,60 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+# --- Data audit before close ------------------------------------------------------------
+
+
+@staff_required(*dataaudit.VIEW_ROLES)
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def data_audit(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    campaign = dataaudit.campaign_for(user=user, campaign_id=request.GET.get("campaign"))
+    node = dataaudit.node_for(user=user, institution_id=request.GET.get("at"))
+    if request.method == "POST":
+        told = dataaudit.data_audit_remind(actor=user, campaign_id=campaign.pk, node_id=node.pk)
+        messages.success(request, _("已向%(n)d名工作人员发送提醒。") % {"n": told})
+        return redirect(
+            f"{reverse('oversight:data_audit')}?{urlencode({'campaign': campaign.pk, 'at': node.pk})}"
+        )
+    report = dataaudit.data_audit_report(user=user, campaign=campaign, node=node)
+    kind = request.GET.get("kind", "")
+    lines = (
+        dataaudit.data_audit_lines(user=user, campaign=campaign, node=node, kind=kind)
+        if kind in dataaudit.CHECK_OF
+        else []
+    )
+    crumbs: list[tuple[str, str | None]] = [(_("数据核查"), reverse("oversight:data_audit"))]
+    own = user.institution
+    ancestors = [
+        i
+        for i in Institution.objects.filter(path__in=_ancestor_paths(node.path)).order_by("path")
+        if own is not None and i.path.startswith(own.path) and i.pk != node.pk
+    ]
+    for institution in ancestors:
+        crumbs.append((institution.name, f"?{urlencode({'campaign': campaign.pk, 'at': institution.pk})}"))
+    crumbs.append((node.name, None))
+    return render(
+        request,
+        "oversight/data_audit.html",
+        {
+            "report": report,
+            "checks": dataaudit.CHECKS,
+            "campaigns": dataaudit.campaigns_for(user=user),
+            "campaign": campaign,
+            "node": node,
+            "kind": kind,
+            "kind_label": dataaudit.CHECK_OF[kind].label if kind in dataaudit.CHECK_OF else "",
+            "lines": lines,
+            "can_remind": user.role in dataaudit.REMIND_ROLES,
+            "nav_active": "oversight:data_audit",
+            "breadcrumbs": crumbs,
+        },
+    )
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]

@@ -75,9 +75,9 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
             conclusion="qualified",
         )
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
-    # read, window extensions, savepoint, update, step, audit (4), release: no
-    # notification for a conclusion
-    assert len(queries) == 10  # was 10 before extensions, with a second read of the row
+    # read, window extensions, the authenticity holds (certservices, decision 0224), savepoint, update, step,
+    # audit (4), release: no notification for a conclusion
+    assert len(queries) == 11
 
 
 def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:

@@ -42,7 +42,9 @@ from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certservices.tests.factories import matrix_check as certsvc_check
 from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
+from jiaozi.confirmation.testing import matrix_api_bodies as confirmation_api_bodies
 from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
 from jiaozi.confirmation.testing import matrix_world as confirmation_matrix_world
 from jiaozi.core import clock
@@ -327,6 +329,9 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
                 request_row,
                 material,
             )
+            w.objects[("authenticity_check", scope)] = certsvc_check(
+                ch.certificate, ch.registration_reviewer, ch.authority
+            )
         oversight_objects(w, c, other)
         # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
         w.objects.update(
@@ -398,6 +403,7 @@ def oversight_bodies(w: World) -> dict[str, dict[str, Any]]:
         "api:spot_check_item_revoke": {"version": 999, "target": "registration", "reason": "虚假材料"},
         "api:oversight_registration_revoke": {"version": 999, "reason": "虚假材料"},
         "api:oversight_certificate_revoke": {"version": 999, "reason": "虚假材料"},
+        "api:oversight_settings_update": {"version": 999},
     }
 
 
@@ -463,6 +469,7 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:registration_plan_save": {"expected": {"primary": 1}},
     }
     bodies |= oversight_bodies(w)
+    bodies |= confirmation_api_bodies(w.objects)
     bodies |= _certification_bodies(row, w)
     return bodies.get(row.name, {})
 

@@ -20,7 +20,9 @@ from django.db.models import ProtectedError
 from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
 from jiaozi.demo import certification as demo_certification
+from jiaozi.demo import confirmation as demo_confirmation
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure, region_codes, school_infos
+from jiaozi.demo.oversight import oversight_seed
 from jiaozi.demo.personas import applicant_ensure, personas_ensure
 from jiaozi.demo.portal import portal_seed
 from jiaozi.demo.teachers import SEED, TeacherGenerator, write_teachers
@@ -115,10 +117,16 @@ class Command(BaseCommand):
             )
         if counts_cert := demo_certification.seed_certification():
             self.stdout.write(f"认定申请：新建 {sum(counts_cert.values())} 件，覆盖各环节")
+        # After certification's applications: the points book those still waiting to book.
+        points = demo_confirmation.confirmation_seed()
+        self.stdout.write(
+            f"确认点：新建 {points['points']} 个，开放日 {points['days']} 天，时段 {points['slots']} 个，预约 {points['bookings']} 个"
+        )
         seeded = portal_seed()
         self.stdout.write(
             f"公告：新建 {seeded['announcements']} 条；注册计划：新建 {seeded['plans']} 份（瑶海区等留待催办）"
         )
+        self.stdout.write(f"监督：数据核查与抽查演示数据 {oversight_seed()}")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:
