@@ -57,6 +57,10 @@ def _crumbs(*extra: tuple[Any, str | None]) -> list[tuple[Any, str | None]]:
     return [(_("公告管理"), reverse("announcements:list")), *extra]
 
 
+# Badge colours by state (the label always says the state in words).
+TONES = {"draft": "warning", "scheduled": "info", "published": "success", "withdrawn": "neutral"}
+
+
 def state_of(announcement: Announcement) -> tuple[str, str]:
     """The machine state and its label as staff see it (scheduled is a published row
     whose time has not come)."""
@@ -76,6 +80,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     page_obj = paginate(request, queryset)
     for row in page_obj:
         row.state, row.state_label = state_of(row)
+        row.tone = TONES.get(row.state, "neutral")
     return render(
         request,
         "announcements/list.html",
@@ -127,6 +132,7 @@ def _detail(request: HttpRequest, announcement: Announcement, **forms: Any) -> H
         "announcement": announcement,
         "state": state,
         "state_label": state_label,
+        "state_tone": TONES.get(state, "neutral"),
         "attachments": selectors.attachment_list_for(announcement=announcement),
         "can_manage": manage,
         "editable": manage and editable,

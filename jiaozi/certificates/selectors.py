@@ -6,6 +6,7 @@ the certificate (it carries who acted)."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -66,6 +67,8 @@ class VerificationResult:
     current_conclusion: str
     current_conclusion_label: str
     current_valid_to: dt.date | None
+    # 任教学科 as the registry holds it now (§7 lets the public see it; decision 0225).
+    subject: str = ""
 
 
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{32,64}"  # noqa: S105 -- a URL pattern, not a secret
@@ -118,6 +121,7 @@ def verification_get_by_token(*, token: str) -> VerificationResult:
         current_conclusion=certificate.last_conclusion,
         current_conclusion_label=_conclusion_label(certificate.last_conclusion),
         current_valid_to=certificate.valid_to,
+        subject=certificate.subject,
     )
 
 
@@ -129,7 +133,11 @@ def verification_lookup(*, certificate_number: str, name: str) -> VerificationRe
     if not _CERTIFICATE_NUMBER_RE.fullmatch(number) or not full_name:
         return None
     certificate = Certificate.objects.select_related("teacher").filter(number=number).first()
-    if certificate is None or certificate.teacher.name != full_name:
+    # "No such certificate" and "name does not match" take the same path: one query,
+    # then a constant-time comparison against a name (a dummy one when missing), so
+    # neither the answer nor its timing tells them apart (decision 0225).
+    stored = certificate.teacher.name if certificate is not None else "\u0000" * len(full_name)
+    if not hmac.compare_digest(stored.encode(), full_name.encode()) or certificate is None:
         return None
     latest = (
         VerificationToken.objects.filter(certificate=certificate, revoked=False)
@@ -162,6 +170,7 @@ def verification_lookup(*, certificate_number: str, name: str) -> VerificationRe
         current_conclusion=certificate.last_conclusion,
         current_conclusion_label=conclusion_label,
         current_valid_to=certificate.valid_to,
+        subject=certificate.subject,
     )
 
 

@@ -12,7 +12,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from jiaozi.audit.models import AuditKind
+from jiaozi.audit.services import audit_record
 from jiaozi.core.boundary import domain_errors
+from jiaozi.core.errors import NotFound
 from jiaozi.core.middleware import client_ip
 from jiaozi.core.ratelimit import RateLimited, ratelimit
 
@@ -37,6 +40,20 @@ def _rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
     return response
 
 
+def _log_lookup(request: HttpRequest, *, channel: str, found: bool, valid: bool) -> None:
+    """The lookup log (§7 "logged"): one audit row per public lookup, saying how and
+    whether something was found — never the number, the name or the token, which would
+    put what the visitor typed about a person into the log (decision 0225). The client
+    address is the audit row's own column."""
+    audit_record(
+        kind=AuditKind.VERIFICATION_LOOKUP,
+        actor=None,
+        object_type="certificates.verification",
+        details={"channel": channel, "found": found, "well_formed": valid},
+        ip=client_ip(request),
+    )
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     # Masked, but still about a person: keep it out of search engines and shared caches.
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -51,7 +68,12 @@ def verify_token(request: HttpRequest, token: str) -> HttpResponse:
         ratelimit(f"verify:token:ip:{client_ip(request)}", *_limit("VERIFY_TOKEN_RATE_LIMIT", (30, 60)))
     except RateLimited as error:
         return _rate_limited(request, error)
-    result = verification_get_by_token(token=token)
+    try:
+        result = verification_get_by_token(token=token)
+    except NotFound:
+        _log_lookup(request, channel="qr", found=False, valid=True)
+        raise
+    _log_lookup(request, channel="qr", found=True, valid=True)
     return _private(
         render(request, "certificates/verify_token.html", {"result": result, "portal_active": "verify"})
     )
@@ -76,6 +98,9 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
                     certificate_number=number, name=form.cleaned_data["name"]
                 )
                 context["searched"] = True
+            _log_lookup(
+                request, channel="number_name", found=bool(context.get("result")), valid=form.is_valid()
+            )
         except RateLimited as error:
             return _rate_limited(request, error)
     return _private(render(request, "certificates/verify_lookup.html", context))

@@ -11,7 +11,7 @@ from jiaozi.certificates.models import CertificateStatus
 from jiaozi.core import idcard
 
 from .models import RequestMaterial
-from .workflow import RequestKind, RequestStatus
+from .workflow import CheckOutcome, RequestKind, RequestStatus
 
 
 class CertificateFilterForm(forms.Form):
@@ -124,3 +124,23 @@ class RequestFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class CheckOpenForm(forms.Form):
+    holder_name = forms.CharField(label=_("证书上的姓名"), max_length=64)
+    reason = forms.CharField(label=_("核验原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    outside_authority = forms.CharField(
+        label=_("省外发证机关（本省颁发的证书不填）"), max_length=128, required=False
+    )
+
+
+class CheckActForm(forms.Form):
+    action = forms.CharField(max_length=16)
+    version = forms.IntegerField(min_value=1)
+    outcome = forms.ChoiceField(
+        label=_("核验结果"), choices=[("", "—"), *CheckOutcome.choices], required=False
+    )
+    reference = forms.CharField(label=_("答复文号或档案编号"), max_length=128, required=False)
+    note = forms.CharField(
+        label=_("核验说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -23,7 +23,7 @@ def register() -> None:
     from jiaozi.accounts.roles import Role
 
     from .dashboard import certservices_cards
-    from .permissions import DECIDE_ROLES, VIEW_ROLES
+    from .permissions import CHECK_ANSWER_ROLES, CHECK_OPEN_ROLES, DECIDE_ROLES, VIEW_ROLES
 
     registry.nav_entry_register(
         NavEntry(
@@ -43,6 +43,16 @@ def register() -> None:
             "inbox",
             SECTION_TEACHERS,
             order=131,
+        )
+    )
+    registry.nav_entry_register(
+        NavEntry(
+            _("证书真伪核验"),
+            "certservices:check_list",
+            CHECK_OPEN_ROLES | CHECK_ANSWER_ROLES,
+            "shield",
+            SECTION_TEACHERS,
+            order=132,
         )
     )
     registry.nav_entry_register(

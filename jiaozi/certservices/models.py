@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiaozi.core.models import TimeStampedModel
 
-from .workflow import RequestAction, RequestKind, RequestStatus
+from .workflow import CheckOutcome, CheckStatus, RequestAction, RequestKind, RequestStatus
 
 DEFAULT_PROCESSING_DAYS = 20
 DEFAULT_REMINDER_DAYS = 5
@@ -161,3 +161,78 @@ class RequestMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
+
+
+class AuthenticityCheck(TimeStampedModel):
+    """证书真伪核验: a reviewer asks the issuing authority whether a certificate in the
+    registry that this system did not issue (imported, or from another province) is
+    authentic. While it is open, and for ever when the answer is "forged", the
+    certificate's registration applications wait (decision 0224)."""
+
+    certificate = models.ForeignKey(
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name=_("证书")
+    )
+    # What the reviewer has in hand, as printed on the paper (the authority checks it).
+    holder_name = models.CharField(_("证书上的姓名"), max_length=64)
+    reason = models.CharField(_("核验原因"), max_length=500)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人")
+    )
+    requesting_institution = models.ForeignKey(
+        "orgs.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("发起机构")
+    )
+    # Inside the province: the bureau the number names. Outside: its name as recorded.
+    authority = models.ForeignKey(
+        "orgs.Institution",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("发证机关"),
+    )
+    outside_authority = models.CharField(_("省外发证机关"), max_length=128, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=CheckStatus.choices, default=CheckStatus.OPEN)
+    version = models.PositiveIntegerField(default=1)
+    opened_at = models.DateTimeField(_("发起时间"))
+    due_on = models.DateField(_("答复期限"))
+    outcome = models.CharField(_("核验结果"), max_length=16, choices=CheckOutcome.choices, blank=True)
+    outcome_note = models.CharField(_("核验说明"), max_length=500, blank=True)
+    # The reference of the answer (an archive record, or the other province's letter).
+    reference = models.CharField(_("答复文号"), max_length=128, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("答复人"),
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("证书真伪核验")
+        verbose_name_plural = _("证书真伪核验")
+        indexes = [
+            models.Index(fields=["authority", "status"], name="certsvc_check_authority"),
+            models.Index(fields=["certificate", "status"], name="certsvc_check_certificate"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"], condition=models.Q(status="open"), name="certsvc_one_open_check"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(authority__isnull=False) | ~models.Q(outside_authority=""),
+                name="certsvc_check_has_authority",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.status} {self.outcome}"
+
+    @property
+    def inside(self) -> bool:
+        return self.authority_id is not None
+
+    @property
+    def holds(self) -> bool:
+        return self.status == CheckStatus.OPEN or self.outcome == CheckOutcome.FORGED

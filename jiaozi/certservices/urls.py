@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import check_views, views
 
 app_name = "certservices"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -15,4 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("requests/<int:pk>/paper.pdf", views.request_paper, name="request_paper"),
     path("materials/<int:pk>/", views.material_download, name="material_download"),
     path("settings/", views.settings_edit, name="settings"),
+    path("checks/", check_views.check_list, name="check_list"),
+    path("<int:pk>/check/", check_views.check_open, name="check_open"),
+    path("checks/<int:pk>/", check_views.check_detail, name="check_detail"),
+    path("checks/<int:pk>/act/", check_views.check_act, name="check_act"),
 ]

@@ -27,7 +27,7 @@ from jiaozi.core.ui.tables import Column, ordering_from, paginate
 from . import deadlines, selectors, services
 from .downloads import material_response, paper_response
 from .forms import ActForm, CertificateFilterForm, RequestFilterForm, ResidentIdSearchForm, SettingForm
-from .permissions import DECIDE_ROLES, VIEW_ROLES
+from .permissions import CHECK_OPEN_ROLES, DECIDE_ROLES, VIEW_ROLES
 from .transitions import REQUESTS
 
 LIST_COLUMNS = [
@@ -131,6 +131,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "dossier": dossier,
             "certificate": certificate,
+            "can_open_check": staff_user(request).role in CHECK_OPEN_ROLES,
             "nav_active": "certservices:certificate_list",
             "breadcrumbs": [
                 (_("证书信息"), reverse("certservices:certificate_list")),

@@ -65,3 +65,40 @@ REQUEST_TABLE = TransitionTable(
     levels=tuple(RequestLevel.values),
     actions=tuple(RequestAction.values),
 )
+
+
+# --- Authenticity checks (证书真伪核验) of certificates not issued in this system ----------
+
+
+class CheckStatus(models.TextChoices):
+    OPEN = "open", _("核验中")
+    ANSWERED = "answered", _("已核验")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class CheckOutcome(models.TextChoices):
+    AUTHENTIC = "authentic", _("真实")
+    NOT_FOUND = "not_found", _("查无此证")
+    FORGED = "forged", _("伪造")
+
+
+class CheckAction(models.TextChoices):
+    ANSWER = "answer", _("记录核验结果")
+    WITHDRAW = "withdraw", _("撤回核验")
+
+
+class CheckLevel(models.TextChoices):
+    # The issuing authority inside the province answers; for one outside it, the
+    # requesting institution records the answer it received (§7).
+    AUTHORITY = "authority", _("发证机关")
+    REQUESTER = "requester", _("发起机构")
+
+
+CHECK_TABLE = TransitionTable(
+    transitions=(
+        Transition(CheckStatus.OPEN, CheckAction.ANSWER, CheckStatus.ANSWERED, CheckLevel.AUTHORITY),
+        Transition(CheckStatus.OPEN, CheckAction.WITHDRAW, CheckStatus.WITHDRAWN, CheckLevel.REQUESTER, True),
+    ),
+    levels=tuple(CheckLevel.values),
+    actions=tuple(CheckAction.values),
+)

@@ -2,14 +2,14 @@
 overview, the registration plan, reminders, and the public directory's data."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from jiaozi.core.api import Page, current_user, idempotent, problems, require, text
+from jiaozi.core.api import BodyId, Page, current_user, idempotent, problems, require, text
 from jiaozi.core.errors import NotFound
 from jiaozi.orgs.models import Institution
 
@@ -55,13 +55,15 @@ class PlanOut(Schema):
 
 
 class PlanIn(Schema):
-    expected: dict[SchoolType, int] = Field(description="各类学校预计注册人数，未列出的类型按0计")
+    expected: dict[SchoolType, Annotated[int, Field(ge=0, le=services.MAX_EXPECTED)]] = Field(
+        description="各类学校预计注册人数，未列出的类型按0计"
+    )
     notes: text(max_length=services.NOTES_MAX) = ""  # type: ignore[valid-type]
     version: int | None = Field(None, ge=0, le=2**31 - 1, description="读取时的 version；首次提交留空")
 
 
 class RemindIn(Schema):
-    institution_ids: list[int] | None = Field(
+    institution_ids: list[BodyId] | None = Field(
         None, max_length=5000, description="要催办的机构；留空为辖区内全部未完成的机构"
     )
 

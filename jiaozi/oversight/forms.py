@@ -49,7 +49,7 @@ RECORD_CHOICES = [
 
 class FindingForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    outcome = forms.ChoiceField(label=_("核查结果"), choices=RECORD_CHOICES, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("核查结果"), choices=RECORD_CHOICES)
     finding = forms.CharField(label=_("核查情况"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -58,7 +58,6 @@ class RevokeForm(forms.Form):
     target = forms.ChoiceField(
         label=_("撤销事项"),
         choices=[("registration", _("撤销本次定期注册")), ("certificate", _("撤销教师资格证书"))],
-        widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("撤销原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
     confirm = forms.BooleanField(label=_("我已核实，确认撤销（撤销后公开核验立即显示）"))

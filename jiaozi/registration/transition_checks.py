@@ -19,6 +19,7 @@ from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.certificates.models import Conclusion
+from jiaozi.certservices.authenticity import authenticity_held_certificates
 from jiaozi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, WindowClosed
 from jiaozi.workflow.cas import FirstSet
 from jiaozi.workflow.engine import Inputs, Plan
@@ -136,6 +137,7 @@ class WindowCache:
         self.now = now
         self.campaigns: dict[int, Campaign] = {}
         self._results: dict[tuple[int, str], WindowClosed | None] = {}
+        self.authenticity_held: frozenset[int] | None = None  # see authenticity_hold
 
     def campaign(self, pk: int) -> Campaign:
         if pk not in self.campaigns:
@@ -251,6 +253,31 @@ def timing(row: Row, action: str, level: str, ctx: WindowCache) -> None:
         raise WindowClosed(message, window="notice")
     if action == Action.NOTICE_END and (ends is None or now < ends):
         raise Conflict(_("公示期尚未届满。"), code="notice_running")
+    authenticity_hold(row, action, ctx)
+
+
+# --- Certificate services: an authenticity check holds the application (decision 0224) ---
+# While a 证书真伪核验 of the application's certificate is open, or once it found the
+# certificate forged, the application does not move towards registration. Returning it
+# or withdrawing it stays possible.
+HELD_BY_AUTHENTICITY_CHECK = frozenset(
+    {Action.CONCLUDE, Action.PUBLISH_NOTICE, Action.CITY_APPROVE, Action.PROVINCE_APPROVE}
+)
+
+
+def authenticity_hold(row: Row, action: str, ctx: WindowCache) -> None:
+    if action not in HELD_BY_AUTHENTICITY_CHECK:
+        return
+    if ctx.authenticity_held is None:  # once per call or batch
+        certificates = authenticity_held_certificates()
+        ctx.authenticity_held = frozenset(
+            Application.objects.filter(certificate_id__in=certificates).values_list("pk", flat=True)
+            if certificates
+            else ()
+        )
+    if row.pk in ctx.authenticity_held:
+        message = _("该申请的教师资格证书正在进行真伪核验或已核验为伪造，核验完成前不能继续办理。")
+        raise Conflict(message, code="authenticity_check_pending")
 
 
 def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None = None) -> None:

@@ -104,3 +104,23 @@ def matrix_objects(certificate: Certificate, holder: User, authority: Institutio
     material.file.save("m.png", ContentFile(b"png"), save=False)
     material.save()
     return row, material
+
+
+def matrix_check(certificate: Certificate, requester: User, authority: Institution) -> Any:
+    """An open authenticity check of ``certificate`` asked by ``requester``."""
+    import datetime as dt
+
+    from jiaozi.certservices.models import AuthenticityCheck
+    from jiaozi.core import clock
+
+    assert requester.institution is not None
+    return AuthenticityCheck.objects.create(
+        certificate=certificate,
+        holder_name="张三",
+        reason="核验",
+        requester=requester,
+        requesting_institution=requester.institution,
+        authority=authority,
+        opened_at=clock.now(),
+        due_on=clock.today() + dt.timedelta(days=28),
+    )

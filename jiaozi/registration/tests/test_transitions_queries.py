@@ -74,8 +74,9 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
             conclusion="qualified",
         )
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
-    # read, savepoint, update, step, audit (4), release: no notification for a conclusion
-    assert len(queries) == 9  # was 10
+    # read, the authenticity holds (certservices, decision 0224), savepoint, update, step,
+    # audit (4), release: no notification for a conclusion
+    assert len(queries) == 10
 
 
 def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:

@@ -42,6 +42,7 @@ from jiaozi.accounts.testing import sign_in
 from jiaozi.accounts.tests.factories import make_staff
 from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.audit.services import audit_record
+from jiaozi.certservices.tests.factories import matrix_check as certsvc_check
 from jiaozi.certservices.tests.factories import matrix_objects as certsvc_objects
 from jiaozi.confirmation.testing import matrix_api_bodies as confirmation_api_bodies
 from jiaozi.confirmation.testing import matrix_path_kwargs as confirmation_path_kwargs
@@ -325,6 +326,9 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             w.objects[("service_request", scope)], w.objects[("request_material", scope)] = (
                 request_row,
                 material,
+            )
+            w.objects[("authenticity_check", scope)] = certsvc_check(
+                ch.certificate, ch.registration_reviewer, ch.authority
             )
         oversight_objects(w, c, other)
         # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
