@@ -18,6 +18,7 @@ DEFAULT_JOBS = {
     "notifications.deliver_pending",
     "accounts.disable_inactive_staff",
     "api.idempotency_records_purge",
+    "certservices.request_reminders",
 }
 
 
@@ -29,7 +30,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, jobs.Job]:
     return empty
 
 
-def test_the_project_registers_the_four_periodic_jobs() -> None:
+def test_the_project_registers_its_periodic_jobs() -> None:
     assert {job.name for job in jobs.registered_jobs()} == DEFAULT_JOBS
 
 
@@ -55,6 +56,7 @@ def test_beat_gets_every_registered_job_at_its_interval_when_it_starts() -> None
         "notifications.deliver_pending": 5 * 60,
         "accounts.disable_inactive_staff": 24 * 3600,
         "api.idempotency_records_purge": 24 * 3600,
+        "certservices.request_reminders": 24 * 3600,
     }
     assert all(entry["task"] == "jiaozi.core.tasks.run_job" for entry in jobs.beat_schedule().values())
 
