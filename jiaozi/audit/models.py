@@ -88,7 +88,14 @@ class AuditKind(models.IntegerChoices):
     CERTIFICATE_REGISTRATION_RECORDED = 770, _("更新证书注册记录（备案）")
     # Each wing adds its kinds under its own heading, inside its own range.
     # Registration rules, deadlines, review of a conclusion, the filed form: 718–749.
-    # (registration kinds go here)
+    APPLICATION_SUGGESTION_RECOMPUTED = 718, _("教师档案变化，重新计算系统建议")
+    REGISTRATION_WINDOW_EXTENDED = 719, _("延长机构定期注册办理时间")
+    REGISTRATION_WINDOW_EXTENSION_REVOKED = 720, _("撤销机构定期注册办理时间延长")
+    APPLICATION_REVIEW_REQUESTED = 721, _("申请复核注册结论")
+    APPLICATION_REVIEW_UPHELD = 722, _("复核维持注册结论")
+    APPLICATION_REVIEW_SENT_BACK = 723, _("复核发回重新作出结论")
+    REGISTRATION_FORM_DOWNLOADED_BY_STAFF = 724, _("工作人员下载定期注册申请表")
+    REGISTRATION_FORM_SNAPSHOT_TAKEN = 725, _("申请表快照归档")
     #
     # Certification (batches, applications, decisions, issuing): 800–849.
     # (certification kinds go here)

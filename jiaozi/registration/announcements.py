@@ -29,6 +29,10 @@ AUDIT_KIND: dict[str, AuditKind] = {
     Action.PROVINCE_APPROVE: AuditKind.APPLICATION_PROVINCE_APPROVED,
     Action.RETURN_TO_APPLICANT: AuditKind.APPLICATION_RETURNED_TO_APPLICANT,
     Action.RETURN_DOWN: AuditKind.APPLICATION_RETURNED_DOWN,
+    Action.RECOMPUTE: AuditKind.APPLICATION_SUGGESTION_RECOMPUTED,
+    Action.REQUEST_REVIEW: AuditKind.APPLICATION_REVIEW_REQUESTED,
+    Action.UPHOLD_REVIEW: AuditKind.APPLICATION_REVIEW_UPHELD,
+    Action.SEND_BACK_REVIEW: AuditKind.APPLICATION_REVIEW_SENT_BACK,
     Action.REVOKE: AuditKind.REGISTRATION_REVOKED,
 }
 
@@ -106,6 +110,23 @@ ANNOUNCEMENTS: dict[str, Announcement] = {
         "registration.completed",
         gettext_lazy("定期注册已完成"),
         gettext_lazy("您的定期注册已通过省级终审并备案，可登录系统查看结论、下载申请表。"),
+        (INBOX, SMS),
+    ),
+    Action.REQUEST_REVIEW: Announcement(
+        "registration.review_requested",
+        gettext_lazy("复核申请已提交"),
+        gettext_lazy("您的注册结论复核申请已提交，由注册机构的上一级决定。"),
+    ),
+    Action.UPHOLD_REVIEW: Announcement(
+        "registration.review_upheld",
+        gettext_lazy("复核维持原结论"),
+        gettext_lazy("经复核，维持原注册结论，申请继续办理。请登录系统查看复核意见。"),
+        (INBOX, SMS),
+    ),
+    Action.SEND_BACK_REVIEW: Announcement(
+        "registration.review_sent_back",
+        gettext_lazy("复核发回重新作出结论"),
+        gettext_lazy("经复核，注册结论发回注册机构重新作出，新结论将重新公示。请登录系统查看复核意见。"),
         (INBOX, SMS),
     ),
     Action.REVOKE: Announcement(

@@ -20,6 +20,7 @@ from jiaozi.core.ui.cards import NOT_OPEN, TaskCard, url_or_empty
 from .campaigns.selectors import campaign_active_for
 from .campaigns.windows import format_window, window_is_open, window_label
 from .models import Application, Objection, WindowAction
+from .permissions import AT_RISK_ROLES
 from .review.selectors import QUEUE_ROLES, queue_counts
 from .workflow import Status
 
@@ -56,8 +57,42 @@ def registration_cards(user: User) -> list[TaskCard]:
         and getattr(user, "institution_id", None) is not None
         and campaign_active_for(user=user) is not None
     ):
-        return _workload_cards(user, role)
-    return [_registration_card(user, role)]
+        cards = _workload_cards(user, role)
+    else:
+        cards = [_registration_card(user, role)]
+    if role in AT_RISK_ROLES:
+        cards.append(_at_risk_card(user))
+    return cards
+
+
+def _at_risk_card(user: User) -> TaskCard:
+    """How many applications of the user's jurisdiction cannot finish inside their
+    level's window (§5 deadlines cascade)."""
+    from .applications.deadlines import applications_at_risk
+    from .applications.selectors import application_list_visible_to
+
+    campaign = campaign_active_for(user=user)
+    rows = applications_at_risk(application_list_visible_to(user=user), campaign=campaign) if campaign else []
+    url = url_or_empty("registration:at_risk")
+    if rows:
+        return TaskCard(
+            _("办理时限预警"),
+            _("%(count)d份申请无法在所在环节的办理时间内完成，请尽快办理或申请延长。") % {"count": len(rows)},
+            "overdue",
+            _("需处理"),
+            icon="clock",
+            url=url,
+            action_label=_("查看预警"),
+        )
+    return TaskCard(
+        _("办理时限预警"),
+        _("本辖区没有无法按时完成的申请。"),
+        "open",
+        _("正常"),
+        icon="clock",
+        url=url,
+        action_label=_("查看预警"),
+    )
 
 
 def _window_status(user: User, role: str) -> tuple[str, str | Promise, str]:

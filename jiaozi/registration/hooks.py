@@ -35,6 +35,8 @@ NAV = (
     ),
     # One queue, its level taken from the role.
     NavEntry(_("审核队列"), "registration:queue", _REVIEWERS, "inbox", SECTION_TEACHERS, 150),
+    # Applications that cannot finish inside their level's window (§5).
+    NavEntry(_("办理时限预警"), "registration:at_risk", _REVIEWERS, "clock", SECTION_TEACHERS, 155),
     # Public notices (公示) and their objections.
     NavEntry(
         _("结果公示"),
@@ -60,6 +62,13 @@ def _notice_close_expired() -> int:
 
 
 def register() -> None:
+    from jiaozi.teachers.signals import teacher_records_changed
+
+    from .applications.refresh import on_teacher_records_changed
+
+    teacher_records_changed.connect(
+        on_teacher_records_changed, dispatch_uid="registration.refresh_suggestion"
+    )
     periodic_job(
         "registration.notice_close_expired",
         every=dt.timedelta(minutes=15),

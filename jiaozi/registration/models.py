@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,17 @@ from jiaozi.certificates.models import Conclusion
 from jiaozi.core.fields import EncryptedField
 from jiaozi.core.models import TimeStampedModel
 
+from . import rules
 from .workflow import Action, Status
+
+# §5: the notice runs at least seven natural days; the province may set more.
+MIN_NOTICE_DAYS = 7
+
+
+def default_required_materials() -> dict[str, list[str]]:
+    """§4's list per registration type: every type the six materials, a first
+    registration also the probation-pass proof."""
+    return {due: list(kinds) for due, kinds in rules.DEFAULT_REQUIRED_MATERIALS.items()}
 
 
 class WindowAction(models.TextChoices):
@@ -62,7 +72,22 @@ class Campaign(TimeStampedModel):
         help_text=_("一个注册周期内应完成的培训学时（国家规定不少于360学时）"),
     )
     notice_days = models.PositiveSmallIntegerField(
-        _("公示天数"), default=7, validators=[MinValueValidator(1)]
+        _("公示天数"),
+        default=7,
+        validators=[MinValueValidator(MIN_NOTICE_DAYS)],
+        help_text=_("自然日，不少于7天；由省级设置，审核人员不能更改"),
+    )
+    # §5 申请复核: natural days after the notice ends in which an applicant concluded
+    # 暂缓注册 or 注册不合格 may ask the level above to review the conclusion.
+    review_request_days = models.PositiveSmallIntegerField(
+        _("申请复核期限（天）"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("公示期满后，结论为暂缓注册或注册不合格的申请人可在此期限内申请复核"),
+    )
+    # Registration type (rules.Due value) → the Material kinds submission requires (§4).
+    required_materials = models.JSONField(
+        _("各注册类型须提交的材料"), default=default_required_materials, blank=True
     )
     is_active = models.BooleanField(
         _("启用"), default=False, help_text=_("同一省份同一时间只能有一项启用的注册工作")
@@ -98,6 +123,48 @@ class Campaign(TimeStampedModel):
         """(opens_at, closes_at) of the window governing ``action``."""
         action = WindowAction(action)
         return getattr(self, f"{action}_opens_at"), getattr(self, f"{action}_closes_at")
+
+
+class WindowExtension(models.Model):
+    """A province's extension of one step window (§5 "deadlines cascade") for the
+    applications whose review chain includes ``institution`` (its school, registration
+    authority, city or province bureau): the window closes at ``closes_at`` instead of
+    the campaign's close. Granted and revoked by the province admin with a reason,
+    audited; a revoked row stays as the record. At most one live extension per
+    (campaign, institution, window)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="extensions")
+    institution = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+")
+    window = models.CharField(_("环节"), max_length=32, choices=WindowAction.choices)
+    closes_at = models.DateTimeField(_("延长至"))
+    reason = models.TextField(_("延长理由"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.TextField(_("撤销理由"), blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        verbose_name = _("办理时间延长")
+        verbose_name_plural = _("办理时间延长")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "institution", "window"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="registration_one_live_extension",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "window", "revoked_at"], name="registration_ext_live")]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.window} → {self.closes_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
 
 
 class Application(TimeStampedModel):
@@ -155,6 +222,13 @@ class Application(TimeStampedModel):
                 fields=["campaign", "certificate"],
                 condition=~models.Q(status="withdrawn"),
                 name="registration_one_active_application",
+            ),
+            # §4 "one per person": a teacher files at most one application per campaign,
+            # whichever of their certificates it is for.
+            models.UniqueConstraint(
+                fields=["campaign", "teacher"],
+                condition=~models.Q(status="withdrawn"),
+                name="registration_one_application_per_teacher",
             ),
         ]
         indexes = [
@@ -237,6 +311,8 @@ class Material(models.Model):
         ETHICS_STATEMENT = "ethics_statement", _("学校师德表现证明")
         APPRAISALS = "appraisals", _("五年年度考核证明")
         TRAINING = "training", _("培训学时证明")
+        PROBATION_PROOF = "probation_proof", _("试用期满考核合格证明")
+        REVIEW_EVIDENCE = "review_evidence", _("申请复核的证明材料")
         OTHER = "other", _("其他")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")

@@ -38,6 +38,10 @@ APPLICATION_READ_ROLES: frozenset[str] = frozenset(
     }
 )
 
+# The list of applications that cannot finish inside their level's window (§5): every
+# reviewing level sees its jurisdiction's.
+AT_RISK_ROLES: frozenset[str] = APPLICATION_READ_ROLES
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 

@@ -126,6 +126,51 @@ class TeacherFacts:
     breaks: Sequence[tuple[dt.date, dt.date, bool]] = ()
 
 
+# --- Materials (§4 "Materials") ------------------------------------------------------
+
+# The Material kinds (registration.models.Material.Kind values).
+MATERIAL_APPLICATION_FORM = "application_form"
+MATERIAL_CERTIFICATE = "certificate"
+MATERIAL_CONTRACT = "contract"
+MATERIAL_ETHICS_STATEMENT = "ethics_statement"
+MATERIAL_APPRAISALS = "appraisals"
+MATERIAL_TRAINING = "training"
+MATERIAL_PROBATION_PROOF = "probation_proof"
+REQUIRABLE_MATERIALS: tuple[str, ...] = (
+    MATERIAL_APPLICATION_FORM,
+    MATERIAL_CERTIFICATE,
+    MATERIAL_CONTRACT,
+    MATERIAL_ETHICS_STATEMENT,
+    MATERIAL_APPRAISALS,
+    MATERIAL_TRAINING,
+    MATERIAL_PROBATION_PROOF,
+)
+_SIX = REQUIRABLE_MATERIALS[:6]
+# §4: application form, certificate, contract, the school's ethics statement, five annual
+# appraisals, training proof; a first registration adds the probation-pass proof. The
+# province changes this per campaign (Campaign.required_materials).
+DEFAULT_REQUIRED_MATERIALS: dict[str, tuple[str, ...]] = {
+    "first": (*_SIX, MATERIAL_PROBATION_PROOF),
+    "periodic": _SIX,
+    "after_deferral": _SIX,
+}
+
+
+def missing_materials(
+    required: Mapping[str, Sequence[str]], due: str, uploaded: Sequence[str] | frozenset[str]
+) -> tuple[str, ...]:
+    """The kinds ``required`` names for registration type ``due`` that are not among
+    ``uploaded``, in the order of ``REQUIRABLE_MATERIALS`` (unknown kinds last). A type
+    the setting does not name falls back to §4's default list."""
+    wanted = required.get(due)
+    if wanted is None:
+        wanted = DEFAULT_REQUIRED_MATERIALS.get(due, ())
+    have = set(uploaded)
+    order = {kind: n for n, kind in enumerate(REQUIRABLE_MATERIALS)}
+    missing = {kind for kind in wanted if kind not in have}
+    return tuple(sorted(missing, key=lambda kind: (order.get(kind, len(order)), kind)))
+
+
 class Precheck(NamedTuple):
     due: str
     suggestion: str  # "" when not due

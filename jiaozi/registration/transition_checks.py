@@ -25,8 +25,9 @@ from jiaozi.workflow.cas import FirstSet
 from jiaozi.workflow.engine import Inputs, Plan
 
 from .applications.selectors import deadline_for
-from .campaigns.windows import format_window, window_check
-from .models import Application, Campaign, Notice
+from .applications.submission import check_materials
+from .campaigns.windows import effective_close, format_moment, format_window, live_extensions, window_check
+from .models import Application, Campaign, Notice, WindowAction
 from .workflow import APPLICATION_TABLE, REVIEW_LEVELS, Action, ReturnReason, Status
 from .workflow import ActingLevel as Level
 
@@ -101,6 +102,8 @@ class Row:
     notice_id: int | None
     notice_starts_at: dt.datetime | None
     notice_ends_at: dt.datetime | None
+    due: str = ""
+    conclusion: str = ""
 
     @property
     def has_city_step(self) -> bool:
@@ -110,7 +113,8 @@ class Row:
 ROW_FIELDS: tuple[str, ...] = (
     *("pk", "status", "version", "campaign_id", "applicant_id", "school_id", "registration_authority_id"),
     *("city_bureau_id", "province_bureau_id", "suggestion", "teacher__resident_id_bidx"),
-    *("teacher__phone_bidx", "notice_id", "notice__starts_at", "notice__ends_at"),
+    *("teacher__phone_bidx", "notice_id", "notice__starts_at", "notice__ends_at", "due"),
+    "conclusion",
 )
 
 
@@ -123,6 +127,8 @@ def row_of(a: Application) -> Row:
         getattr(teacher, "resident_id_bidx", None) or None,
         getattr(teacher, "phone_bidx", None) or None,
         *(a.notice_id, notice.starts_at if notice else None, notice.ends_at if notice else None),
+        a.due,
+        a.conclusion,
     )
 
 
@@ -131,12 +137,14 @@ def rows(queryset: models.QuerySet[Application], ids: Sequence[int]) -> dict[int
 
 
 class WindowCache:
-    """Window checks per (campaign, window), evaluated once per call or batch."""
+    """Window checks per (campaign, window, chain), evaluated once per call or batch;
+    the campaign's window extensions are read once."""
 
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
         self.campaigns: dict[int, Campaign] = {}
-        self._results: dict[tuple[int, str], WindowClosed | None] = {}
+        self._extensions: dict[int, dict[tuple[str, int], dt.datetime]] = {}
+        self._results: dict[tuple[int, str, tuple[int | None, ...]], WindowClosed | None] = {}
         self.authenticity_held: frozenset[int] | None = None  # see authenticity_hold
 
     def campaign(self, pk: int) -> Campaign:
@@ -144,11 +152,25 @@ class WindowCache:
             self.campaigns[pk] = Campaign.objects.get(pk=pk)
         return self.campaigns[pk]
 
-    def check(self, campaign_id: int, window: str) -> None:
-        key = (campaign_id, window)
+    def extensions(self, campaign_id: int) -> dict[tuple[str, int], dt.datetime]:
+        if campaign_id not in self._extensions:
+            self._extensions[campaign_id] = live_extensions(campaign_id)
+        return self._extensions[campaign_id]
+
+    def check(self, campaign_id: int, window: str, chain: tuple[int | None, ...] = ()) -> None:
+        extensions = self.extensions(campaign_id) if chain else {}
+        # Only the chain's institutions with an extension of this window matter.
+        chain = tuple(pk for pk in chain if pk is not None and (window, pk) in extensions)
+        key = (campaign_id, window, chain)
         if key not in self._results:
             try:
-                window_check(campaign=self.campaign(campaign_id), action=window, at=self.now)
+                window_check(
+                    campaign=self.campaign(campaign_id),
+                    action=window,
+                    at=self.now,
+                    chain=chain,
+                    extensions=extensions,
+                )
                 self._results[key] = None
             except WindowClosed as exc:
                 self._results[key] = exc
@@ -239,9 +261,76 @@ def wrong_stage(row: Row, action: str) -> DomainError:
     return Conflict(message, code="wrong_stage", status=row.status)
 
 
+def chain_of(row: Row) -> tuple[int | None, ...]:
+    """The institutions of the application's review chain (window extensions)."""
+    return (row.school_id, row.registration_authority_id, row.city_bureau_id, row.province_bureau_id)
+
+
+# The applicant acts from these statuses only to ask for a review of the conclusion; that
+# runs while the system is open (its own period is checked in ``timing``), not in the
+# apply window.
+_REVIEW_REQUEST_FROM = frozenset({Status.CITY_RECHECK, Status.PROVINCE_REVIEW})
+
+
 def check_window(row: Row, window: str, ctx: WindowCache) -> None:
+    if window == WindowAction.APPLY and row.status in _REVIEW_REQUEST_FROM:
+        window = WindowAction.SYSTEM
     if window:  # a level without a window (the province's supervision) acts at any time
-        ctx.check(row.campaign_id, window)
+        ctx.check(row.campaign_id, window, chain_of(row))
+
+
+def review_request_until(row: Row, ctx: WindowCache) -> dt.datetime | None:
+    """The end of the period in which the applicant may ask for a review of the
+    conclusion: the notice's end + the campaign's ``review_request_days``."""
+    if row.notice_ends_at is None:
+        return None
+    return row.notice_ends_at + dt.timedelta(days=ctx.campaign(row.campaign_id).review_request_days)
+
+
+def check_review_request(row: Row, ctx: WindowCache) -> None:
+    """§5 申请复核: only a 暂缓注册 or 注册不合格 conclusion, only within the period."""
+    if row.conclusion not in NEGATIVE_CONCLUSIONS:
+        raise Conflict(_("只有注册结论为暂缓注册或注册不合格的申请可以申请复核。"), code="review_not_allowed")
+    until = review_request_until(row, ctx)
+    if until is None or not row.notice_ends_at <= ctx.now < until:  # type: ignore[operator]
+        dates = format_window(row.notice_ends_at, until) if row.notice_ends_at and until else ""
+        raise WindowClosed(
+            _("申请复核的期限为%(dates)s（公示期满后%(days)s天内），当前不能申请复核。")
+            % {"dates": dates, "days": ctx.campaign(row.campaign_id).review_request_days},
+            window="review_request",
+        )
+
+
+def next_window_after_notice(row: Row) -> str:
+    """The window of the level that acts when the notice ends: the city's recheck, or
+    the province's final review where the chain has no city step."""
+    return WindowAction.RECHECK if row.has_city_step else WindowAction.FINAL_REVIEW
+
+
+def check_notice_fits(row: Row, notice_ends_at: dt.datetime, ctx: WindowCache) -> None:
+    """§5 "deadlines cascade": refuse a notice that would end when the next level can no
+    longer act, naming the dates — unless the province extended that window for an
+    institution of this chain."""
+    window = next_window_after_notice(row)
+    campaign = ctx.campaign(row.campaign_id)
+    closes_at = effective_close(campaign, window, chain_of(row), ctx.extensions(row.campaign_id))
+    if notice_ends_at < closes_at:
+        return
+    message = _(
+        "公示将于%(ends)s结束，晚于%(window)s截止时间%(closes)s，公示期满后%(window)s将无法办理。"
+        "请在截止时间前留足公示期，或联系省级管理员延长%(window)s时间。"
+    ) % {
+        "ends": format_moment(notice_ends_at),
+        "window": WindowAction(window).label,
+        "closes": format_moment(closes_at),
+    }
+    raise Conflict(
+        message,
+        code="notice_after_next_window",
+        window=str(window),
+        notice_ends_at=notice_ends_at.isoformat(),
+        window_closes_at=closes_at.isoformat(),
+    )
 
 
 def timing(row: Row, action: str, level: str, ctx: WindowCache) -> None:
@@ -253,6 +342,8 @@ def timing(row: Row, action: str, level: str, ctx: WindowCache) -> None:
         raise WindowClosed(message, window="notice")
     if action == Action.NOTICE_END and (ends is None or now < ends):
         raise Conflict(_("公示期尚未届满。"), code="notice_running")
+    if action == Action.REQUEST_REVIEW:
+        check_review_request(row, ctx)
     authenticity_hold(row, action, ctx)
 
 
@@ -295,11 +386,14 @@ def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None 
             row.registration_authority_id, row.campaign_id, Notice.State.OPEN,
         ):  # fmt: skip
             raise ValidationFailed.on_field("notice", _("该公示不能用于此申请。"), code="notice_mismatch")
+        check_notice_fits(row, notice.ends_at, ctx)
         values["notice_id"], notice_ends_at = notice.pk, notice.ends_at
     if target in BEFORE_CONCLUSION:
         values |= {"conclusion": "", "conclusion_reason": "", "override_reason": "", "notice_id": None}
         notice_ends_at = None
     if action in (Action.SUBMIT, Action.RESUBMIT):
+        # §4: refused while a material the province requires for this type is missing.
+        check_materials(application_id=row.pk, due=row.due, campaign=ctx.campaign(row.campaign_id))
         # The first submission stays the one queues sort by; a resubmission keeps it.
         values["submitted_at"] = FirstSet(ctx.now)
     # completed_at, valid_from and valid_to are completion's to write (exactly once).

@@ -37,3 +37,12 @@ urlpatterns += [
     path("applications/<int:pk>/unmask/", views_review.application_unmask, name="application_unmask"),
     path("materials/<int:pk>/", views_review.material, name="material"),
 ]
+
+# Cascading deadlines (§5): the province's window extensions and the at-risk list.
+from .review import at_risk_views  # noqa: E402
+
+urlpatterns += [
+    path("campaigns/<int:pk>/extensions/", views.extension_grant, name="extension_grant"),
+    path("extensions/<int:pk>/revoke/", views.extension_revoke, name="extension_revoke"),
+    path("at-risk/", at_risk_views.at_risk, name="at_risk"),
+]

@@ -33,6 +33,9 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("已完成（已备案）")
     RETURNED = "returned", _("已退回申请人")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # 申请复核 (§5): the level above the registration authority decides.
+    REVIEW_AT_CITY = "review_at_city", _("申请复核，待市级决定")
+    REVIEW_AT_PROVINCE = "review_at_province", _("申请复核，待省级决定")
     # A filed registration the province revoked after a spot check (oversight).
     REVOKED = "revoked", _("已撤销注册")
 
@@ -53,6 +56,12 @@ class Action(models.TextChoices):
     PROVINCE_APPROVE = "province_approve", _("省级终审通过并备案")
     RETURN_TO_APPLICANT = "return_to_applicant", _("退回申请人")
     RETURN_DOWN = "return_down", _("退回下一级")
+    REQUEST_REVIEW = "request_review", _("申请复核")
+    UPHOLD_REVIEW = "uphold_review", _("复核维持原结论")
+    SEND_BACK_REVIEW = "send_back_review", _("复核发回重新作出结论")
+    # Not a transition: the timeline's record that the suggestion was recomputed after
+    # the teacher's records changed during review (§4 "one per person").
+    RECOMPUTE = "recompute", _("教师档案变化，系统建议已重新计算")
     REVOKE = "revoke", _("撤销注册")
 
 
@@ -81,6 +90,9 @@ Actor = ActingLevel
 # province-level reviewer has no city step); ``target_for`` resolves them.
 CITY_OR_PROVINCE = "@city_or_province"
 DOWN_FROM_PROVINCE = "@down_from_province"
+# A review of a conclusion goes to the level above the registration authority: the city,
+# or the province where the chain has no city step.
+REVIEW_LEVEL_ABOVE = "@review_level_above"
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(Status.DRAFT, Action.SUBMIT, Status.SCHOOL_REVIEW, ActingLevel.APPLICANT),
@@ -118,6 +130,29 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Status.PROVINCE_REVIEW, Action.RETURN_TO_APPLICANT, Status.RETURNED, ActingLevel.PROVINCE, True
     ),
+    # 申请复核 (§5): within the set period after the notice ends, an applicant concluded
+    # 暂缓注册 or 注册不合格 asks the level above to review; it upholds (the application goes
+    # on where it was) or sends it back for a new conclusion, which is noticed again.
+    Transition(
+        Status.CITY_RECHECK, Action.REQUEST_REVIEW, Status.REVIEW_AT_CITY, ActingLevel.APPLICANT, True
+    ),
+    Transition(
+        Status.PROVINCE_REVIEW, Action.REQUEST_REVIEW, REVIEW_LEVEL_ABOVE, ActingLevel.APPLICANT, True
+    ),
+    Transition(Status.REVIEW_AT_CITY, Action.UPHOLD_REVIEW, Status.CITY_RECHECK, ActingLevel.CITY, True),
+    Transition(
+        Status.REVIEW_AT_CITY, Action.SEND_BACK_REVIEW, Status.REGISTRATION_REVIEW, ActingLevel.CITY, True
+    ),
+    Transition(
+        Status.REVIEW_AT_PROVINCE, Action.UPHOLD_REVIEW, Status.PROVINCE_REVIEW, ActingLevel.PROVINCE, True
+    ),
+    Transition(
+        Status.REVIEW_AT_PROVINCE,
+        Action.SEND_BACK_REVIEW,
+        Status.REGISTRATION_REVIEW,
+        ActingLevel.PROVINCE,
+        True,
+    ),
     Transition(Status.COMPLETED, Action.REVOKE, Status.REVOKED, ActingLevel.OVERSIGHT, True),
 )
 
@@ -133,6 +168,8 @@ HOLDER: dict[str, str] = {
     Status.NOTICE_PAUSED: ActingLevel.REGISTRATION,
     Status.CITY_RECHECK: ActingLevel.CITY,
     Status.PROVINCE_REVIEW: ActingLevel.PROVINCE,
+    Status.REVIEW_AT_CITY: ActingLevel.CITY,
+    Status.REVIEW_AT_PROVINCE: ActingLevel.PROVINCE,
 }
 
 # The campaign window (models.WindowAction value) that governs each acting level (§3).
@@ -163,6 +200,9 @@ APPLICATION_TABLE = TransitionTable(
         ),
         DOWN_FROM_PROVINCE: Branch(
             Status.CITY_RECHECK, Status.REGISTRATION_REVIEW, _has_city_step, "有市级复核", "无市级复核"
+        ),
+        REVIEW_LEVEL_ABOVE: Branch(
+            Status.REVIEW_AT_CITY, Status.REVIEW_AT_PROVINCE, _has_city_step, "有市级复核", "无市级复核"
         ),
     },
     windows=WINDOW_OF,

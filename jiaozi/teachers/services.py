@@ -54,6 +54,7 @@ from .models import (
 )
 from .permissions import can_edit_teacher, can_edit_teachers, can_import_teachers, can_view_teachers
 from .selectors import progress_key, teacher_get_visible_to
+from .signals import records_changed_on_commit
 
 __all__ = ["progress_key"]
 
@@ -390,6 +391,7 @@ def teacher_update(
         obj=teacher,
         details={"section": "facts", "fields": changed},
     )
+    records_changed_on_commit([teacher.pk])
     return teacher
 
 
@@ -464,6 +466,7 @@ def _yearly_set(
         obj=teacher,
         details={"section": section, "year": clean_year, field: value, "created": created},
     )
+    records_changed_on_commit([teacher.pk])
     return record
 
 
@@ -493,6 +496,7 @@ def training_record_add(
         obj=teacher,
         details={"section": "training", "date": day.isoformat(), "hours": str(amount)},
     )
+    records_changed_on_commit([teacher.pk])
     return record
 
 
@@ -527,6 +531,7 @@ def teaching_break_add(
             "approved": approved,
         },
     )
+    records_changed_on_commit([teacher.pk])
     return record
 
 

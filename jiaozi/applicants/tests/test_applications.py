@@ -24,6 +24,7 @@ from jiaozi.registration.tests.factories_applications import (
     drive,
     start,
     step,
+    supply_materials,
 )
 from jiaozi.registration.tests.test_materials import EXE, pdf_bytes, png_bytes
 from jiaozi.registration.workflow import Action, Status
@@ -274,11 +275,21 @@ def test_delete_a_material_of_a_draft(applicant_client: Client, material: Materi
 
 
 def test_submit_inside_the_window(applicant_client: Client, draft: Application) -> None:
+    supply_materials(draft)
     response = act(applicant_client, draft, "submit")
 
     draft.refresh_from_db()
     assert draft.status == Status.SCHOOL_REVIEW
     assert "申请已提交" in response.text
+
+
+def test_submit_without_a_required_material_names_it(applicant_client: Client, draft: Application) -> None:
+    supply_materials(draft, except_=("contract",))
+    response = act(applicant_client, draft, "submit")
+
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert "请先上传以下必需材料：聘用合同。" in response.text
 
 
 def test_submit_outside_the_window_shows_the_window_message(

@@ -8,10 +8,18 @@ from ninja import Router
 
 from .applications import router as applications_router
 from .campaigns import router as campaigns_router
+from .deadlines import router as deadlines_router
 from .notices import router as notices_router
 from .precheck import router as precheck_router
 from .review import router as review_router
 
 router = Router()
-for feature_router in (campaigns_router, precheck_router, applications_router, review_router, notices_router):
+for feature_router in (
+    campaigns_router,
+    deadlines_router,
+    precheck_router,
+    applications_router,
+    review_router,
+    notices_router,
+):
     router.add_router("", feature_router)

@@ -364,6 +364,34 @@ def application_resubmit(request: HttpRequest, application_id: ObjectId, payload
     return _applicant_action(request, application_id, Action.RESUBMIT, payload.version)
 
 
+class ReviewRequestIn(Schema):
+    """申请复核: the reasons (evidence is uploaded first as ``review_evidence`` materials)."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    reason: text(min_length=1, max_length=transitions.REASON_MAX, pattern=MULTILINE)  # type: ignore[valid-type]
+
+
+@router.post(
+    "/registration/applications/{application_id}/request-review",
+    response={200: ApplicationOut, **problems(404, 409)},
+    auth=WITH_APPLICANTS,
+    summary="申请人：对暂缓注册或注册不合格结论申请复核（公示期满后规定期限内）",
+)
+@idempotent_with(WITH_APPLICANTS)
+def application_request_review(
+    request: HttpRequest, application_id: ObjectId, payload: ReviewRequestIn
+) -> Any:
+    user = current_user(request)
+    application = transitions.application_transition(
+        actor=user,
+        application_id=application_id,
+        action=Action.REQUEST_REVIEW,
+        version=payload.version,
+        reason=payload.reason,
+    )
+    return application_out(application_reload(user, application), user)
+
+
 # --- Materials ----------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -36,6 +36,8 @@ class CampaignOut(Schema):
     registration_date: dt.date
     training_hours_required: Decimal
     notice_days: int
+    review_request_days: int
+    required_materials: dict[str, list[str]]
     is_active: bool
     version: int
     windows: list[WindowOut]
@@ -43,6 +45,18 @@ class CampaignOut(Schema):
     @staticmethod
     def resolve_windows(obj: Campaign) -> list[dict[str, Any]]:
         return [{key: state[key] for key in WindowOut.model_fields} for state in window_states(campaign=obj)]
+
+
+RegistrationType = Literal["first", "periodic", "after_deferral"]
+MaterialKind = Literal[
+    "application_form",
+    "certificate",
+    "contract",
+    "ethics_statement",
+    "appraisals",
+    "training",
+    "probation_proof",
+]
 
 
 class CampaignSettings(Schema):
@@ -61,7 +75,11 @@ class CampaignSettings(Schema):
     final_review_opens_at: dt.datetime | None = None
     final_review_closes_at: dt.datetime | None = None
     training_hours_required: Decimal | None = Field(None, gt=0, le=9999, decimal_places=1)
-    notice_days: int | None = Field(None, ge=1, le=30)
+    notice_days: int | None = Field(None, ge=7, le=30, description="公示天数（自然日，不少于7天）")
+    review_request_days: int | None = Field(None, ge=1, le=60, description="公示期满后申请复核的期限（天）")
+    required_materials: dict[RegistrationType, list[MaterialKind]] | None = Field(
+        None, description="各注册类型（first / periodic / after_deferral）提交时须上传的材料类型"
+    )
     is_active: bool | None = None
 
 

@@ -84,7 +84,10 @@ class ObjectionReceiptOut(Schema):
 class NoticePublishIn(Schema):
     application_ids: list[BodyId] = Field(min_length=1, max_length=notices.NOTICE_MAX_ENTRIES)
     days: int | None = Field(
-        None, ge=1, le=notices.NOTICE_MAX_DAYS, description="公示天数（默认按注册工作设置）"
+        None,
+        ge=1,
+        le=notices.NOTICE_MAX_DAYS,
+        description="公示天数：由省级在注册工作中设置（不少于7个自然日），可省略；填写时须与之相同",
     )
 
 

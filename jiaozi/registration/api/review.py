@@ -42,6 +42,8 @@ ReviewAction = Literal[
     "province_approve",
     "return_to_applicant",
     "return_down",
+    "uphold_review",
+    "send_back_review",
 ]
 
 

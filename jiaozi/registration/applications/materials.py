@@ -257,7 +257,18 @@ def _own_application(*, applicant: User, application_id: Any) -> Application:
         raise NotFound(_("申请不存在。")) from None
 
 
-def _check_editable(application: Application) -> None:
+# Evidence for a review of a 暂缓注册 / 注册不合格 conclusion (§5 申请复核) is uploaded
+# after the notice, while the application waits for the city or the province.
+REVIEW_EVIDENCE_STATUSES = frozenset({Status.CITY_RECHECK, Status.PROVINCE_REVIEW})
+
+
+def _check_editable(application: Application, kind: str = "") -> None:
+    if (
+        kind == Material.Kind.REVIEW_EVIDENCE
+        and application.status in REVIEW_EVIDENCE_STATUSES
+        and application.conclusion in ("deferred", "unqualified")
+    ):
+        return
     if application.status not in EDITABLE:
         raise Conflict(
             _("申请已提交，当前不能修改材料；被退回后可以补充或更换。"),
@@ -274,21 +285,26 @@ def _check_room(application: Application) -> None:
         )
 
 
-def _lock_editable(application: Application) -> None:
+def _lock_editable(application: Application, kind: str = "") -> None:
     """Lock the application's row until the transaction ends (PostgreSQL: a concurrent
     upload waits here; SQLite's immediate transactions already queue every writer) and
     check it is still editable: a submission that won meanwhile closes it to uploads."""
-    current = Application.objects.select_for_update().filter(pk=application.pk).values("status").first()
+    current = (
+        Application.objects.select_for_update()
+        .filter(pk=application.pk)
+        .values("status", "conclusion")
+        .first()
+    )
     if current is None:
         raise NotFound(_("申请不存在。"))
-    application.status = current["status"]
-    _check_editable(application)
+    application.status, application.conclusion = current["status"], current["conclusion"]
+    _check_editable(application, kind)
 
 
 def material_upload(*, applicant: User, application_id: Any, kind: str, file: Any) -> Material:
     """Store one material of the applicant's own application (DRAFT or RETURNED)."""
     application = _own_application(applicant=applicant, application_id=application_id)
-    _check_editable(application)
+    _check_editable(application, kind)
     if kind not in Material.Kind.values:
         raise ValidationFailed.on_field("kind", _("请选择材料类型。"), code="kind_invalid")
     if file is None:
@@ -326,7 +342,7 @@ def material_upload(*, applicant: User, application_id: Any, kind: str, file: An
         with transaction.atomic():
             # Counted again under the application's lock, in the transaction that
             # inserts: uploads arriving together queue here, and the cap holds.
-            _lock_editable(application)
+            _lock_editable(application, kind)
             _check_room(application)
             material.save(force_insert=True)
             audit_record(

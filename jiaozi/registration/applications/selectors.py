@@ -79,6 +79,17 @@ def application_get_active_for_certificate(*, campaign: Campaign, certificate_id
     )
 
 
+def application_get_active_for_teacher(*, campaign: Campaign, teacher_id: int) -> Application | None:
+    """The teacher's active (not withdrawn) application in ``campaign``, whichever
+    certificate it is for (§4: one per person per campaign)."""
+    return (
+        Application.objects.filter(campaign=campaign, teacher_id=teacher_id)
+        .exclude(status=Status.WITHDRAWN)
+        .select_related("certificate")
+        .first()
+    )
+
+
 def deadline_for(
     *, status: str, campaign: Campaign, notice_ends_at: dt.datetime | None
 ) -> dt.datetime | None:

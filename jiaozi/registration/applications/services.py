@@ -7,6 +7,7 @@ Submitting, withdrawing, resubmitting and every review step are transitions
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -35,6 +36,7 @@ from ..workflow import Status
 from .selectors import (
     DETAIL_RELATED,
     application_get_active_for_certificate,
+    application_get_active_for_teacher,
     application_get_for_applicant,
     deadline_for,
 )
@@ -161,12 +163,12 @@ def facts_snapshot(
         "appraisals": {str(year): grade for year, grade in sorted(facts.appraisals.items())},
         "ethics": {str(year): result for year, result in sorted(facts.ethics.items())},
         "training_hours": str(rules.training_hours_in_cycle(facts, ctx)),
+        # Each stop (touching or overlapping records merged, §4) with its days in the cycle.
         "unapproved_break_days": [
-            rules.break_days_in_cycle(start, end, ctx)
-            for start, end, approved in facts.breaks
-            if not approved
+            rules.break_days_in_cycle(start, end, ctx) for start, end in rules.merged_breaks(facts.breaks)
         ],
         "due_reasons": list(due_reasons),
+        "other_certificates": other_certificates(teacher, certificate, ctx, facts),
     }
 
 
@@ -174,7 +176,42 @@ def _existing(campaign: Campaign, certificate: Certificate, applicant: User) -> 
     existing = application_get_active_for_certificate(campaign=campaign, certificate_id=certificate.pk)
     if existing is not None and existing.applicant_id != applicant.pk:
         raise Conflict(_("该证书已有进行中的注册申请。"), code="application_exists")
+    if existing is None:
+        other = application_get_active_for_teacher(campaign=campaign, teacher_id=certificate.teacher_id)
+        if other is not None:
+            # §4 "one per person": the teacher chose another certificate in this campaign.
+            raise Conflict(
+                _(
+                    "本次定期注册每人只能提交一份申请，您已为证书 %(number)s 申请。"
+                    "如需改为本证书，请先撤回该申请。"
+                )
+                % {"number": other.certificate.number},
+                code="teacher_application_exists",
+                application_id=other.pk,
+            )
     return existing
+
+
+def other_certificates(
+    teacher: Teacher, certificate: Certificate, ctx: CycleContext, facts: TeacherFacts
+) -> list[dict[str, Any]]:
+    """The teacher's other certificates with their due line (the form lists them)."""
+    out: list[dict[str, Any]] = []
+    for other in teacher.certificates.exclude(pk=certificate.pk).order_by("number"):
+        other_facts = replace(
+            facts, certificate_status=other.status, last_conclusion=other.last_conclusion or "",
+            valid_to=other.valid_to,
+        )  # fmt: skip
+        due, _reasons = rules.due_of(other_facts, ctx)
+        out.append(
+            {
+                "number": other.number,
+                "qualification_type": other.qualification_type,
+                "subject": other.subject,
+                "due": str(due),
+            }
+        )
+    return out
 
 
 def application_start(*, applicant: User | None, certificate_id: int) -> Application:

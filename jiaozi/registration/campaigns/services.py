@@ -19,7 +19,8 @@ from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiaozi.orgs.jurisdiction import province_code_of
 
-from ..models import Campaign, WindowAction
+from .. import rules
+from ..models import MIN_NOTICE_DAYS, Campaign, WindowAction, default_required_materials
 from ..permissions import can_manage_campaigns
 from . import selectors
 from .windows import window_errors
@@ -37,6 +38,8 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     *WINDOW_FIELDS,
     "training_hours_required",
     "notice_days",
+    "review_request_days",
+    "required_materials",
     "is_active",
 )
 
@@ -70,10 +73,28 @@ def campaign_validate(*, year: int, values: dict[str, Any]) -> None:
     if hours is not None and Decimal(hours) <= 0:
         fields.setdefault("training_hours_required", _("培训学时要求应大于0。"))
     notice_days = values.get("notice_days")
-    if notice_days is not None and not 1 <= int(notice_days) <= 30:
-        fields.setdefault("notice_days", _("公示天数应在1至30天之间。"))
+    if notice_days is not None and not MIN_NOTICE_DAYS <= int(notice_days) <= 30:
+        fields.setdefault("notice_days", _("公示期不少于7个自然日，且不超过30天。"))
+    review_days = values.get("review_request_days")
+    if review_days is not None and not 1 <= int(review_days) <= 60:
+        fields.setdefault("review_request_days", _("申请复核期限应在1至60天之间。"))
+    required = values.get("required_materials")
+    if required is not None and not _materials_setting_ok(required):
+        fields.setdefault("required_materials", _("须提交的材料设置无效。"))
     if fields:
         raise ValidationFailed(_("注册工作的设置有误，请检查标出的项目。"), field_errors=fields)
+
+
+def _materials_setting_ok(value: Any) -> bool:
+    """{registration type: [material kind, …]} with known types and kinds, no repeats."""
+    if not isinstance(value, dict):
+        return False
+    for due, kinds in value.items():
+        if due not in rules.DUE_TO_APPLY or not isinstance(kinds, list):
+            return False
+        if len(set(kinds)) != len(kinds) or any(k not in rules.REQUIRABLE_MATERIALS for k in kinds):
+            return False
+    return True
 
 
 def _check_active_unique(*, province_code: str, exclude_pk: int | None) -> None:
@@ -109,6 +130,8 @@ def campaign_create(*, actor: User, year: int, province_code: str | None = None,
         raise TypeError(f"campaign_create() got unexpected fields: {sorted(unknown)}")
     values.setdefault("training_hours_required", Decimal(360))
     values.setdefault("notice_days", 7)
+    values.setdefault("review_request_days", 15)
+    values.setdefault("required_materials", default_required_materials())
     values.setdefault("is_active", False)
     missing = [field for field in EDITABLE_FIELDS if values.get(field) is None]
     if missing:

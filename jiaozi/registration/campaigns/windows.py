@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,7 +19,10 @@ from django.utils.translation import pgettext
 from jiaozi.core import clock
 from jiaozi.core.errors import WindowClosed
 
-from ..models import Campaign, WindowAction
+from ..models import Campaign, WindowAction, WindowExtension
+
+# (window, institution id) → the extended close of that window for chains through it.
+Extensions = Mapping[tuple[str, int], dt.datetime]
 
 # The steps in the order an application travels; windows downstream may not open or
 # close before the ones upstream.
@@ -75,6 +78,22 @@ def format_window(opens_at: dt.datetime, closes_at: dt.datetime) -> str:
     return pgettext("window", "%(start)s至%(end)s") % {"start": start_text, "end": end_text + end_clock}
 
 
+def format_moment(value: dt.datetime) -> str:
+    """'2024年12月15日17时' (or …17时30分) in the site's time zone."""
+    local = _local(value)
+    day = pgettext("window", "%(year)d年%(month)d月%(day)d日") % {
+        "year": local.year,
+        "month": local.month,
+        "day": local.day,
+    }
+    return day + _clock_part(local)
+
+
+def local_time_text(value: dt.datetime) -> str:
+    """ISO text in the site's time zone (audit details)."""
+    return _local(value).isoformat()
+
+
 def window_label(action: str) -> str:
     return str(WindowAction(action).label)
 
@@ -84,16 +103,67 @@ def _within(campaign: Campaign, action: str, at: dt.datetime) -> bool:
     return opens_at <= at < closes_at
 
 
-def window_is_open(*, campaign: Campaign | None, action: str, at: dt.datetime | None = None) -> bool:
+def live_extensions(campaign_id: int) -> dict[tuple[str, int], dt.datetime]:
+    """The campaign's live (not revoked) window extensions (one query)."""
+    return {
+        (window, institution_id): closes_at
+        for window, institution_id, closes_at in WindowExtension.objects.filter(
+            campaign_id=campaign_id, revoked_at__isnull=True
+        ).values_list("window", "institution_id", "closes_at")
+    }
+
+
+def effective_close(
+    campaign: Campaign,
+    action: str,
+    chain: Iterable[int | None] = (),
+    extensions: Extensions | None = None,
+) -> dt.datetime:
+    """When ``action``'s window closes for an application whose review chain holds the
+    institutions ``chain``: the campaign's close, or the latest live extension the
+    province granted to one of them for that window (§5 "deadlines cascade")."""
+    closes_at = campaign.window(action)[1]
+    ids = [pk for pk in chain if pk is not None]
+    if not ids or action == WindowAction.SYSTEM:
+        return closes_at
+    if extensions is None:
+        extensions = live_extensions(campaign.pk)
+    for pk in ids:
+        extended = extensions.get((str(action), pk))
+        if extended is not None and extended > closes_at:
+            closes_at = extended
+    return closes_at
+
+
+def window_is_open(
+    *,
+    campaign: Campaign | None,
+    action: str,
+    at: dt.datetime | None = None,
+    chain: Iterable[int | None] = (),
+    extensions: Extensions | None = None,
+) -> bool:
     """True when ``action`` may be taken at ``at`` (default: now) in ``campaign``."""
     if campaign is None or not campaign.is_active:
         return False
     at = at or clock.now()
-    return _within(campaign, WindowAction.SYSTEM, at) and _within(campaign, action, at)
+    if not _within(campaign, WindowAction.SYSTEM, at):
+        return False
+    opens_at = campaign.window(action)[0]
+    return opens_at <= at < effective_close(campaign, action, chain, extensions)
 
 
-def window_check(*, campaign: Campaign | None, action: str, at: dt.datetime | None = None) -> None:
-    """Raise ``WindowClosed`` unless ``action`` may be taken at ``at`` (default: now)."""
+def window_check(
+    *,
+    campaign: Campaign | None,
+    action: str,
+    at: dt.datetime | None = None,
+    chain: Iterable[int | None] = (),
+    extensions: Extensions | None = None,
+) -> None:
+    """Raise ``WindowClosed`` unless ``action`` may be taken at ``at`` (default: now).
+    ``chain`` (the application's school, authority, city and province ids) lets a
+    province extension of the window for one of them count."""
     action = WindowAction(action)
     if campaign is None:
         raise WindowClosed(_("当前没有进行中的定期注册工作，不能办理。"), window=str(action))
@@ -108,13 +178,17 @@ def window_check(*, campaign: Campaign | None, action: str, at: dt.datetime | No
     # because that is what the user was trying to do; the system window is named when
     # only it is closed (e.g. final review after the system closed early).
     failing = None
-    if not _within(campaign, action, at):
+    action_opens = campaign.window(action)[0]
+    action_closes = effective_close(campaign, action, chain, extensions)
+    if not action_opens <= at < action_closes:
         failing = action
     elif not _within(campaign, WindowAction.SYSTEM, at):
         failing = WindowAction.SYSTEM
     if failing is None:
         return
     opens_at, closes_at = campaign.window(failing)
+    if failing == action:
+        closes_at = action_closes
     raise WindowClosed(
         _("%(window)s时间为%(dates)s，当前不在办理时间内。")
         % {"window": window_label(failing), "dates": format_window(opens_at, closes_at)},

@@ -100,11 +100,13 @@ class PublishForm(forms.Form):
             "invalid_choice": gettext_lazy("申请 %(value)s 已不在待公示状态，请核对后重新选择。"),
         },
     )
+    # Shown, never chosen: the province sets the period (§5); a disabled field keeps
+    # its initial value whatever is posted.
     days = forms.IntegerField(
         label=gettext_lazy("公示天数"),
-        min_value=1,
-        max_value=notices.NOTICE_MAX_DAYS,
-        help_text=gettext_lazy("自发布时起计算，默认为注册工作设定的公示天数。"),
+        disabled=True,
+        required=False,
+        help_text=gettext_lazy("自然日，自发布时起计算；由省级在注册工作中统一设置，不能更改。"),
     )
 
     def __init__(self, *args: Any, application_ids: list[int], **kwargs: Any) -> None:

@@ -125,15 +125,19 @@ def _clean_ids(application_ids: Iterable[Any]) -> list[int]:
 
 
 def _clean_days(days: Any, default: int) -> int:
+    """The notice period is the campaign's (§5: a province setting of at least seven
+    natural days); a reviewer may repeat it but never change it."""
     if days is None or days == "":
         return default
     try:
         value = int(days)
     except (TypeError, ValueError):
         value = 0
-    if not 1 <= value <= NOTICE_MAX_DAYS:
+    if value != default:
         raise ValidationFailed.on_field(
-            "days", _("公示天数应为 1 至 %(max)s 天。") % {"max": NOTICE_MAX_DAYS}, code="invalid_days"
+            "days",
+            _("公示期由省级统一设置为%(days)s个自然日，审核人员不能更改。") % {"days": default},
+            code="notice_days_fixed",
         )
     return value
 
@@ -150,7 +154,7 @@ _BATCH_ERRORS: dict[str, type[DomainError]] = {
 
 def notice_publish(*, actor: User, application_ids: Iterable[Any], days: int | None = None) -> Notice:
     """Publish the actor's authority's CONCLUDED applications ``application_ids`` for
-    ``days`` (default the campaign's ``notice_days``). All or nothing: one application
+    the campaign's ``notice_days`` (``days``, if given, must equal it). All or nothing: one application
     out of scope, in another stage, or changed meanwhile fails the whole notice, so the
     published list is exactly the set that moved to NOTICE."""
     _require_manager(actor)

@@ -306,7 +306,7 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         ids = form.cleaned_data["applications"]
-        days = form.cleaned_data["days"]
+        days = default_days  # the campaign's, whatever was posted (§5)
         if step == "publish":
             # Every refusal lands on the form, conflict_of_interest (one's own
             # application in the batch) included.

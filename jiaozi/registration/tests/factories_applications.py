@@ -37,7 +37,8 @@ from jiaozi.core import clock
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.routing import review_chain
 from jiaozi.orgs.tests.factories import HEFEI, LUYANG, SUSONG, bureau, department, school
-from jiaozi.registration.models import Application, ApplicationStep, Campaign, Notice
+from jiaozi.registration.applications.submission import required_kinds
+from jiaozi.registration.models import Application, ApplicationStep, Campaign, Material, Notice
 from jiaozi.registration.tests.factories import anhui_2024, at, certificate, clean_periodic, teacher
 from jiaozi.registration.workflow import Action, Actor, Status
 from jiaozi.teachers.models import Teacher
@@ -236,12 +237,14 @@ def application(
     applicant: User | None = None,
     certificate_: Certificate | None = None,
     notice: Notice | None = None,
+    materials: bool = False,
     **fields: Any,
 ) -> Application:
     """An application of the chain's applicant (or ``applicant`` / ``certificate_``)
     created directly in ``status`` — no steps, no audit rows — for tests of pages,
     queues and notices. From CONCLUDED on it carries the suggested conclusion; NOTICE
-    and NOTICE_PAUSED get a running notice unless ``notice`` is given."""
+    and NOTICE_PAUSED get a running notice unless ``notice`` is given. A draft or
+    returned one gets its required materials (rows only) when ``materials`` is True."""
     if status == Status.CITY_RECHECK and not c.has_city_step:
         raise ValueError("this chain has no city recheck")
     cert = certificate_ or c.certificate
@@ -266,10 +269,16 @@ def application(
         values["conclusion"] = "qualified"
     if status in (Status.NOTICE, Status.NOTICE_PAUSED):
         values["notice"] = notice or make_notice(c)
+    elif notice is not None:
+        values["notice"] = notice  # e.g. the ended notice of an application after it
     if status == Status.COMPLETED:
         values["completed_at"] = clock.now()
     values |= fields
-    return Application.objects.create(**values)
+    app = Application.objects.create(**values)
+    if materials and status in (Status.DRAFT, Status.RETURNED):
+        # Ready to submit: every material the campaign requires is there (§4).
+        supply_materials(app)
+    return app
 
 
 # --- Through the services ---------------------------------------------------------------------
@@ -289,6 +298,28 @@ _PATH: dict[str, tuple[str, str]] = {
 }
 
 
+def supply_materials(app: Application, *, except_: tuple[str, ...] = ()) -> list[Material]:
+    """Rows for every material the campaign requires of the application's type (no
+    file is written: the rows name a placeholder), except the kinds in ``except_``."""
+    have = set(app.materials.values_list("kind", flat=True))
+    made = [
+        Material.objects.create(
+            application=app,
+            kind=kind,
+            file=f"registration/materials/test-{kind}",
+            original_name=f"{kind}.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=app.applicant,
+            uploaded_at=clock.now(),
+        )
+        for kind in required_kinds(app.campaign, app.due)
+        if kind not in have and kind not in except_
+    ]
+    return made
+
+
 def step(c: Chain, app: Application, action: str, **kwargs: Any) -> Application:
     """Take ``action`` as the level that takes it from the application's status, with
     a reason where one is needed; returns the application as written."""
@@ -297,6 +328,8 @@ def step(c: Chain, app: Application, action: str, **kwargs: Any) -> Application:
 
     transition = TABLE[(app.status, action)]
     actor = c.staff(transition.actor)
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        supply_materials(app)
     if transition.needs_reason:
         kwargs.setdefault("reason", "测试理由")
     if action == Action.CONCLUDE:

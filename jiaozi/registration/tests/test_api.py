@@ -83,14 +83,14 @@ def test_campaign_update_with_version() -> None:
     response = admin.patch_json(url, {"version": 1, "apply_closes_at": "2024-12-14T17:00:00+08:00"})
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 2
-    stale = admin.patch_json(url, {"version": 1, "notice_days": 5})
+    stale = admin.patch_json(url, {"version": 1, "notice_days": 10})
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_version"
 
 
 def test_campaign_update_refused_for_others() -> None:
     api = token_client(staff_user(bureau(LUYANG), Role.INSTITUTION_ADMIN))
-    response = api.patch_json(f"{BASE}/campaigns/{anhui_2024().pk}", {"version": 1, "notice_days": 5})
+    response = api.patch_json(f"{BASE}/campaigns/{anhui_2024().pk}", {"version": 1, "notice_days": 10})
     assert response.status_code == 403
     assert anhui_2024().notice_days == 7
 

@@ -257,7 +257,7 @@ def test_update_of_someone_elses_draft_is_404(c: Chain) -> None:
 
 
 def test_submit_replayed_with_the_same_key_submits_once(c: Chain) -> None:
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     client = applicant_client(c.applicant)
     url = f"{API}/applications/{app.pk}/submit"
     first = client.post_json(url, {"version": app.version}, idempotency_key="submit-1", csrf=True)
@@ -278,7 +278,7 @@ def test_submit_replayed_with_the_same_key_submits_once(c: Chain) -> None:
 
 
 def test_submit_by_a_reviewer_is_refused(c: Chain) -> None:
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     response = staff_api(c, "school").post_json(
         f"{API}/applications/{app.pk}/submit", {"version": app.version}
     )
@@ -288,7 +288,7 @@ def test_submit_by_a_reviewer_is_refused(c: Chain) -> None:
 
 
 def test_submit_after_the_window_is_409(c: Chain) -> None:
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     client = applicant_client(c.applicant)
     with clock.travel(STEPS_CLOSED):
         client.force_login(c.applicant)  # a fresh session on the moved clock
@@ -316,7 +316,7 @@ def test_withdraw_after_the_school_approved_is_409(c: Chain) -> None:
 
 
 def test_resubmit_after_a_return(c: Chain) -> None:
-    app = application(c, status=Status.RETURNED)
+    app = application(c, status=Status.RETURNED, materials=True)
     response = applicant_client(c.applicant).post_json(
         f"{API}/applications/{app.pk}/resubmit", {"version": app.version}, csrf=True
     )
@@ -325,7 +325,7 @@ def test_resubmit_after_a_return(c: Chain) -> None:
 
 
 def test_resubmit_with_a_stale_version_is_409(c: Chain) -> None:
-    app = application(c, status=Status.RETURNED)
+    app = application(c, status=Status.RETURNED, materials=True)
     response = applicant_client(c.applicant).post_json(
         f"{API}/applications/{app.pk}/resubmit", {"version": app.version + 5}, csrf=True
     )

@@ -85,9 +85,10 @@ def unchecked_token_client(user: User) -> ApiClient:
     return ApiClient(headers={"Authorization": f"Bearer {service_token(user)}"}, check=False)
 
 
-def with_material(c: Chain, *, status: str) -> tuple[Application, Material]:
-    """An application with one uploaded material, then moved to ``status``."""
-    app = application(c, status=Status.DRAFT)
+def with_material(c: Chain, *, status: str, all_required: bool = False) -> tuple[Application, Material]:
+    """An application with one uploaded material (and, with ``all_required``, rows for
+    the rest of the required ones), then moved to ``status``."""
+    app = application(c, status=Status.DRAFT, materials=all_required)
     material = materials.material_upload(
         applicant=c.applicant,
         application_id=app.pk,
@@ -187,7 +188,7 @@ def test_an_applicant_reads_their_own_and_nobody_elses(c: Chain) -> None:
 
 
 def test_submit_and_transition_answer_an_application_with_materials(c: Chain) -> None:
-    app, _material = with_material(c, status=Status.DRAFT)
+    app, _material = with_material(c, status=Status.DRAFT, all_required=True)
     submitted = applicant_client(c.applicant).post_json(
         f"{API}/applications/{app.pk}/submit", {"version": app.version}, csrf=True
     )
@@ -237,7 +238,7 @@ def test_a_transition_whose_answer_fails_changes_nothing(
 
 @pytest.mark.parametrize("how", ["raise", "schema"])
 def test_a_submit_whose_answer_fails_changes_nothing(c: Chain, monkeypatch: Any, how: str) -> None:
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     _fail_after_the_write(monkeypatch, applications_api, how)
     response = applicant_client(c.applicant, check=False).post_json(
         f"{API}/applications/{app.pk}/submit", {"version": app.version}, csrf=True

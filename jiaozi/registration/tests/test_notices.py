@@ -161,16 +161,17 @@ def test_an_altered_stored_list_no_longer_matches_its_hash() -> None:
     assert notices.notice_list_sha256(notice=notice) != notice.list_sha256
 
 
-def test_the_period_is_configurable_within_one_to_thirty_days() -> None:
+def test_the_period_is_the_campaigns_and_a_reviewer_cannot_change_it() -> None:
     c = chain()
-    notice, _apps = published(c, 1, days=3)
-    assert notice.ends_at - notice.starts_at == dt.timedelta(days=3)
+    notice, _apps = published(c, 1, days=7)
+    assert notice.ends_at - notice.starts_at == dt.timedelta(days=7)
 
-    for days in (0, 31):
+    for days in (1, 6, 8, 31):
         app = concluded(c)
         with pytest.raises(ValidationFailed) as refused:
             notices.notice_publish(actor=c.registration_reviewer, application_ids=[app.pk], days=days)
-        assert refused.value.code == "invalid_days"
+        assert refused.value.code == "notice_days_fixed"
+        assert "7个自然日" in str(refused.value)
         assert Application.objects.get(pk=app.pk).status == Status.CONCLUDED
 
 

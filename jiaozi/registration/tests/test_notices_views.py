@@ -305,7 +305,8 @@ def test_publish_choose_preview_publish() -> None:
     notice = Notice.objects.get()
     assert done.status_code == 302
     assert done["Location"] == reverse("registration:notice_detail", args=[notice.pk])
-    assert notice.ends_at - notice.starts_at == dt.timedelta(days=5)
+    # The period is the campaign's (§5): a posted "days" changes nothing.
+    assert notice.ends_at - notice.starts_at == dt.timedelta(days=7)
     assert Application.objects.get(pk=first.pk).status == Status.NOTICE
     assert Application.objects.get(pk=second.pk).status == Status.CONCLUDED
 

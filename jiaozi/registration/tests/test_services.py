@@ -139,7 +139,7 @@ def test_update_is_compare_and_set_and_audited(admin: User) -> None:
     }
     with pytest.raises(Conflict, match="已被他人修改"):
         services.campaign_update(
-            actor=admin, campaign_id=campaign.pk, version=campaign.version, notice_days=5
+            actor=admin, campaign_id=campaign.pk, version=campaign.version, notice_days=10
         )
     assert AuditEvent.objects.filter(kind=AuditKind.CAMPAIGN_UPDATED).count() == 1
 

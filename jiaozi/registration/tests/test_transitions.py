@@ -46,6 +46,7 @@ from jiaozi.registration.workflow import (
     CITY_OR_PROVINCE,
     DOWN_FROM_PROVINCE,
     LEVELS_OF_ACTION,
+    REVIEW_LEVEL_ABOVE,
     TABLE,
     TRANSITIONS,
     Action,
@@ -90,8 +91,12 @@ def _prepared(c: Chain, t: Transition) -> tuple[Application, dict[str, Any]]:
     kwargs: dict[str, Any] = {}
     if t.source == Status.NOTICE and t.action == Action.NOTICE_END:
         app = application(c, status=t.source, notice=make_notice(c, starts_at=OPEN - dt.timedelta(days=8)))
+    elif t.action == Action.REQUEST_REVIEW:
+        # A 暂缓注册 whose notice ended a day ago: inside the review period (§5).
+        ended = make_notice(c, starts_at=OPEN - dt.timedelta(days=8), state="closed")
+        app = application(c, status=t.source, conclusion="deferred", notice=ended)
     else:
-        app = application(c, status=t.source)
+        app = application(c, status=t.source, materials=True)
     if t.needs_reason:
         kwargs["reason"] = "请补充材料"
     if t.action == Action.CONCLUDE:
@@ -104,7 +109,8 @@ def _prepared(c: Chain, t: Transition) -> tuple[Application, dict[str, Any]]:
 def _legal_cases() -> list[Any]:
     cases = []
     for t in TRANSITIONS:
-        kinds = ["county", "susong"] if t.target in (CITY_OR_PROVINCE, DOWN_FROM_PROVINCE) else ["county"]
+        branching = (CITY_OR_PROVINCE, DOWN_FROM_PROVINCE, REVIEW_LEVEL_ABOVE)
+        kinds = ["county", "susong"] if t.target in branching else ["county"]
         for kind in kinds:
             cases.append(pytest.param(t, kind, id=f"{t.source}-{t.action}-{kind}"))
     return cases
@@ -183,7 +189,12 @@ def test_every_illegal_pair_is_refused_as_wrong_stage_and_changes_nothing(status
 @pytest.mark.parametrize("status", [s for s in Status.values if s != Status.CITY_RECHECK])
 def test_actions_for_lists_exactly_the_legal_actions_of_each_level(status: str) -> None:
     c = chain("county")
-    app = application(c, status=status)
+    if status == Status.PROVINCE_REVIEW:
+        # A 暂缓注册 inside its review period: the applicant may ask for a review (§5).
+        ended = make_notice(c, starts_at=OPEN - dt.timedelta(days=8), state="closed")
+        app = application(c, status=status, conclusion="deferred", notice=ended)
+    else:
+        app = application(c, status=status)
     app = Application.objects.select_related("campaign", "teacher", "notice", "school").get(pk=app.pk)
     for level in (Actor.APPLICANT, Actor.SCHOOL, Actor.REGISTRATION, Actor.CITY, Actor.PROVINCE):
         # The province reviewer also acts for the province's supervision (REVOKE).
@@ -236,7 +247,7 @@ def test_out_of_jurisdiction_is_not_found() -> None:
 
 def test_another_applicant_gets_not_found() -> None:
     c = chain()
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     other = chain().applicant
     with pytest.raises(NotFound):
         application_transition(actor=other, application_id=app.pk, action=Action.SUBMIT, version=app.version)
@@ -274,7 +285,7 @@ def test_wrong_role_or_level_is_forbidden(role: str, where: str, action: str, st
 
 def test_staff_cannot_take_applicant_actions_nor_applicants_review_ones() -> None:
     c = chain()
-    draft = application(c, status=Status.DRAFT)
+    draft = application(c, status=Status.DRAFT, materials=True)
     with pytest.raises(PermissionDenied):
         _act(c, draft, Action.SUBMIT, Actor.SCHOOL)
     review = application(c, status=Status.SCHOOL_REVIEW, certificate_=_second_certificate(c))
@@ -285,9 +296,11 @@ def test_staff_cannot_take_applicant_actions_nor_applicants_review_ones() -> Non
 
 
 def _second_certificate(c: Chain) -> Any:
-    from jiaozi.registration.tests.factories import certificate
+    """A certificate of another teacher at the chain's school (one application per
+    teacher and campaign, §4)."""
+    from jiaozi.registration.tests.factories_applications import due_teacher
 
-    return certificate(c.teacher, last_conclusion="qualified", valid_to=dt.date(2024, 12, 1))
+    return due_teacher(c.school)[1]
 
 
 def test_the_public_and_the_scheduler_take_only_their_actions() -> None:

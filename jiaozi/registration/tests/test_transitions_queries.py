@@ -43,7 +43,7 @@ def _application_sql(queries: CaptureQueriesContext) -> list[str]:
 
 def test_submit_reads_once_and_writes_one_narrow_update() -> None:
     c = chain()
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     _warm_chain(actor=c.applicant, institution_id=None)
     with CaptureQueriesContext(connection) as queries:
         application_transition(
@@ -55,8 +55,9 @@ def test_submit_reads_once_and_writes_one_narrow_update() -> None:
     # Only what changes: no conclusion / notice columns that were empty already.
     assert '"conclusion"' not in update
     assert '"notice_id"' not in update
-    # read, savepoint, update, step, audit (4), notification, release
-    assert len(queries) == 10  # was 11: a second full read of the row after the write
+    # read, the campaign's window extensions, the uploaded material kinds (§4), savepoint,
+    # update, step, audit (4), notification, release
+    assert len(queries) == 12  # was 11: a second full read of the row after the write
 
 
 def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
@@ -74,9 +75,9 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
             conclusion="qualified",
         )
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
-    # read, the authenticity holds (certservices, decision 0224), savepoint, update, step,
+    # read, window extensions, the authenticity holds (certservices, decision 0224), savepoint, update, step,
     # audit (4), release: no notification for a conclusion
-    assert len(queries) == 10
+    assert len(queries) == 11
 
 
 def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
@@ -90,13 +91,13 @@ def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
             actor=reviewer, application_id=app.pk, action=Action.SCHOOL_APPROVE, version=app.version
         )
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
-    # read, savepoint, update, step, audit (4), notification, release
-    assert len(queries) == 10  # was 11
+    # read, window extensions, savepoint, update, step, audit (4), notification, release
+    assert len(queries) == 11
 
 
 def test_a_resubmission_keeps_the_first_submission_time() -> None:
     c = chain()
-    app = application(c, status=Status.DRAFT)
+    app = application(c, status=Status.DRAFT, materials=True)
     first = application_transition(
         actor=c.applicant, application_id=app.pk, action=Action.SUBMIT, version=app.version
     ).submitted_at

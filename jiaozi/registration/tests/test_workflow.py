@@ -17,6 +17,7 @@ from jiaozi.registration.workflow import (
     DOWN_FROM_PROVINCE,
     HOLDER,
     LEVELS_OF_ACTION,
+    REVIEW_LEVEL_ABOVE,
     TABLE,
     TERMINAL,
     TRANSITIONS,
@@ -47,11 +48,12 @@ def test_every_row_names_known_statuses_actions_and_actors() -> None:
         assert t.source in Status.values
         assert t.action in Action.values
         assert t.actor in Actor.values
-        assert t.target in (*Status.values, CITY_OR_PROVINCE, DOWN_FROM_PROVINCE)
+        assert t.target in (*Status.values, CITY_OR_PROVINCE, DOWN_FROM_PROVINCE, REVIEW_LEVEL_ABOVE)
 
 
 def test_every_action_is_used() -> None:
-    assert {t.action for t in TRANSITIONS} == set(Action.values)
+    # RECOMPUTE only marks the timeline (the suggestion recomputed), never a transition.
+    assert {t.action for t in TRANSITIONS} == set(Action.values) - {Action.RECOMPUTE}
 
 
 @pytest.mark.parametrize("has_city_step", [True, False])
@@ -62,7 +64,11 @@ def test_every_status_is_reachable_from_draft(has_city_step: bool) -> None:
             if target not in seen:
                 seen.add(target)
                 queue.append(target)
-    expected = set(Status.values) - (set() if has_city_step else {Status.CITY_RECHECK})
+    # A review of a conclusion goes to the city, or to the province where there is none.
+    unreachable = (
+        {Status.REVIEW_AT_PROVINCE} if has_city_step else {Status.CITY_RECHECK, Status.REVIEW_AT_CITY}
+    )
+    expected = set(Status.values) - unreachable
     assert seen == expected
 
 
@@ -75,8 +81,11 @@ def test_terminal_statuses_have_no_way_out_and_others_have_one() -> None:
 
 
 def test_a_chain_without_city_step_never_reaches_city_recheck() -> None:
+    # From the statuses such a chain can be in (the city's review of a conclusion is not one).
     for t in TRANSITIONS:
-        assert target_for(t, has_city_step=False) != Status.CITY_RECHECK
+        if t.source in (Status.CITY_RECHECK, Status.REVIEW_AT_CITY):
+            continue
+        assert target_for(t, has_city_step=False) not in (Status.CITY_RECHECK, Status.REVIEW_AT_CITY)
 
 
 def test_chain_dependent_targets() -> None:
@@ -169,7 +178,12 @@ def test_levels_and_actions_indexes_agree_with_the_table() -> None:
     for t in TRANSITIONS:
         assert t.actor in LEVELS_OF_ACTION[t.action]
         assert t.action in ACTIONS_OF_LEVEL[t.actor]
-    assert ACTIONS_OF_LEVEL[Actor.APPLICANT] == {Action.SUBMIT, Action.RESUBMIT, Action.WITHDRAW}
+    assert ACTIONS_OF_LEVEL[Actor.APPLICANT] == {
+        Action.SUBMIT,
+        Action.RESUBMIT,
+        Action.WITHDRAW,
+        Action.REQUEST_REVIEW,
+    }
     assert LEVELS_OF_ACTION[Action.RETURN_DOWN] == {Actor.REGISTRATION, Actor.CITY, Actor.PROVINCE}
     assert LEVELS_OF_ACTION[Action.OBJECT] == {Actor.PUBLIC}
 
@@ -197,7 +211,9 @@ def test_mermaid_draws_every_row() -> None:
     assert text.startswith("stateDiagram-v2\n")
     edges = [line for line in text.splitlines() if " --> " in line and "[*]" not in line]
     # Two edges for each chain-dependent row.
-    dependent = sum(1 for t in TRANSITIONS if t.target in (CITY_OR_PROVINCE, DOWN_FROM_PROVINCE))
+    dependent = sum(
+        1 for t in TRANSITIONS if t.target in (CITY_OR_PROVINCE, DOWN_FROM_PROVINCE, REVIEW_LEVEL_ABOVE)
+    )
     assert len(edges) == len(TRANSITIONS) + dependent
     assert "    notice --> province_review: 公示期满（系统）［无市级复核］" in edges
     assert "    school_review --> returned: 退回申请人*（学校）" in edges

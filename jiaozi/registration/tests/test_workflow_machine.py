@@ -32,6 +32,7 @@ from jiaozi.registration.tests.factories_applications import (
     chain,
     link,
     make_notice,
+    supply_materials,
 )
 from jiaozi.registration.transitions import application_transition
 from jiaozi.registration.workflow import (
@@ -103,6 +104,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def start(self, who: int) -> int:
         applicant, certificate, c = self.pool[who % len(self.pool)]
         app = application_start(applicant=applicant, certificate_id=certificate.pk)
+        supply_materials(app)  # rows only: not a transition (§4 materials are required)
         if app.pk not in self.expected:
             assert app.status == Status.DRAFT
             self.expected[app.pk] = Status.DRAFT
@@ -124,7 +126,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(
         pk=applications,
-        action=st.sampled_from(Action.values),
+        action=st.sampled_from(sorted({t.action for t in TRANSITIONS})),
         pick=st.integers(min_value=0, max_value=3),
         stale=st.sampled_from([False, False, False, True]),
     )
@@ -189,6 +191,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert outcome.code == "wrong_stage"
         elif isinstance(outcome, Conflict) and stale:
             assert outcome.code == "stale_version"
+        elif isinstance(outcome, Conflict) and outcome.code == "notice_after_next_window":
+            # §5 deadlines cascade: late in the campaign a 7-day notice no longer fits.
+            assert action == Action.PUBLISH_NOTICE
         elif isinstance(outcome, Conflict):
             assert action == Action.NOTICE_END
             assert outcome.code == "notice_running"
@@ -257,4 +262,7 @@ def test_workflow_state_machine() -> None:
     )
     # Not a property of the services but of this test: it must have reached every
     # status, or the invariants above were checked on too little.
-    assert set(Status.values) - {Status.DRAFT} <= REACHED, sorted(set(Status.values) - REACHED)
+    # The review of a conclusion needs a 暂缓/不合格 conclusion, which this machine never
+    # records (it concludes with the suggestion); test_review_request.py walks it.
+    review = {Status.REVIEW_AT_CITY, Status.REVIEW_AT_PROVINCE}
+    assert set(Status.values) - {Status.DRAFT} - review <= REACHED, sorted(set(Status.values) - REACHED)

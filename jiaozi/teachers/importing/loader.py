@@ -43,6 +43,7 @@ from ..models import (
     TeachingBreak,
     TrainingRecord,
 )
+from ..signals import records_changed_on_commit
 from . import orgs_bridge, values
 from .columns import (
     ANNUAL,
@@ -365,6 +366,9 @@ class Importer:
                     raise _Rollback
                 if on_success is not None:
                     on_success(result)
+                # Applications under review of teachers already in the database recompute
+                # their suggestion once this commits (registration listens).
+                records_changed_on_commit(self.preexisting)
         except _Rollback:
             pass
         assert result is not None

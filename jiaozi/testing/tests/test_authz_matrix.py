@@ -319,6 +319,8 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             kind=AuditKind.STAFF_UPDATED, actor=admin, obj=admin, details={"field": "post"}
         )
         w.objects[("token", "-")] = "A" * 40
+        # Registration rules wing: a live window extension of the campaign.
+        w.objects[("extension", "-")] = _rules_extension(c)
         # certservices (authz_matrix_certsvc.csv): each chain's certificate, a request, its material.
         for scope, ch, holder in (("own", c, c_applicant), ("other", other, other.applicant)):
             w.objects[("certificate", scope)] = ch.certificate
@@ -405,6 +407,20 @@ def oversight_bodies(w: World) -> dict[str, dict[str, Any]]:
     }
 
 
+def _rules_extension(c: Chain) -> Any:
+    from jiaozi.registration.models import WindowExtension
+
+    return WindowExtension.objects.create(
+        campaign=c.campaign,
+        institution=c.authority,
+        window="review",
+        closes_at=c.campaign.review_closes_at + dt.timedelta(days=3),
+        reason="矩阵",
+        granted_by=c.province_reviewer,
+        granted_at=clock.now(),
+    )
+
+
 # ── one request ───────────────────────────────────────────────────────────────────
 
 
@@ -435,6 +451,16 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
         "api:staff_disable": {"reason": "离岗"},
         "api:institution_public_info_update": {"version": 999},
         "api:campaign_update": {"version": 999},
+        # Registration rules wing: a grant refused for its window (the institution is the
+        # own chain's authority, which already has a live review extension).
+        "api:extension_grant": {
+            "institution_id": w.objects[("extension", "-")].institution_id,
+            "window": "review",
+            "closes_at": "2024-12-20T17:00:00+08:00",
+            "reason": "矩阵",
+        },
+        "api:extension_revoke": {"reason": "矩阵"},
+        "api:application_request_review": {"version": 999, "reason": "请复核"},
         # portal wing
         "api:announcement_create": {"title": "矩阵公告", "body": "正文"},
         "api:announcement_update": {"version": 999},
