@@ -136,8 +136,10 @@ MATERIAL_ETHICS_STATEMENT = "ethics_statement"
 MATERIAL_APPRAISALS = "appraisals"
 MATERIAL_TRAINING = "training"
 MATERIAL_PROBATION_PROOF = "probation_proof"
+# The application form is not among them: the system draws it from the application and
+# files it stamped at completion, so the applicant has nothing to upload for it (§4's
+# paper form is this record).
 REQUIRABLE_MATERIALS: tuple[str, ...] = (
-    MATERIAL_APPLICATION_FORM,
     MATERIAL_CERTIFICATE,
     MATERIAL_CONTRACT,
     MATERIAL_ETHICS_STATEMENT,
@@ -145,14 +147,14 @@ REQUIRABLE_MATERIALS: tuple[str, ...] = (
     MATERIAL_TRAINING,
     MATERIAL_PROBATION_PROOF,
 )
-_SIX = REQUIRABLE_MATERIALS[:6]
-# §4: application form, certificate, contract, the school's ethics statement, five annual
-# appraisals, training proof; a first registration adds the probation-pass proof. The
-# province changes this per campaign (Campaign.required_materials).
+_FIVE = REQUIRABLE_MATERIALS[:5]
+# §4: certificate, contract, the school's ethics statement, five annual appraisals,
+# training proof; a first registration adds the probation-pass proof. The province
+# changes this per campaign (Campaign.required_materials).
 DEFAULT_REQUIRED_MATERIALS: dict[str, tuple[str, ...]] = {
-    "first": (*_SIX, MATERIAL_PROBATION_PROOF),
-    "periodic": _SIX,
-    "after_deferral": _SIX,
+    "first": (*_FIVE, MATERIAL_PROBATION_PROOF),
+    "periodic": _FIVE,
+    "after_deferral": _FIVE,
 }
 
 

@@ -32,7 +32,7 @@ from jiaozi.registration.workflow import Action, Status
 from jiaozi.teachers import services as teacher_services
 from jiaozi.teachers.models import AnnualAppraisal
 
-SIX = list(rules.DEFAULT_REQUIRED_MATERIALS["periodic"])
+PERIODIC = list(rules.DEFAULT_REQUIRED_MATERIALS["periodic"])
 
 
 @pytest.fixture(autouse=True)
@@ -45,16 +45,17 @@ def _open_clock() -> Iterator[None]:
 
 
 def test_default_lists_follow_section_4() -> None:
-    assert SIX == [
-        "application_form",
+    assert "application_form" not in rules.REQUIRABLE_MATERIALS
+    # The application form is drawn by the system, never uploaded (rules.REQUIRABLE_MATERIALS).
+    assert PERIODIC == [
         "certificate",
         "contract",
         "ethics_statement",
         "appraisals",
         "training",
     ]
-    assert list(rules.DEFAULT_REQUIRED_MATERIALS["first"]) == [*SIX, "probation_proof"]
-    assert list(rules.DEFAULT_REQUIRED_MATERIALS["after_deferral"]) == SIX
+    assert list(rules.DEFAULT_REQUIRED_MATERIALS["first"]) == [*PERIODIC, "probation_proof"]
+    assert list(rules.DEFAULT_REQUIRED_MATERIALS["after_deferral"]) == PERIODIC
 
 
 def test_missing_materials_boundaries() -> None:
@@ -62,7 +63,7 @@ def test_missing_materials_boundaries() -> None:
     assert rules.missing_materials(setting, "periodic", ["contract"]) == ("certificate",)
     assert rules.missing_materials(setting, "periodic", ["contract", "certificate"]) == ()
     # A type the setting does not name falls back to §4's list.
-    assert rules.missing_materials(setting, "first", [*SIX]) == ("probation_proof",)
+    assert rules.missing_materials(setting, "first", [*PERIODIC]) == ("probation_proof",)
     # An empty list for a type is the province saying "nothing required".
     assert rules.missing_materials({"periodic": []}, "periodic", []) == ()
 
@@ -86,7 +87,7 @@ def test_missing_materials_is_exactly_the_required_not_uploaded(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("left_out", SIX)
+@pytest.mark.parametrize("left_out", PERIODIC)
 def test_submission_is_refused_while_one_required_material_is_missing(left_out: str) -> None:
     c = chain()
     app = start(c)
