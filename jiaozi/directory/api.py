@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from jiaozi.core.api import BodyId, Page, current_user, idempotent, problems, require, text
+from jiaozi.core.api.schemas import ObjectIn
 from jiaozi.core.errors import NotFound
 from jiaozi.orgs.models import Institution
 
@@ -62,7 +63,7 @@ class PlanIn(Schema):
     version: int | None = Field(None, ge=0, le=2**31 - 1, description="读取时的 version；首次提交留空")
 
 
-class SetupRemindIn(Schema):
+class SetupRemindIn(ObjectIn):
     institution_ids: list[BodyId] | None = Field(
         None, max_length=5000, description="要催办的机构；留空为辖区内全部未完成的机构"
     )

@@ -13,7 +13,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from jiaozi.core.api import BodyId, ObjectId, current_user, idempotent, problems, require, text
-from jiaozi.core.api.schemas import MAX_ID, MAX_OFFSET
+from jiaozi.core.api.schemas import MAX_ID, MAX_OFFSET, ObjectIn
 from jiaozi.core.masking import mask_name
 from jiaozi.core.roles import Role
 from jiaozi.orgs.jurisdiction import province_code_of
@@ -351,7 +351,7 @@ class LineOut(Schema):
     link: str
 
 
-class DataAuditRemindIn(Schema):
+class DataAuditRemindIn(ObjectIn):
     campaign_id: BodyId | None = None
     institution_id: BodyId | None = None
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Path, Schema
 from ninja.pagination import PaginationBase
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 1_000_000
@@ -65,3 +65,17 @@ class Page(PaginationBase):
             "offset": offset,
             "items": queryset[offset : offset + limit],
         }
+
+
+class ObjectIn(Schema):
+    """A request body whose fields are all optional. Ninja's schemas read their input by
+    attribute, so without this a body that is not a JSON object (a bare number, a list)
+    would validate as "every field left out"; here it is refused with a 422 like any
+    other invalid body."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_json_object(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("请求体必须是 JSON 对象。")
+        return data

@@ -178,6 +178,11 @@ def _existing(campaign: Campaign, certificate: Certificate, applicant: User) -> 
         raise Conflict(_("该证书已有进行中的注册申请。"), code="application_exists")
     if existing is None:
         other = application_get_active_for_teacher(campaign=campaign, teacher_id=certificate.teacher_id)
+        if other is not None and other.certificate_id == certificate.pk:
+            # A racing start for this very certificate committed between the two reads.
+            if other.applicant_id != applicant.pk:
+                raise Conflict(_("该证书已有进行中的注册申请。"), code="application_exists")
+            return other
         if other is not None:
             # §4 "one per person": the teacher chose another certificate in this campaign.
             raise Conflict(
