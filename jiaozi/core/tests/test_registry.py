@@ -146,6 +146,7 @@ def test_the_apps_register_the_navigation_in_its_order() -> None:
         "certservices:settings",
         "registration:precheck",
         "registration:queue",
+        "registration:at_risk",
         "registration:notice_list",
         "registration:objection_list",
         "oversight:spot_check_list",
