@@ -21,18 +21,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
 from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.applicants.services import teacher_link
 from jiaozi.certificates.models import Certificate
+from jiaozi.certificates.pdf import current_font
 from jiaozi.core import clock
+from jiaozi.registration.applications.materials import material_upload
 from jiaozi.registration.applications.services import application_start, application_update_draft
-from jiaozi.registration.models import Application
+from jiaozi.registration.applications.submission import required_kinds
+from jiaozi.registration.models import Application, Material
 from jiaozi.registration.notices.services import notice_close_expired, notice_publish, objection_submit
 from jiaozi.registration.transitions import application_transition
 from jiaozi.registration.workflow import Action, ReturnReason, Status
@@ -207,6 +215,31 @@ def _start(n: int, item: Planned) -> None:
         work_history=f"{2019}年9月至今  {plan.school} 任教",
         notes="",
     )
+    attach_required(user, item.application)
+
+
+@cache
+def _scan(label: str) -> bytes:
+    """A one-page PDF standing for the scan of one material."""
+    out = BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    canvas.setFont(current_font(), 18)
+    canvas.drawString(72, 760, f"{label}（演示扫描件）")
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def attach_required(applicant: User, app: Application) -> None:
+    """Upload, as the applicant, a scan of every material the campaign requires (§4)."""
+    for kind in required_kinds(app.campaign, app.due):
+        label = str(Material.Kind(kind).label)
+        material_upload(
+            applicant=applicant,
+            application_id=app.pk,
+            kind=kind,
+            file=SimpleUploadedFile(f"{label}.pdf", _scan(label), content_type="application/pdf"),
+        )
 
 
 def _submit(n: int, item: Planned) -> None:

@@ -19,6 +19,7 @@ as seeded, with their versions, so ``load_check`` can tell what the run changed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -38,7 +41,8 @@ from jiaozi.core import clock, idcard
 from jiaozi.orgs.divisions import ensure_province
 from jiaozi.orgs.models import Institution
 from jiaozi.orgs.routing import review_chain
-from jiaozi.registration.models import Application, Campaign
+from jiaozi.registration.applications.submission import required_kinds
+from jiaozi.registration.models import Application, Campaign, Material
 from jiaozi.registration.workflow import Status
 from jiaozi.teachers.models import Teacher
 
@@ -139,6 +143,34 @@ def _sessions(users: list[User]) -> list[str]:
 
 
 @transaction.atomic
+def _materials(campaign: Campaign, applications: list[Application], now: dt.datetime) -> None:
+    """Every application holds §4's required materials (submission checks them): one
+    stored scan per kind, shared by the rows, as a bulk import would file them."""
+    scans: dict[str, tuple[str, int, str]] = {}
+    for kind in required_kinds(campaign, "periodic"):
+        data = f"%PDF-1.4\n% load-test scan: {kind}\n%%EOF\n".encode()
+        name = default_storage.save(f"materials/load/{kind}.pdf", ContentFile(data))
+        scans[kind] = (name, len(data), hashlib.sha256(data).hexdigest())
+    Material.objects.bulk_create(
+        [
+            Material(
+                application=a,
+                kind=kind,
+                file=name,
+                original_name=f"{kind}.pdf",
+                content_type="application/pdf",
+                size=size,
+                sha256=digest,
+                uploaded_by=a.applicant,
+                uploaded_at=now,
+            )
+            for a in applications
+            for kind, (name, size, digest) in scans.items()
+        ],
+        batch_size=2000,
+    )
+
+
 def seed_deadline_day(
     *, teachers: int, drafts: int, reviewers: int, out: Path, signed_in: int = 0
 ) -> dict[str, Any]:
@@ -215,6 +247,7 @@ def seed_deadline_day(
             )
         )
     Application.objects.bulk_create(applications, batch_size=2000)
+    _materials(campaign, applications, now)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE IF NOT EXISTS load_floor (id bigserial PRIMARY KEY, at timestamp with time zone NOT NULL)"

@@ -34,6 +34,7 @@ from jiaozi.core.masking import mask_name
 from jiaozi.core.roles import Role
 from jiaozi.notifications.services import INBOX, notify_many
 from jiaozi.orgs.models import Institution
+from jiaozi.registration import rules
 from jiaozi.registration.campaigns.selectors import campaign_context
 from jiaozi.registration.models import Application, Campaign, Material
 from jiaozi.registration.precheck.selectors import due_q
@@ -188,24 +189,33 @@ SUBMITTED = tuple(s for s in Status.values if s not in (Status.DRAFT, Status.RET
 
 
 def _materials(path: str, campaign: Campaign, now: dt.datetime) -> QuerySet[Application]:
-    required = _required_kinds(campaign)
-    if not required:
-        return Application.objects.none()
+    # Submission refuses an application without the campaign's materials; what is left
+    # to find are applications submitted before the province asked for more (a changed
+    # campaign list, or the data audit's own extra kinds) and those brought in by import.
     missing = Q()
-    for kind in required:
-        missing |= Q(~Exists(Material.objects.filter(application=OuterRef("pk"), kind=kind)))
+    for due in rules.DEFAULT_REQUIRED_MATERIALS:
+        for kind in _required_kinds(campaign, due):
+            lacks = ~Exists(Material.objects.filter(application=OuterRef("pk"), kind=kind))
+            missing |= Q(due=due) & Q(lacks)
+    if not missing:
+        return Application.objects.none()
     return _applications(path, campaign).filter(status__in=SUBMITTED).filter(missing)
 
 
-def _required_kinds(campaign: Campaign) -> list[str]:
-    return [
-        k for k in oversight_setting(campaign.province_code).required_materials if k in Material.Kind.values
-    ]
+def _required_kinds(campaign: Campaign, due: str) -> list[str]:
+    """The campaign's required kinds for registration type ``due`` and the province's
+    data-audit extras, each once, in the campaign's order."""
+    kinds = list(rules.missing_materials(campaign.required_materials or {}, due, ()))
+    extras = oversight_setting(campaign.province_code).required_materials
+    kinds += [k for k in extras if k in Material.Kind.values and k not in kinds]
+    return kinds
 
 
 def _materials_line(row: Application) -> tuple[str, str]:
     present = set(row.materials.values_list("kind", flat=True))
-    missing = [str(Material.Kind(k).label) for k in _required_kinds(row.campaign) if k not in present]
+    missing = [
+        str(Material.Kind(k).label) for k in _required_kinds(row.campaign, row.due) if k not in present
+    ]
     text = _("%(name)s的申请缺少必备材料：%(kinds)s") % {
         "name": mask_name(row.teacher.name),
         "kinds": "、".join(missing),
@@ -214,8 +224,19 @@ def _materials_line(row: Application) -> tuple[str, str]:
 
 
 def _twice_applied(path: str, campaign: Campaign, now: dt.datetime) -> QuerySet[Application]:
-    others = _active(campaign).filter(teacher=OuterRef("teacher")).exclude(pk=OuterRef("pk"))
-    return _applications(path, campaign).filter(Exists(others))
+    # One application per teacher record is a database constraint; the same person
+    # entered twice (one name, one phone, two resident IDs) can still apply twice.
+    others = (
+        _active(campaign)
+        .filter(teacher__name=OuterRef("teacher__name"), teacher__phone_bidx=OuterRef("teacher__phone_bidx"))
+        .exclude(teacher=OuterRef("teacher"))
+    )
+    return (
+        _applications(path, campaign)
+        .exclude(teacher__phone_bidx="")
+        .exclude(teacher__phone_bidx__isnull=True)
+        .filter(Exists(others))
+    )
 
 
 def _twice_applied_line(row: Application) -> tuple[str, str]:

@@ -70,7 +70,7 @@ NARROW_FIELDS: tuple[str, ...] = (
     *("registration_authority_id", "city_bureau_id", "province_bureau_id", "suggestion"),
     *("conclusion", "conclusion_reason", "override_reason", "notice", "submitted_at"),
     *("step_deadline", "updated_at", "teacher__resident_id_bidx", "teacher__phone_bidx"),
-    *("notice__starts_at", "notice__ends_at"),
+    *("notice__starts_at", "notice__ends_at", "due"),
 )
 
 

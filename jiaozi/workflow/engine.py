@@ -208,9 +208,10 @@ class Workflow(Generic[M, U]):
         self.prepare(plan, inputs, ctx, **options)
         return plan
 
-    def can_act(self, *, user: U | None, instance: M, action: str) -> bool:
+    def can_act(self, *, user: U | None, instance: M, action: str, ctx: Any = None) -> bool:
         """Whether ``user`` could take ``action`` on ``instance`` now (level, stage,
-        refusal, windows; not the inputs, which the form asks for)."""
+        refusal, windows; not the inputs, which the form asks for). ``ctx`` lets a caller
+        asking about several actions share one context (its reads are done once)."""
         if action not in self.table.actions:
             return False
         try:
@@ -220,7 +221,8 @@ class Workflow(Generic[M, U]):
             row = self.row_of(instance)
             level = self.permitted(who, row, action)
             self.legal(row, action, level)
-            ctx = self.context(clock.now(), instance)
+            if ctx is None:
+                ctx = self.context(clock.now(), instance)
             self.check_window(row, self.table.window_of(level), ctx)
             self.timing(row, action, level, ctx)
         except DomainError:
@@ -237,7 +239,12 @@ class Workflow(Generic[M, U]):
             for t in self.table.transitions
             if t.source == status and t.level not in self.table.anonymous
         ]
-        return [a for a in dict.fromkeys(candidates) if self.can_act(user=user, instance=instance, action=a)]
+        ctx = self.context(clock.now(), instance)
+        return [
+            a
+            for a in dict.fromkeys(candidates)
+            if self.can_act(user=user, instance=instance, action=a, ctx=ctx)
+        ]
 
     # --- One row ----------------------------------------------------------------------
 

@@ -54,14 +54,11 @@ def planted() -> dict[str, Any]:
             status=Status.CONCLUDED, suggestion="qualified", conclusion="deferred", conclusion_reason="x"
         )
         rows["materials"] = rows["stuck"]  # submitted without the certificate scan
-        twice_owner, first_cert = due_teacher(c.school)
-        from jiaozi.registration.tests.factories import certificate
-
-        second = certificate(twice_owner, qualification_type="4")
-        applicant = applicant_for(twice_owner)
+        # The same person entered twice under two resident IDs, applying with each.
+        same = {"name": "重复甲", "phone": "13900001111"}
         rows["duplicate"] = [
-            application(c, applicant=applicant, certificate_=first_cert, status=Status.DRAFT),
-            application(c, applicant=applicant, certificate_=second, status=Status.DRAFT),
+            another(teacher=same, status=Status.DRAFT),
+            another(teacher=same, status=Status.DRAFT),
         ]
         c.school.stage = "kindergarten"
         c.school.save()
@@ -99,11 +96,14 @@ def test_lines_clear_as_they_are_fixed(planted: dict[str, Any]) -> None:
     before = _report(c, node=c.school).totals
     with clock.travel(OPEN):
         application(c, status=Status.DRAFT)  # the teacher applies
+    assert _report(c, node=c.school).totals["missed"] == before["missed"] - 1
     Application.objects.filter(pk=planted["stuck"].pk).update(step_deadline=OPEN + dt.timedelta(days=30))
     Application.objects.filter(pk=planted["override"].pk).update(override_reason="经核实考核结果有误")
     Application.objects.filter(pk=planted["duplicate"][1].pk).update(status=Status.WITHDRAWN)
     after = _report(c, node=c.school).totals
-    assert after["missed"] == before["missed"] - 1
+    # The withdrawn duplicate's teacher record is due and has no application until
+    # the two records are merged: it is listed as missed.
+    assert after["missed"] == before["missed"]
     assert after["override"] == before["override"] - 1
     assert after["duplicate"] == before["duplicate"] - 2
     with clock.travel(OPEN):

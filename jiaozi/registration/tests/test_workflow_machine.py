@@ -51,8 +51,15 @@ LAST_DAY = dt.datetime(2024, 12, 14, 10, tzinfo=OPEN.tzinfo)
 TRANSITION_KINDS = [
     kind
     for kind in AuditKind
-    if 700 < kind.value < 750
+    if 700 < kind.value <= 718
     and kind not in (AuditKind.APPLICATION_STARTED, AuditKind.APPLICATION_DRAFT_UPDATED)
+] + [
+    # §5's review of a conclusion, and the province's revocation of a registration
+    # (oversight's range).
+    AuditKind.APPLICATION_REVIEW_REQUESTED,
+    AuditKind.APPLICATION_REVIEW_UPHELD,
+    AuditKind.APPLICATION_REVIEW_SENT_BACK,
+    AuditKind.REGISTRATION_REVOKED,
 ]
 
 
