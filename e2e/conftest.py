@@ -241,3 +241,38 @@ def sign_in(
             shot(page, f"after-otp-{username}")
 
     return go
+
+
+def _upload_required(page: Any, *, except_: tuple[str, ...] = ()) -> list[str]:
+    """On the applicant's edit page, upload a PDF of every material the application's
+    campaign requires (§4) and that is not there yet, one form post each, as a teacher
+    would; returns the kinds uploaded."""
+    from jiaozi.registration.applications.submission import required_kinds
+    from jiaozi.registration.models import Application, Material
+    from jiaozi.registration.tests.test_materials import pdf_bytes
+
+    found = re.search(r"/applications/(\d+)/", page.url)
+    assert found is not None, page.url
+    pk = int(found.group(1))
+    application = Application.objects.select_related("campaign").get(pk=pk)
+    present = set(application.materials.values_list("kind", flat=True))
+    done = []
+    for kind in required_kinds(application.campaign, application.due):
+        if kind in present or kind in except_:
+            continue
+        label = str(Material.Kind(kind).label)
+        page.select_option("select[name=kind]", kind)
+        page.set_input_files(
+            "input[name=file]",
+            files=[{"name": f"{label}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
+        )
+        page.get_by_role("button", name="上传").click()
+        page.wait_for_load_state("load")
+        done.append(kind)
+    return done
+
+
+@pytest.fixture
+def upload_required() -> Callable[..., list[str]]:
+    """See ``_upload_required``."""
+    return _upload_required

@@ -53,7 +53,7 @@ def _links_stay_out_of_the_staff_entrance(page: Any) -> None:
 
 
 def test_a_teacher_signs_up_links_the_record_and_submits_an_application(
-    campaign_open: None, live_server: Any, page: Any, visit: Any, shot: Any
+    campaign_open: None, live_server: Any, page: Any, visit: Any, shot: Any, upload_required: Any
 ) -> None:
     c = chain()
     teacher, cert = due_teacher(c.school, name="陈静怡")
@@ -144,6 +144,16 @@ def test_a_teacher_signs_up_links_the_record_and_submits_an_application(
     assert "教师资格证书.pdf" in page.locator("#materials").inner_text()
     assert Material.objects.filter(application=application).count() == 1
 
+    # Submitting with the other required materials missing is refused, naming them.
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state("load")
+    shot(page, "edit-materials-missing")
+    assert "请先上传以下必需材料" in page.locator("main").inner_text()
+    assert "聘用合同" in page.locator("main").inner_text()
+    application.refresh_from_db()
+    assert application.status == Status.DRAFT
+    assert len(upload_required(page)) == 4
+
     # Submit.
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_load_state("load")
@@ -179,14 +189,14 @@ def test_a_teacher_signs_up_links_the_record_and_submits_an_application(
     page.wait_for_load_state("load")
 
     # Sign out.
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("navigation", name="个人中心导航").get_by_role("button", name="退出").click()
     page.wait_for_load_state("load")
     shot(page, "signed-out")
     assert page.url.endswith(reverse("applicants:login"))
 
 
 def test_the_applicant_pages_on_a_phone(
-    campaign_open: None, live_server: Any, phone_page: Any, visit: Any, shot: Any
+    campaign_open: None, live_server: Any, phone_page: Any, visit: Any, shot: Any, upload_required: Any
 ) -> None:
     c = chain()
     teacher, cert = due_teacher(c.school, name="欧阳娜娜")
@@ -222,6 +232,8 @@ def test_the_applicant_pages_on_a_phone(
     page.wait_for_load_state("load")
     shot(page, "phone-edit")
     assert _no_horizontal_scroll(page)
+    # An upload saves step 1 with it: the contact phone is required there.
+    page.fill("input[name=phone]", PHONE)
 
     page.set_input_files(
         "input[name=file]",
@@ -232,6 +244,7 @@ def test_the_applicant_pages_on_a_phone(
     page.wait_for_load_state("load")
     shot(page, "phone-uploaded")
     assert _no_horizontal_scroll(page)
+    upload_required(page)
 
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_load_state("load")
@@ -246,7 +259,7 @@ def test_the_applicant_pages_on_a_phone(
         visit(page, path, name)
         assert _no_horizontal_scroll(page)
 
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("navigation", name="个人中心导航").get_by_role("button", name="退出").click()
     page.wait_for_load_state("load")
     visit(page, reverse("applicants:password_reset"), "phone-reset")
     assert _no_horizontal_scroll(page)

@@ -31,6 +31,7 @@ from PIL import Image
 from jiaozi.accounts.models import User
 from jiaozi.certification.models import AuthorityCode, CertificationApplication, SerialCounter
 from jiaozi.certification.workflow import Status
+from jiaozi.confirmation.models import ConfirmationPoint
 from jiaozi.core import clock, idcard
 from jiaozi.orgs.models import Institution
 
@@ -79,14 +80,9 @@ def _book_and_check_in(application: CertificationApplication) -> None:
     admin = User.objects.get(username="ly_admin")
     point_institution = Institution.objects.get(code="340103QR01")
     with clock.travel(APPLY):
-        point = confirmation.confirmation_point_create(
-            actor=admin,
-            code=point_institution.code,
-            name=point_institution.name,
-            address="合肥市庐阳区政务服务中心二楼",
-            phone="0551-65555555",
-            institution_id=point_institution.pk,
-        )
+        # The demo set the point up (its public information, days after the demo's
+        # date); the authority opens one more day for this test's date.
+        point = ConfirmationPoint.objects.get(institution=point_institution)
         day = confirmation.opening_day_add(actor=admin, point_id=point.pk, date=CONFIRM_DAY)
         [slot, *_rest] = confirmation.time_slot_add(
             actor=admin, day_id=day.pk, starts_at=dt.time(9), ends_at=dt.time(10), capacity=20

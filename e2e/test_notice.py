@@ -159,7 +159,9 @@ def test_a_reviewer_publishes_a_notice_and_dismisses_an_objection(
     page.wait_for_load_state("load")
     shot(page, "staff-publish-choose")
     page.uncheck(f"#app-{later.pk}")
-    page.fill("input[name=days]", "7")
+    # The period is the campaign's (§5), shown and not editable.
+    assert page.locator("input[name=days]").is_disabled()
+    assert page.input_value("input[name=days]") == "7"
     page.get_by_role("button", name="预览公示名单").click()
     page.wait_for_load_state("load")
     shot(page, "staff-publish-preview")

@@ -114,6 +114,7 @@ def test_the_demo_teacher_reaches_a_filed_stamped_conclusion(
     sign_in: Any,
     visit: Any,
     shot: Any,
+    upload_required: Any,
 ) -> None:
     page.on("dialog", lambda dialog: dialog.accept())  # confirm() before submitting
     applicant = User.objects.get(username=APPLICANT)
@@ -149,6 +150,7 @@ def test_the_demo_teacher_reaches_a_filed_stamped_conclusion(
     )
     page.get_by_role("button", name="上传").click()
     page.wait_for_load_state("load")
+    upload_required(page)
     shot(page, "applicant-edit")
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_load_state("load")
@@ -180,7 +182,6 @@ def test_the_demo_teacher_reaches_a_filed_stamped_conclusion(
         if box.get_attribute("id") != f"app-{application.pk}":
             box.uncheck()
     page.check(f"#app-{application.pk}")
-    page.fill("input[name=days]", "7")
     page.get_by_role("button", name="预览公示名单").click()
     page.wait_for_load_state("load")
     shot(page, "county-publish-preview")
