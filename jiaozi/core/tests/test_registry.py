@@ -151,6 +151,7 @@ def test_the_apps_register_the_navigation_in_its_order() -> None:
         "registration:objection_list",
         "oversight:spot_check_list",
         "oversight:data_audit",
+        "oversight:statistics",
         "certification:queue",
         "orgs:institution_list",
         "certification:confirm_queue",
