@@ -25,7 +25,7 @@ from django.db import OperationalError, connection, connections, transaction
 
 T = TypeVar("T")
 
-ATTEMPTS = 500
+PATIENCE = 60.0  # seconds
 
 
 def shared_cache_sqlite() -> bool:
@@ -37,14 +37,18 @@ def retrying(call: Callable[[], T]) -> T:
     """``call()``; on the shared-cache SQLite only, again while the database answers
     "locked" (see the module docstring). Elsewhere an ``OperationalError`` propagates."""
     retry = shared_cache_sqlite()
-    for _attempt in range(ATTEMPTS):
+    # A time budget, not a count of attempts: on a loaded machine a thread may lose the
+    # lock hundreds of times in a row before the others are done.
+    give_up = time.monotonic() + PATIENCE
+    while True:
         try:
             return call()
         except OperationalError as exc:
             if not retry or "locked" not in str(exc):
                 raise
+            if time.monotonic() > give_up:
+                raise AssertionError("writer starved: the database stayed locked") from exc
             time.sleep(random.uniform(0, 0.005))  # noqa: S311  (jitter, not security)
-    raise AssertionError("writer starved: the database stayed locked")
 
 
 def atomically(change: Callable[[], T]) -> T:

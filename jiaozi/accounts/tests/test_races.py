@@ -32,8 +32,8 @@ def test_concurrent_disables_have_one_winner() -> None:
         lambda _n: services.staff_disable(actor=admin, user_id=target.pk, reason="离岗"), threads=THREADS
     )
 
-    assert sum(isinstance(o, User) for o in outcomes) == 1
-    assert sum(isinstance(o, Conflict) for o in outcomes) == THREADS - 1
+    assert sum(isinstance(o, User) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, Conflict) for o in outcomes) == THREADS - 1, outcomes
     assert AuditEvent.objects.filter(kind=AuditKind.STAFF_DISABLED, object_id=str(target.pk)).count() == 1
     assert User.objects.get(pk=target.pk).version == target.version + 1
 
