@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{staff}/oversight/", include("jiaozi.oversight.urls")),
     path(f"{staff}/exports/", include("jiaozi.exports.urls")),
     path(f"{staff}/", include("jiaozi.workspace.urls")),
+    path("verify/s/", include("jiaozi.certservices.share_urls")),
     path("verify/", include("jiaozi.certificates.urls")),
     path("me/certification/", include("jiaozi.certification.applicant_urls")),
     path("me/bookings/", include("jiaozi.confirmation.applicant_urls")),
