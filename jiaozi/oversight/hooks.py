@@ -54,7 +54,7 @@ NAV = (
         ),
         "journal",
         SECTION_TEACHERS,
-        197,
+        199,
     ),
 )
 
