@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{staff}/announcements/", include("jiaozi.announcements.urls")),
     path(f"{staff}/directory/", include("jiaozi.directory.urls")),
     path(f"{staff}/oversight/", include("jiaozi.oversight.urls")),
+    path(f"{staff}/exports/", include("jiaozi.exports.urls")),
     path(f"{staff}/", include("jiaozi.workspace.urls")),
     path("verify/s/", include("jiaozi.certservices.share_urls")),
     path("verify/", include("jiaozi.certificates.urls")),
