@@ -684,6 +684,29 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registration/review/detail.html", context, status=400)
 
 
+# --- The stamped form ------------------------------------------------------------------
+
+
+@never_cache
+@staff_required(*QUEUE_ROLES)
+@domain_errors
+@require_GET
+def application_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The filed 《教师资格定期注册申请表》 of a completed application, for a reviewer of
+    its chain (the service answers NotFound out of scope and audits the download)."""
+    from ..completion.services import application_form_pdf
+
+    try:
+        document = application_form_pdf(user=staff_user(request), application_id=pk)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("registration:application_detail", pk=pk)
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="registration-form-{int(pk)}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # --- Materials --------------------------------------------------------------------------
 
 

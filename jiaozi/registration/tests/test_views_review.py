@@ -598,6 +598,8 @@ IN_SCOPE = EVERY_REVIEWER | {"other_reviewer": 404}
 ACT = _LOGIN | {"school": 403, "reviewer": 302, "city": 403, "province": 403, "other_reviewer": 404}
 # A batch of 注册合格 to confirm: levels that have no such batch action go back to the queue.
 BATCH = _LOGIN | {"school": 302, "reviewer": 200, "city": 302, "province": 302, "other_reviewer": 200}
+# The filed form of an application not yet completed: back to its page with a message.
+FORM = IN_SCOPE | {"school": 302, "reviewer": 302, "city": 302, "province": 302}
 RESULT = _LOGIN | {"school": 302, "reviewer": 302, "city": 302, "province": 302, "other_reviewer": 302}
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
@@ -609,6 +611,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registration:application_act": ("POST", ACT),
     "registration:application_unmask": ("POST", IN_SCOPE),
     "registration:material": ("GET", IN_SCOPE),
+    "registration:application_form": ("GET", FORM),
 }
 REFUSED = {
     "registration:queue": "POST",
@@ -619,6 +622,7 @@ REFUSED = {
     "registration:application_act": "GET",
     "registration:application_unmask": "GET",
     "registration:material": "POST",
+    "registration:application_form": "POST",
 }
 
 
@@ -666,6 +670,7 @@ def _request(name: str, method: str, client: Client, app: Application, material:
         "registration:application_detail",
         "registration:application_act",
         "registration:application_unmask",
+        "registration:application_form",
     ):
         url = reverse(name, args=[app.pk])
     elif name == "registration:material":
