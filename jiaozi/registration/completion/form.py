@@ -670,11 +670,18 @@ def _draw_commitment(page: _Page, data: RegistrationFormData) -> None:
     page.y -= height
 
 
+def _split_label(label: str) -> str:
+    """A long level label (市级主管部门审核意见) on two lines, broken before 审核意见."""
+    if len(label) > 6 and label.endswith("审核意见"):
+        return f"{label[:-4]}\n审核意见"
+    return label
+
+
 def opinion_rows(data: RegistrationFormData) -> list[tuple[str, str, ReviewOpinion | None]]:
     """(level key, label, opinion) of the four review levels, in chain order."""
     return [
         ("school", "学校审查意见", data.school_opinion),
-        ("registration", f"{data.registration_label}\n（注册结论）", data.county_opinion),
+        ("registration", f"{_split_label(data.registration_label)}\n（注册结论）", data.county_opinion),
         ("city", "市级复核意见", data.city_opinion),
         ("province", "省级终审意见", data.province_opinion),
     ]

@@ -131,7 +131,7 @@ def _opinions(application: Application, steps: Sequence[ApplicationStep]) -> dic
             continue
         institution = decided.institution or fallback[level]
         out[level] = {
-            "opinion": step.opinion,
+            "opinion": decided.opinion,
             "institution": institution.name if institution is not None else "",
             "date": _local_date(decided.at).isoformat(),
         }
