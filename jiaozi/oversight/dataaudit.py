@@ -27,7 +27,8 @@ from jiaozi.accounts.actor import actor_of
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
-from jiaozi.certificates.models import Certificate, QualificationType
+from jiaozi.certificates.models import Certificate
+from jiaozi.certificates.stages import STAGE_TYPES
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.masking import mask_name
@@ -57,22 +58,6 @@ REMIND_ROLES = VIEW_ROLES - {Role.SCHOOL_REVIEWER}
 # Who is told at an institution with open lines.
 REMINDED_ROLES = (Role.SCHOOL_REVIEWER, Role.REGISTRATION_REVIEWER, Role.INSTITUTION_ADMIN)
 LINES_PAGE = 50
-
-Q_TYPE = QualificationType
-# Which certificate may teach at which school stage (a higher general certificate covers
-# the lower stages; vocational schools take 中职 and 高中 certificates; special education
-# any). A school without a stage is not checked.
-STAGE_TYPES: dict[str, frozenset[str]] = {
-    Institution.Stage.KINDERGARTEN: frozenset({Q_TYPE.KINDERGARTEN}),
-    Institution.Stage.PRIMARY: frozenset({Q_TYPE.PRIMARY, Q_TYPE.JUNIOR, Q_TYPE.SENIOR, Q_TYPE.HIGHER}),
-    Institution.Stage.JUNIOR: frozenset({Q_TYPE.JUNIOR, Q_TYPE.SENIOR, Q_TYPE.HIGHER}),
-    Institution.Stage.SENIOR: frozenset({Q_TYPE.SENIOR, Q_TYPE.HIGHER}),
-    Institution.Stage.COMPLETE_SECONDARY: frozenset({Q_TYPE.JUNIOR, Q_TYPE.SENIOR, Q_TYPE.HIGHER}),
-    Institution.Stage.NINE_YEAR: frozenset({Q_TYPE.PRIMARY, Q_TYPE.JUNIOR, Q_TYPE.SENIOR, Q_TYPE.HIGHER}),
-    Institution.Stage.VOCATIONAL: frozenset(
-        {Q_TYPE.SENIOR, Q_TYPE.VOCATIONAL, Q_TYPE.VOCATIONAL_PRACTICE, Q_TYPE.HIGHER}
-    ),
-}
 
 
 @dataclass(frozen=True)

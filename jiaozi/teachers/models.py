@@ -197,6 +197,8 @@ class ImportJob(TimeStampedModel):
     error_total = models.PositiveIntegerField(_("错误数"), default=0)
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     errors_truncated = models.BooleanField(default=False)
+    # Rows loaded with something to check (the certificate type against the school's stage).
+    warnings = models.JSONField(_("提示明细"), default=list, blank=True)
     message = models.CharField(_("说明"), max_length=255, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -216,6 +216,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         errors=[e.as_dict() for e in result.errors] if result else [],
         error_total=result.error_total if result else 0,
         errors_truncated=result.truncated if result else False,
+        warnings=[w.as_dict() for w in result.warnings] if result else [],
         finished_at=clock.now(),
         version=F("version") + 1,
     )

@@ -391,6 +391,8 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         "counts": counts,
         "errors": errors,
         "errors_hidden": max(0, job.error_total - len(errors)),
+        "warnings": [RowError.from_dict(w) for w in job.warnings[:ERRORS_ON_SCREEN]],
+        "warnings_hidden": max(0, len(job.warnings) - ERRORS_ON_SCREEN),
     }
 
 

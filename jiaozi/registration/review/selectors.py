@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiaozi.accounts.actor import is_active_staff
+from jiaozi.certificates.stages import type_fits_stage
 from jiaozi.core import clock, idcard
 from jiaozi.core.fields import field_lookup
 from jiaozi.core.masking import mask_phone, mask_resident_id
@@ -601,6 +602,18 @@ class Explanation:
     suggestion: str
     suggestion_label: str
     reasons: list[str] = field(default_factory=list)
+
+
+def type_stage_warning(application: Application) -> str:
+    """ "" or a note for the reviewer that the certificate's type does not fit the
+    school's stage (the teacher import's warning, docs/decisions/0254)."""
+    certificate, school = application.certificate, application.school
+    if type_fits_stage(certificate.qualification_type, school.stage):
+        return ""
+    return str(
+        _("资格种类“%(type)s”与任教学校学段“%(stage)s”不符，请核实证书与任教岗位。")
+        % {"type": certificate.get_qualification_type_display(), "stage": school.get_stage_display()}
+    )
 
 
 def explanation(application: Application) -> Explanation:

@@ -586,6 +586,7 @@ def _detail_context(
         "personal": revealed or queues.masked_personal(application),
         "revealed": revealed is not None,
         "explanation": queues.explanation(application),
+        "type_stage_warning": queues.type_stage_warning(application),
         "records": queues.teacher_records(application=application),
         "materials": queues.application_materials(application=application),
         "timeline": application_timeline(application=application),

@@ -69,8 +69,16 @@ CERTIFICATE_STATUS = {
     "撤销": CertificateStatus.REVOKED,
     "丧失": CertificateStatus.LOST,
 }
-# Blank means never registered (stored as "").
-CONCLUSION = {"合格": Conclusion.QUALIFIED, "暂缓注册": Conclusion.DEFERRED, "不合格": Conclusion.UNQUALIFIED}
+# Blank means never registered (stored as ""). The official terms (注册合格 / 暂缓注册 /
+# 注册不合格, as every screen and the form print them) come first; the template's older
+# short labels 合格 / 不合格 are still accepted (docs/decisions/0254).
+CONCLUSION = {
+    "注册合格": Conclusion.QUALIFIED,
+    "暂缓注册": Conclusion.DEFERRED,
+    "注册不合格": Conclusion.UNQUALIFIED,
+    "合格": Conclusion.QUALIFIED,
+    "不合格": Conclusion.UNQUALIFIED,
+}
 # Blank means 健康.
 HEALTH = {"健康": Health.FIT, "不适合": Health.UNFIT}
 GRADE = {
@@ -204,7 +212,7 @@ SHEETS: dict[str, Sheet] = {
                     example="3401030001",
                 ),
                 Column(H_POST, POST_TYPE, required=True),
-                Column(H_EMPLOYMENT, EMPLOYMENT_TYPE, required=True),
+                Column(H_EMPLOYMENT, EMPLOYMENT_TYPE, required=True, hint="民办学校不能填写“公办在编”"),
                 Column(
                     H_CERT_NUMBER,
                     text=True,
@@ -212,14 +220,16 @@ SHEETS: dict[str, Sheet] = {
                     example="20153400131000001",
                 ),
                 Column(
-                    H_QUALIFICATION, QUALIFICATION_TYPE, hint="填写证书编号时必填；须与证书编号第10位一致"
+                    H_QUALIFICATION,
+                    QUALIFICATION_TYPE,
+                    hint="填写证书编号时必填；须与证书编号第10位一致；与学校学段不符时导入并提示核实",
                 ),
                 Column(H_SUBJECT, hint="如：语文", example="语文"),
                 Column(H_CERT_STATUS, CERTIFICATE_STATUS, hint="填写证书编号时必填"),
                 Column(H_PROBATION, hint="YYYY-MM-DD，可留空", example="2016-08-31"),
                 Column(H_CONCLUSION, CONCLUSION, hint="留空表示从未注册"),
-                Column(H_VALID_FROM, hint="YYYY-MM-DD；上次注册结论为合格时必填", example="2019-12-01"),
-                Column(H_VALID_TO, hint="YYYY-MM-DD；上次注册结论为合格时必填", example="2024-11-30"),
+                Column(H_VALID_FROM, hint="YYYY-MM-DD；上次注册结论为注册合格时必填", example="2019-12-01"),
+                Column(H_VALID_TO, hint="YYYY-MM-DD；上次注册结论为注册合格时必填", example="2024-11-30"),
                 Column(H_HEALTH, HEALTH, hint="留空表示健康"),
             ),
             purpose="新增或更新教师及其教师资格证书",

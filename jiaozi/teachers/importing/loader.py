@@ -33,11 +33,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiaozi.certificates.models import Certificate, Conclusion
+from jiaozi.certificates.stages import type_fits_stage
 from jiaozi.core import clock, crypto, idcard
 from jiaozi.orgs.models import Division, Institution, Level
 from jiaozi.teachers import bulk
 
 from ..models import (
+    EmploymentType,
     Health,
     Teacher,
     TeachingBreak,
@@ -180,6 +182,8 @@ class ImportResult:
     error_total: int
     truncated: bool
     reader: str = ""
+    # Loaded, but worth a second look (the certificate type against the school's stage).
+    warnings: list[RowError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -189,6 +193,7 @@ class ImportResult:
             "error_total": self.error_total,
             "truncated": self.truncated,
             "reader": self.reader,
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -299,6 +304,9 @@ class Importer:
 
     def __post_init__(self) -> None:
         self.errors = ErrorLog(self.error_limit)
+        self.warnings = ErrorLog(self.error_limit)
+        # school code → (办学性质, 学段), of the file's 学校 rows or the database.
+        self.school_facts: dict[str, tuple[str, str]] = {}
         self.counts = {key: Counts() for key in COUNT_KEYS}
         # school code → (id, path); (PENDING, "") for schools of this file not written.
         self.schools: dict[str, tuple[int, str]] = {}
@@ -387,6 +395,7 @@ class Importer:
             error_total=self.errors.total,
             truncated=self.errors.truncated,
             reader=source.label,
+            warnings=list(self.warnings.items),
         )
 
     def _report(self, sheet: str, rows: int) -> None:
@@ -508,6 +517,8 @@ class Importer:
         creates: list[tuple[_School, Institution]] = []
         updates: list[tuple[_School, Institution, Institution]] = []
         for s in parsed:
+            # The file's values are what the school will be once the file is loaded.
+            self.school_facts[s.code] = (s.ownership, s.stage)
             division = divisions.get(s.county)
             if division is None or division[0] != Level.COUNTY:
                 self._error(
@@ -626,10 +637,11 @@ class Importer:
         if not unknown:
             return
         found = dict.fromkeys(unknown, (MISSING, ""))
-        for pk, code, path in Institution.objects.filter(
+        for pk, code, path, ownership, stage in Institution.objects.filter(
             code__in=unknown, kind=Institution.Kind.SCHOOL
-        ).values_list("pk", "code", "path"):
+        ).values_list("pk", "code", "path", "ownership", "stage"):
             found[code] = (pk, path)
+            self.school_facts[code] = (ownership, stage)
         for code, value in found.items():
             if value[0] == MISSING and (code in self.school_rows or self.schools_unreadable):
                 # Its row in 学校 had errors already (or the sheet could not be read):
@@ -749,7 +761,7 @@ class Importer:
                     for header, value in ((H_VALID_FROM, valid_from), (H_VALID_TO, valid_to)):
                         if value is None:
                             self._error(
-                                TEACHERS, row_no, header, "", _("上次注册结论为合格时必须填写注册有效期")
+                                TEACHERS, row_no, header, "", _("上次注册结论为注册合格时必须填写注册有效期")
                             )
                     ok = False
                 elif (valid_from is None) != (valid_to is None) and not (
@@ -871,6 +883,35 @@ class Importer:
                 ok = False
         return ok
 
+    def _check_against_school(self, t: _Teacher) -> bool:
+        """The row against its school (§12, docs/decisions/0254): 公办在编 only at a public
+        school (a row error); the certificate type against the school's stage (a warning:
+        the row is loaded, the reviewer sees it on the application)."""
+        ownership, stage = self.school_facts.get(t.school_code, ("", ""))
+        if (
+            t.employment_type == EmploymentType.PUBLIC_ESTABLISHED
+            and ownership == Institution.Ownership.PRIVATE
+        ):
+            self._error(
+                TEACHERS,
+                t.row,
+                H_EMPLOYMENT,
+                _label(EMPLOYMENT_TYPE, t.employment_type),
+                _("学校“%(code)s”为民办学校，用工类型不能为“公办在编”，请填写“民办聘用”或“其他”")
+                % {"code": t.school_code},
+            )
+            return False
+        if t.cert is not None and not type_fits_stage(t.cert.qualification_type, stage):
+            self.warnings.add(
+                TEACHERS,
+                t.row,
+                H_QUALIFICATION,
+                _label(QUALIFICATION_TYPE, t.cert.qualification_type),
+                _("资格种类与学校“%(code)s”的学段（%(stage)s）不符，已导入，请核实；审核时将向审核人员提示")
+                % {"code": t.school_code, "stage": Institution.Stage(stage).label},
+            )
+        return True
+
     def _flush_teachers(self, batch: list[_Teacher]) -> None:
         counts, cert_counts = self.counts[TEACHERS], self.counts[CERTIFICATES]
         self._resolve_schools({t.school_code for t in batch})
@@ -929,6 +970,8 @@ class Importer:
             if current is not None and not self._in_scope(current[6]):
                 self._error(TEACHERS, t.row, H_ID, t.rid, TEACHER_OUT_OF_SCOPE)
                 ok = False
+            if ok:
+                ok = self._check_against_school(t)
             if t.cert is not None:
                 stored = certificates.get(t.cert.number)
                 if stored is not None and (current is None or stored[2] != current[0]):
@@ -1296,6 +1339,11 @@ class Importer:
         counts.updated += len(updates)
         spec.table.insert(inserts)
         bulk.update(model, spec.value_fields, updates)
+
+
+def _label(choices: dict[str, Any], value: str) -> str:
+    """The template's label of a stored value (the first, where several map to it)."""
+    return next((k for k, v in choices.items() if v == value), value)
 
 
 def _ancestors(county: str, divisions: dict[str, tuple[str, str | None]]) -> set[str]:

@@ -235,8 +235,8 @@ CASES: list[tuple[str, Callable[[TemplateBook], None], list[tuple[str, int | Non
     ),
     (
         "conclusion label",
-        edit(TEACHERS, 上次注册结论="注册合格"),
-        [(TEACHERS, 2, "上次注册结论", CHOICE + "合格、暂缓注册、不合格")],
+        edit(TEACHERS, 上次注册结论="注册暂缓"),
+        [(TEACHERS, 2, "上次注册结论", CHOICE + "注册合格、暂缓注册、注册不合格、合格、不合格")],
     ),
     (
         "date format",
@@ -253,8 +253,8 @@ CASES: list[tuple[str, Callable[[TemplateBook], None], list[tuple[str, int | Non
         "qualified needs validity",
         edit(TEACHERS, 注册有效期起=None, 注册有效期止=None),
         [
-            (TEACHERS, 2, "注册有效期起", "上次注册结论为合格时必须填写注册有效期"),
-            (TEACHERS, 2, "注册有效期止", "上次注册结论为合格时必须填写注册有效期"),
+            (TEACHERS, 2, "注册有效期起", "上次注册结论为注册合格时必须填写注册有效期"),
+            (TEACHERS, 2, "注册有效期止", "上次注册结论为注册合格时必须填写注册有效期"),
         ],
     ),
     (

@@ -473,3 +473,19 @@ def test_jobs_of_the_twin_county_are_404(
 def test_import_page_forbidden_to_other_roles(signed_in: SignIn) -> None:
     user = make_staff(role=Role.CONFIRMATION_USER, institution=confirmation_point("34010399Q4"))
     assert signed_in(user).get(reverse("teachers:import")).status_code == 403
+
+
+def test_a_loaded_row_with_a_warning_is_listed_on_the_result_page(
+    signed_in: SignIn, school_a_staff: User, school_a: Institution, upload: Callable[..., Any]
+) -> None:
+    """school_a is a 初中: a 幼儿园 certificate loads, with the row to check listed."""
+    book = TemplateBook()
+    book.full_teacher(school=SCHOOL_A, qualification="幼儿园")
+    client = signed_in(school_a_staff)
+    upload(client, book.xlsx())
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert [(w["row"], w["column"]) for w in job.warnings] == [(2, "资格种类")]
+    page = client.get(reverse("teachers:import_job", args=[job.pk])).content.decode()
+    assert 'data-testid="import-warnings"' in page
+    assert "学段（初中）不符" in page

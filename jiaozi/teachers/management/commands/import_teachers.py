@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiaozi.teachers.importing.errors import report_csv, report_xlsx
-from jiaozi.teachers.importing.loader import COUNT_KEYS
+from jiaozi.teachers.importing.loader import COUNT_KEYS, ImportResult
 from jiaozi.teachers.services import teacher_import
 
 LABELS = {"created": "新增", "updated": "更新", "unchanged": "未变"}
@@ -61,6 +61,7 @@ class Command(BaseCommand):
                     continue
                 parts = "，".join(f"{LABELS[k]} {counts[k]:,}" for k in LABELS)
                 self.stdout.write(f"  {key}：{parts}")
+            self._warnings(result)
             return
         self.stderr.write(self.style.ERROR(f"校验未通过，未导入任何数据。共 {result.error_total:,} 处错误："))
         for e in result.errors:
@@ -78,3 +79,12 @@ class Command(BaseCommand):
         if result.truncated:
             self.stderr.write(f"  ……仅列出前 {len(result.errors):,} 处错误。")
         raise CommandError("导入未完成。", returncode=1)
+
+    def _warnings(self, result: ImportResult) -> None:
+        if not result.warnings:
+            return
+        self.stdout.write(self.style.WARNING(f"以下 {len(result.warnings):,} 行已导入，请核实："))
+        for w in result.warnings:
+            self.stdout.write(
+                f"  工作表“{w.sheet}”，第{w.row}行，列“{w.column}”：{w.reason}（值：{w.value}）"
+            )
