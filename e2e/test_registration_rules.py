@@ -37,8 +37,8 @@ from jiaozi.registration.tests.factories_applications import (
     OPEN,
     Chain,
     active_campaign,
-    application,
     applicant_for,
+    application,
     chain,
     due_teacher,
 )

@@ -56,7 +56,8 @@ def test_the_section_names_the_deadline_and_the_level_above(
     assert deferred.notice is not None
     until = deferred.notice.ends_at + dt.timedelta(days=deferred.campaign.review_request_days)
     assert timezone.localtime(until).strftime("%Y-%m-%d %H:%M") in page
-    assert c.city is not None and f"向{c.city.name}申请复核" in page
+    assert c.city is not None
+    assert f"向{c.city.name}申请复核" in page
 
 
 def test_no_section_for_a_qualified_conclusion(c: Chain, as_applicant: Callable[[User], Client]) -> None:
@@ -74,7 +75,8 @@ def test_a_request_with_reasons_and_evidence_goes_to_the_city(
     assert deferred.status == Status.REVIEW_AT_CITY
     assert deferred.materials.filter(kind=Material.Kind.REVIEW_EVIDENCE).count() == 1
     last = ApplicationStep.objects.filter(application=deferred).last()
-    assert last is not None and (last.action, last.opinion) == (Action.REQUEST_REVIEW, REASON)
+    assert last is not None
+    assert (last.action, last.opinion) == (Action.REQUEST_REVIEW, REASON)
     page = client.get(detail(deferred)).content.decode()
     assert "已提交复核申请" in page
     assert SECTION not in page

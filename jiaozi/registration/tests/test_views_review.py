@@ -787,7 +787,8 @@ def test_a_review_decision_needs_the_level_above_s_opinion(c: Chain) -> None:
     assert c.city_rechecker is not None
     client = client_for(c.city_rechecker)
     page = text(client.get(detail_url(app)))
-    assert 'details class="jz-action"' in page and 'data-action="send_back_review"' in page
+    assert 'details class="jz-action"' in page
+    assert 'data-action="send_back_review"' in page
     assert "默认为“同意”" not in page
     response = client.post(
         act_url(app), {"action": Action.SEND_BACK_REVIEW, "version": refreshed(app).version, "reason": ""}
