@@ -13,7 +13,6 @@ persona signs in on the clock it acts on."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,28 +54,6 @@ LATE = at(2024, 12, 10, 10)
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """The desktop page of conftest, except that a refusal answered 409 (the refused
-    publication, on purpose here) is not a console error; anything else still is."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not re.search(r"status of (403|404|409)", msg.text)
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"browser console errors: {errors}"
-
-
-@pytest.fixture
 def media(tmp_path: Path) -> Iterator[None]:
     """Uploads in a scratch MEDIA_ROOT; fresh rate-limit counters."""
     cache.clear()
@@ -95,8 +72,8 @@ def _main(page: Any) -> str:
     return str(page.locator("main").inner_text())
 
 
-def _publish(page: Any, visit: Any, shot: Any, app: Application, name: str) -> None:
-    """The county's publish page: only ``app`` chosen, preview, confirm."""
+def _preview(page: Any, visit: Any, shot: Any, app: Application, name: str) -> None:
+    """The county's publish page: only ``app`` chosen, then the preview."""
     visit(page, reverse("registration:notice_publish"), f"{name}-choose")
     for box in page.locator("input[id^=app-]").all():
         if box.get_attribute("id") != f"app-{app.pk}":
@@ -105,6 +82,11 @@ def _publish(page: Any, visit: Any, shot: Any, app: Application, name: str) -> N
     page.get_by_role("button", name="预览公示名单").click()
     page.wait_for_load_state("load")
     shot(page, f"{name}-preview")
+
+
+def _publish(page: Any, visit: Any, shot: Any, app: Application, name: str) -> None:
+    """Preview, then confirm."""
+    _preview(page, visit, shot, app, name)
     page.get_by_role("button", name="确认发布").click()
     page.wait_for_load_state("load")
     shot(page, f"{name}-done")
@@ -146,13 +128,15 @@ def test_a_late_notice_is_refused_until_the_province_extends_the_recheck(
             conclusion="qualified",
         )
 
-        # --- 1. The county publishes: refused, naming the notice's end and the close. ----
+        # --- 1. The county would publish: refused, naming the notice's end and the close.
         sign_in(page, "ly_reviewer")
-        _publish(page, visit, shot, app, "late-publish")
-        main = _main(page)
-        assert "公示将于2024年12月17日10时结束" in main, main
-        assert "晚于市级复核截止时间2024年12月15日17时" in main, main
-        assert "联系省级管理员延长市级复核时间" in main
+        # The preview already says it, and publishing is not offered.
+        _preview(page, visit, shot, app, "late-publish")
+        refused = page.locator("[data-testid=publication-refused]").inner_text()
+        assert "公示将于2024年12月17日10时结束" in refused, refused
+        assert "晚于市级复核截止时间2024年12月15日17时" in refused, refused
+        assert "联系省级管理员延长市级复核时间" in refused
+        assert page.get_by_role("button", name="确认发布").is_disabled()
         assert Application.objects.get(pk=app.pk).status == Status.CONCLUDED
         assert not Notice.objects.exists()
         _sign_out(page)
@@ -226,9 +210,9 @@ def test_an_applicant_s_review_is_sent_back_and_concluded_again(
         # --- 2. 合肥市 reads the reasons and the evidence, and sends it back. -------------
         sign_in(page, "hf_rechecker")
         _open_from_queue(page, app, shot, "city")
-        main = _main(page)
-        assert "省级骨干教师培训120学时" in main
-        assert "培训学时证明.pdf" in main
+        card = page.locator("[data-testid=review-request]").inner_text()  # at the top of the page
+        assert "省级骨干教师培训120学时" in card
+        assert "培训学时证明.pdf" in card
         _act(
             page,
             "send_back_review",

@@ -790,6 +790,8 @@ def test_a_review_decision_needs_the_level_above_s_opinion(c: Chain) -> None:
     assert 'details class="jz-action"' in page
     assert 'data-action="send_back_review"' in page
     assert "默认为“同意”" not in page
+    assert 'data-testid="review-request"' in page  # the reasons at the top of the page
+    assert "已补齐学时证明，请予复核" in page
     response = client.post(
         act_url(app), {"action": Action.SEND_BACK_REVIEW, "version": refreshed(app).version, "reason": ""}
     )
