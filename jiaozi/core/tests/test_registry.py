@@ -151,6 +151,8 @@ def test_the_apps_register_the_navigation_in_its_order() -> None:
         "registration:objection_list",
         "oversight:spot_check_list",
         "oversight:data_audit",
+        "exports:request_list",
+        "exports:approval_queue",
         "certification:queue",
         "orgs:institution_list",
         "certification:confirm_queue",
