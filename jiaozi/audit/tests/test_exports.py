@@ -43,6 +43,7 @@ EXEMPT = {
     "registration/applications/materials.py::material_response": "one material file, jurisdiction-checked",
     "registration/notices/views.py::public_document": "a notice already published to the public",
     "teachers/views.py::import_template": "the empty import template, no personal data",
+    "oversight/views.py::statistics_download": "one statistics table: counts only, no personal data; audited",
     "certservices/downloads.py::material_response": "one request's material, holder's or authority's, audited",
     "certservices/downloads.py::paper_response": "one certificate paper, to its holder or issuing authority",
     "certification/applicant_views.py::certificate": "the holder's own certificate, one person",
