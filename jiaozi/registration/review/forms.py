@@ -403,6 +403,18 @@ class ReasonForm(_ActionForm):
         return {"reason": self.cleaned_data["reason"].strip()}
 
 
+class ReviewDecisionForm(ReasonForm):
+    """申请复核 decided by the level above (§5): upheld or sent back, with the
+    reviewing level's opinion, which the applicant reads on the timeline."""
+
+    reason = forms.CharField(
+        label=_("复核意见"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("必填；申请人将看到这段意见"),
+    )
+
+
 class ReturnForm(_ActionForm):
     reason_code = forms.ChoiceField(label=_("退回原因"))
     reason = forms.CharField(
@@ -537,6 +549,8 @@ def form_class_for(action: str) -> type[_ActionForm]:
         return ReturnForm
     if action in (Action.REVISE, Action.UPHOLD_OBJECTION):
         return ReasonForm
+    if action in (Action.UPHOLD_REVIEW, Action.SEND_BACK_REVIEW):
+        return ReviewDecisionForm
     return ApproveForm
 
 

@@ -578,8 +578,11 @@ def _detail_context(
     notice_url = _url_or_none("registration:notice_publish") if links else None
     objection_url = _url_or_none("registration:objection_list") if links else None
     back = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    timeline = application_timeline(application=application)
+    materials = queues.application_materials(application=application)
     return {
         "application": application,
+        "review_request": queues.pending_review_request(application, timeline.steps, materials),
         "level": level,
         "held": queues.is_held_by(application, user=user),
         "status_tone": queues.STATUS_TONES.get(application.status, "neutral"),
@@ -588,8 +591,8 @@ def _detail_context(
         "explanation": queues.explanation(application),
         "type_stage_warning": queues.type_stage_warning(application),
         "records": queues.teacher_records(application=application),
-        "materials": queues.application_materials(application=application),
-        "timeline": application_timeline(application=application),
+        "materials": materials,
+        "timeline": timeline,
         "action_forms": forms,
         "elsewhere": links,
         "notice_url": notice_url,
