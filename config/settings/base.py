@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "jiaozi.announcements",
     "jiaozi.directory",
     "jiaozi.oversight",
+    "jiaozi.exports",
     "jiaozi.demo",
 ]
 

@@ -58,12 +58,20 @@ def _covers(approval: ExportApproval | None, *, actor: Account, what: str, rows:
 
 
 def export_check(
-    *, actor: Account, what: str, rows: int, obj: Any = None, approval: ExportApproval | None = None
+    *,
+    actor: Account,
+    what: str,
+    rows: int,
+    obj: Any = None,
+    approval: ExportApproval | None = None,
+    threshold: int | None = None,
 ) -> None:
     """Refuse (``ExportNeedsApproval``, audited) an export of ``rows`` rows above the
     threshold without a covering approval; return quietly otherwise. ``rows`` may be an
-    upper bound: counting more rows than will be written errs towards asking."""
-    threshold = export_approval_threshold()
+    upper bound: counting more rows than will be written errs towards asking.
+    ``threshold``: the province's own (``oversight.settings.export_threshold``) where
+    the caller read it; the deployment's default otherwise."""
+    threshold = export_approval_threshold() if threshold is None else threshold
     if rows <= threshold or _covers(approval, actor=actor, what=what, rows=rows):
         return
     audit_record(

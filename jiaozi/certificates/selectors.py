@@ -139,6 +139,12 @@ def verification_lookup(*, certificate_number: str, name: str) -> VerificationRe
     stored = certificate.teacher.name if certificate is not None else "\u0000" * len(full_name)
     if not hmac.compare_digest(stored.encode(), full_name.encode()) or certificate is None:
         return None
+    return verification_of_certificate(certificate=certificate, holder_name_masked=mask_name(full_name))
+
+
+def verification_of_certificate(*, certificate: Certificate, holder_name_masked: str) -> VerificationResult:
+    """What the public may know of ``certificate`` from the registry now (the lookup's
+    answer; also a holder's share link's): one query for the latest form's institution."""
     latest = (
         VerificationToken.objects.filter(certificate=certificate, revoked=False)
         .order_by("-issued_at")
@@ -153,7 +159,7 @@ def verification_lookup(*, certificate_number: str, name: str) -> VerificationRe
         state = _registration_state(certificate.last_conclusion, certificate.valid_to)
     conclusion_label = _conclusion_label(certificate.last_conclusion)
     return VerificationResult(
-        holder_name_masked=mask_name(full_name),
+        holder_name_masked=holder_name_masked,
         certificate_number=certificate.number,
         qualification_type=certificate.qualification_type,
         qualification_type_label=str(QualificationType(certificate.qualification_type).label),

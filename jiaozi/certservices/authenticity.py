@@ -20,7 +20,8 @@ from jiaozi.accounts.actor import Actor, actor_of
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
-from jiaozi.certificates.models import CertificateEvent
+from jiaozi.certificates.models import Certificate, CertificateEvent, CertificateStatus
+from jiaozi.certificates.services import certificate_revoke
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiaozi.notifications.services import notify, notify_many
@@ -136,6 +137,7 @@ class _Checks(Workflow[AuthenticityCheck, User | AnonymousUser]):
     msg_not_found = gettext_lazy("核验不存在或不在您的管辖范围内。")
     msg_forbidden = gettext_lazy("您无权办理该核验。")
     msg_stale = gettext_lazy("核验已被他人处理，请刷新后重试。")
+    isolated = frozenset({CheckAction.ANSWER})  # a forged answer also revokes the certificate
 
     def who(self, user: User | AnonymousUser | None) -> Actor | None:
         actor = actor_of(user)
@@ -226,6 +228,28 @@ class _Checks(Workflow[AuthenticityCheck, User | AnonymousUser]):
                     obj=row,
                     details=details,
                 )
+
+    def after(self, plan: Plan, instance: AuthenticityCheck, who: Actor | None) -> None:
+        """A forged answer voids the registry's record in the same transaction: the
+        certificate is revoked (撤销), so the registry views, the holder's page and the
+        public verification (by number and by every QR code) show it as not valid at
+        once; its history names the check (decision 0228)."""
+        if plan.values.get("outcome") != CheckOutcome.FORGED:
+            return
+        certificate = Certificate.objects.select_for_update().get(pk=instance.certificate_id)
+        if certificate.status != CertificateStatus.VALID:
+            return  # already revoked or lost: nothing further to void
+        institution = instance.authority or instance.requesting_institution
+        certificate_revoke(
+            certificate=certificate,
+            reason=_("证书真伪核验结论为伪造（答复文号：%(reference)s）。")
+            % {"reference": instance.reference},
+            actor=who.user if who else None,
+            institution=institution,
+            source=instance,
+            audit_details={"authenticity_check_id": instance.pk},
+        )
+        instance.certificate = certificate
 
     def announce(self, plans: Sequence[Plan], instance: AuthenticityCheck | None) -> None:
         for plan in plans:

@@ -144,3 +144,22 @@ class CheckActForm(forms.Form):
     note = forms.CharField(
         label=_("核验说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ShareLinkForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("有效期"),
+        coerce=int,
+        initial=7,
+        choices=[
+            (1, _("1天")),
+            (3, _("3天")),
+            (7, _("7天")),
+            (14, _("14天")),
+            (30, _("30天")),
+        ],
+    )
+
+
+class ShareRevokeForm(forms.Form):
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)

@@ -8,6 +8,8 @@ name the reviewer typed."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -236,3 +238,36 @@ class AuthenticityCheck(TimeStampedModel):
     @property
     def holds(self) -> bool:
         return self.status == CheckStatus.OPEN or self.outcome == CheckOutcome.FORGED
+
+
+class ShareLink(models.Model):
+    """A holder's time-limited link to their certificate's public verification
+    (decision 0226). The token is shown once, at creation; only its SHA-256 is kept, so
+    neither the database nor its backups can rebuild a working link. ``hint`` (the
+    first characters) lets the holder tell their links apart. Expired or revoked, the
+    link answers exactly like one that never existed."""
+
+    certificate = models.ForeignKey(
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name=_("证书")
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("持证人")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("链接标识"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("创建时间"))
+    expires_at = models.DateTimeField(_("失效时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("证书分享链接")
+        verbose_name_plural = _("证书分享链接")
+        indexes = [models.Index(fields=["holder", "certificate", "-created_at"], name="certsvc_share_holder")]
+
+    def __str__(self) -> str:
+        # Never the token (it is not kept); the hint only.
+        return f"{self.certificate_id} {self.hint}…"
+
+    def active_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

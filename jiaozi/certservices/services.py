@@ -44,7 +44,9 @@ REQUIRED_MATERIAL = {
 CORRECTABLE = ("name", "subject")
 
 
-def _holder_certificate(applicant: User, certificate_id: Any) -> Certificate:
+def holder_certificate_for_write(applicant: User, certificate_id: Any) -> Certificate:
+    """One of the applicant's own certificates (with its teacher), for a write they make
+    on it; NotFound for anyone else's, PermissionDenied for a non-applicant."""
     actor = actor_of(applicant)
     if not actor.is_active_applicant:
         raise PermissionDenied(_("只有持证人本人可以申请。"))
@@ -121,7 +123,7 @@ def request_submit(
 ) -> ServiceRequest:
     """A holder's request to the issuing authority of one of their certificates. Every
     check runs before anything is written; the files are checked by content."""
-    certificate = _holder_certificate(applicant, certificate_id)
+    certificate = holder_certificate_for_write(applicant, certificate_id)
     if kind not in RequestKind.values:
         raise ValidationFailed.on_field("kind", _("请选择申请类型。"), code="invalid_kind")
     if certificate.status != CertificateStatus.VALID:

@@ -85,6 +85,8 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     ensure_province("anhui")
     if not Campaign.objects.filter(province_code="340000", year=2024).exists():
         importlib.import_module("jiaozi.registration.migrations.0002_anhui_2024_campaign").seed(apps, None)
+    # The authority codes and the 2024 certification batch (two cheap reads when present).
+    importlib.import_module("jiaozi.certification.reference").ensure_anhui()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from jiaozi.accounts.models import User
 from jiaozi.audit.models import AuditEvent, AuditKind
-from jiaozi.certificates.models import CertificateEvent
+from jiaozi.certificates.models import CertificateEvent, CertificateStatus
+from jiaozi.certificates.selectors import State, verification_lookup
 from jiaozi.certificates.services import certificate_event_record
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -99,6 +100,41 @@ def test_forged_is_flagged_audited_and_holds(
         == 1
     )
     assert certificate.pk in authenticity_held_certificates()
+    # The flag reaches the registry and the public: the certificate is revoked, its
+    # history names the check, and both public channels answer "not valid".
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.REVOKED
+    event = CertificateEvent.objects.get(certificate=certificate, kind=CertificateEvent.Kind.REVOKED)
+    assert (event.source_type, event.source_id) == ("certservices.authenticitycheck", check.pk)
+    assert AuditEvent.objects.filter(
+        kind=AuditKind.CERTIFICATE_REVOKED, object_id=str(certificate.pk)
+    ).exists()
+    found = verification_lookup(certificate_number=certificate.number, name=certificate.teacher.name)
+    assert found is not None
+    assert found.state == State.CERTIFICATE_INVALID
+
+
+def test_forged_answer_for_a_revoked_certificate_writes_no_second_revocation(
+    luyang: Institution, ly_school: Institution, ly_reviewer: User, ly_certifier: User
+) -> None:
+    certificate = certificate_of(luyang, teacher__school=ly_school)
+    check = _open(ly_reviewer, certificate.pk)
+    type(certificate).objects.filter(pk=certificate.pk).update(status=CertificateStatus.LOST)
+    done = authenticity_check_transition(
+        actor=ly_certifier,
+        check_id=check.pk,
+        action="answer",
+        version=1,
+        outcome="forged",
+        reference="皖教资核〔2026〕4号",
+        note="印章不符。",
+    )
+    assert done.outcome == CheckOutcome.FORGED
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.LOST
+    assert not CertificateEvent.objects.filter(
+        certificate=certificate, kind=CertificateEvent.Kind.REVOKED
+    ).exists()
 
 
 def test_outside_the_province_the_requester_records_the_answer(
