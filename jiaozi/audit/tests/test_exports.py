@@ -40,6 +40,7 @@ EXEMPT = {
     "applicants/views.py::profile_export": "the applicant's own data, one person (PIPL art. 45)",
     "applicants/views.py::form_pdf": "the applicant's own registration form, one application",
     "registration/api/applications.py::application_form_pdf": "one application's form, jurisdiction-checked",
+    "registration/review/views.py::application_form": "one application's form for a reviewer of its chain, audited",
     "registration/applications/materials.py::material_response": "one material file, jurisdiction-checked",
     "registration/notices/views.py::public_document": "a notice already published to the public",
     "teachers/views.py::import_template": "the empty import template, no personal data",
