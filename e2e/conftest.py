@@ -46,6 +46,7 @@ AXE_ENFORCED = frozenset(
         "test_notice",
         "test_public",
         "test_registration_journey",
+        "test_registration_rules",
         "test_review",
         "test_staff",
         "test_ux",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jiaozi.core.errors import ValidationFailed
 from jiaozi.registration.applications.materials import max_bytes
 from jiaozi.registration.models import Material
+from jiaozi.registration.transitions import REASON_MAX
 
 from . import services
 
@@ -191,6 +192,33 @@ class ActionForm(forms.Form):
         choices=[("submit", "submit"), ("resubmit", "resubmit"), ("withdraw", "withdraw")]
     )
     version = forms.IntegerField(min_value=1)
+
+
+class ReviewRequestForm(forms.Form):
+    """申请复核 (§5): the reasons, the version the page showed and, optionally, one
+    file of evidence (more can follow through the API)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("申请复核的理由"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("写明您认为结论应当改变的事实和依据，复核机关将据此审查。"),
+    )
+    evidence = forms.FileField(
+        label=_("证明材料"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mb = f"{max_bytes() / (1024 * 1024):g}"
+        self.fields["evidence"].help_text = _(
+            "如培训学时证明、考核结果更正文件等；PDF、JPG或PNG格式，不超过%(mb)s MB。"
+        ) % {"mb": mb}
 
 
 class ResetRequestForm(forms.Form):

@@ -25,6 +25,9 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
     path("applications/<int:pk>/act/", views.application_act, name="application_act"),
+    path(
+        "applications/<int:pk>/review/", views.application_review_request, name="application_review_request"
+    ),
     path("applications/<int:pk>/materials/", views.material_upload, name="material_upload"),
     path("applications/<int:pk>/form.pdf", views.form_pdf, name="form_pdf"),
     path("materials/<int:pk>/", views.material_download, name="material_download"),

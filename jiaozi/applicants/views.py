@@ -48,6 +48,7 @@ from jiaozi.registration.applications.services import application_start as regis
 from jiaozi.registration.campaigns.windows import format_window, window_is_open
 from jiaozi.registration.completion.services import application_form_pdf
 from jiaozi.registration.models import Application, ApplicationStep, Material
+from jiaozi.registration.review_request import review_request, review_request_deadline
 from jiaozi.registration.transitions import actions_for, application_transition
 from jiaozi.registration.workflow import Status
 
@@ -61,6 +62,7 @@ from .forms import (
     MaterialForm,
     ResetConfirmForm,
     ResetRequestForm,
+    ReviewRequestForm,
     SignupForm,
 )
 
@@ -691,22 +693,72 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("applicants:application_detail", pk=pk)
 
 
+def _detail_context(
+    user: User, application: Application, *, review_form: ReviewRequestForm | None = None
+) -> dict[str, Any]:
+    actions = actions_for(user=user, application=application)
+    return {
+        "application": application,
+        "timeline": application_timeline(application=application),
+        "actions": actions,
+        "materials": material_services.material_list_for(application=application),
+        "returned_step": _last_return(application),
+        "review_form": review_form or ReviewRequestForm(initial={"version": application.version}),
+        "review_until": review_request_deadline(application) if "request_review" in actions else None,
+        "nav": "home",
+    }
+
+
 @applicant_required
 @domain_errors
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    return render(request, "applicants/application_detail.html", _detail_context(_user(request), application))
+
+
+@applicant_required
+@domain_errors
+@require_POST
+def application_review_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """申请复核 (§5): the reasons and a file of evidence, one request; a refusal (outside
+    the period, a stale page) is told on the page and changes nothing."""
     user = _user(request)
     application = _application(request, pk)
+    form = ReviewRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        evidence = form.cleaned_data.get("evidence")
+        if evidence is not None:
+            try:
+                ratelimit(f"applicant-upload:user:{user.pk}", limit=UPLOAD_USER_LIMIT, window=3600)
+            except RateLimited as exc:
+                return _too_many(request, exc)
+        try:
+            with form_errors(form, ValidationFailed, fallback_field="evidence"):
+                review_request(
+                    applicant=user,
+                    application_id=application.pk,
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"].strip(),
+                    evidence=evidence,
+                )
+                messages.success(
+                    request, _("已提交复核申请。复核机关作出决定后，会通过站内消息和短信通知您。")
+                )
+                return redirect("applicants:application_detail", pk=application.pk)
+        except Conflict as exc:
+            if exc.code == "stale_version":
+                messages.error(request, _("申请状态已发生变化，请查看最新情况后再操作。"))
+            else:
+                messages.error(request, exc.message)
+            return redirect("applicants:application_detail", pk=application.pk)
+        except (WindowClosed, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+            return redirect("applicants:application_detail", pk=application.pk)
     return render(
         request,
         "applicants/application_detail.html",
-        {
-            "application": application,
-            "timeline": application_timeline(application=application),
-            "actions": actions_for(user=user, application=application),
-            "materials": material_services.material_list_for(application=application),
-            "returned_step": _last_return(application),
-            "nav": "home",
-        },
+        _detail_context(user, application, review_form=form),
+        status=400,
     )
 
 

@@ -180,6 +180,7 @@ class AuditKind(models.IntegerChoices):
     CERTIFICATE_REGISTRATION_REVOKED = 1312, _("撤销证书的注册记录")
     DATA_AUDIT_REMINDED = 1320, _("发送数据核查提醒")
     STATISTICS_REFRESHED = 1325, _("刷新统计汇总")
+    STATISTICS_DOWNLOADED = 1326, _("下载统计表")
     EXPORT_REQUESTED = 1330, _("申请导出数据")
     EXPORT_APPROVED = 1331, _("批准导出数据")
     EXPORT_REJECTED = 1332, _("驳回导出数据")

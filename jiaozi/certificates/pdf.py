@@ -194,11 +194,21 @@ def _seal_layout(name: str, font: str) -> tuple[float, tuple[tuple[float, float,
     return size, tuple(placements)
 
 
-def draw_seal(c: Canvas, font: str, name: str, cx: float, cy: float, *, caption: str = "注册专用章") -> None:
+def draw_seal(
+    c: Canvas,
+    font: str,
+    name: str,
+    cx: float,
+    cy: float,
+    *,
+    caption: str = "注册专用章",
+    form_name: str = "JiaoziSeal",
+    scale: float = 1.0,
+) -> None:
     """The drawn seal, as a form XObject: drawn once per document, placed by reference.
     A red ring, ``name`` on an arc, a star, ``caption`` and "系统生成": never an image
-    of a real seal."""
-    form_name = "JiaoziSeal"
+    of a real seal. A document with several seals gives each its own ``form_name``;
+    ``scale`` shrinks it to fit a smaller box (radius ``SEAL_RADIUS * scale``)."""
     r = SEAL_RADIUS
     c.beginForm(form_name, lowerx=-r, lowery=-r, upperx=r, uppery=r)
     c.saveState()
@@ -237,5 +247,7 @@ def draw_seal(c: Canvas, font: str, name: str, cx: float, cy: float, *, caption:
     c.setFillAlpha(0.82)
     c.setStrokeAlpha(0.82)
     c.translate(cx, cy)
+    if scale != 1.0:
+        c.scale(scale, scale)
     c.doForm(form_name)
     c.restoreState()

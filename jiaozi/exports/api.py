@@ -25,7 +25,7 @@ StatusCode = Literal[tuple(value for value, _label in STATUS_CHOICES)]  # type: 
 
 
 class ExportRequestIn(Schema):
-    dataset: Literal["registration_applications"] = "registration_applications"
+    dataset: Literal["registration_applications", "due_not_applied"] = "registration_applications"
     campaign_id: BodyId
     status: StatusCode | Literal[""] = ""  # type: ignore[valid-type]
     purpose: text(min_length=1, max_length=svc.PURPOSE_MAX) = Field(  # type: ignore[valid-type]

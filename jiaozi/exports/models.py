@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class ExportRequest(models.Model):
     class Dataset(models.TextChoices):
         REGISTRATION_APPLICATIONS = "registration_applications", _("定期注册申请")
+        DUE_NOT_APPLIED = "due_not_applied", _("应注册未申请的教师（漏报）")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批")

@@ -75,7 +75,7 @@ def export_request_create(
         raise ValidationFailed.on_field("purpose", _("导出用途不能超过200个字。"), code="purpose_too_long")
     if dataset not in ExportRequest.Dataset.values:
         raise ValidationFailed.on_field("dataset", _("不支持的导出内容。"), code="invalid_dataset")
-    if status and status not in dict(datasets.STATUS_CHOICES):
+    if status and (dataset not in datasets.WITH_STATUS or status not in dict(datasets.STATUS_CHOICES)):
         raise ValidationFailed.on_field("status", _("状态无效。"), code="invalid_status")
     if unmasked and not selectors.can_unmask(actor):
         raise PermissionDenied(_("您的角色不能导出完整的身份证号和手机号。"), code="unmask_forbidden")
@@ -238,7 +238,7 @@ def export_download(*, actor: User, pk: Any) -> ExportFile:
             watermark=mark,
             creator=f"{getattr(actor, 'real_name', '')}（{actor.get_username()}）",
             created=at,
-            header=datasets.header(),
+            header=datasets.header(request.dataset),
             rows=datasets.rows(selection, unmasked=request.unmasked),
         ),
     )

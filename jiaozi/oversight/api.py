@@ -18,7 +18,7 @@ from jiaozi.core.masking import mask_name
 from jiaozi.core.roles import Role
 from jiaozi.orgs.jurisdiction import province_code_of
 
-from . import dataaudit
+from . import dataaudit, stats
 from . import spotchecks as svc
 from .models import SpotCheck, SpotCheckItem
 from .settings import export_threshold, oversight_setting, oversight_setting_update
@@ -434,6 +434,101 @@ def data_audit_remind(request: HttpRequest, payload: DataAuditRemindIn) -> Any:
         actor=current_user(request), campaign_id=payload.campaign_id, node_id=payload.institution_id
     )
     return {"notified": told}
+
+
+# --- Statistics -------------------------------------------------------------------------
+
+
+class StatRowOut(Schema):
+    key: str
+    label: str
+    count: int
+
+
+class StatTableOut(Schema):
+    dimension: str
+    title: str
+    total: int
+    rows: list[StatRowOut]
+
+
+class StatChildOut(Schema):
+    institution_id: int
+    name: str
+    figures: dict[str, int]
+
+
+class StatisticsOut(Schema):
+    scope: str
+    source_id: int | None = Field(description="定期注册工作或认定批次编号")
+    institution_id: int
+    computed_at: dt.datetime | None = Field(description="汇总时间；为空表示尚未统计")
+    tables: list[StatTableOut]
+    children: list[StatChildOut]
+
+
+class StatisticsRefreshIn(ObjectIn):
+    campaign_id: BodyId | None = None
+    batch_id: BodyId | None = None
+
+
+class StatisticsRefreshOut(Schema):
+    refreshed: int
+    cells: int
+
+
+@router.get(
+    "/oversight/statistics",
+    response={200: StatisticsOut, **problems(403, 404)},
+    summary="统计（本单位及各下级单位，读取汇总表）",
+)
+def statistics_get(
+    request: HttpRequest,
+    scope: Literal["registration", "certification"] = "registration",
+    campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    institution_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Any:
+    user = current_user(request)
+    node = stats.node_for(user=user, institution_id=institution_id)
+    if scope == stats.Scope.REGISTRATION:
+        campaign = stats.campaign_for(user=user, campaign_id=campaign_id)
+        source_id = campaign.pk if campaign else None
+    else:
+        batch = stats.batch_for(user=user, batch_id=batch_id)
+        source_id = batch.pk if batch else None
+    figures = stats.statistics_figures(user=user, scope=scope, source_id=source_id, node=node)
+    return {
+        "scope": scope,
+        "source_id": source_id,
+        "institution_id": node.pk,
+        "computed_at": figures.computed_at,
+        "tables": [
+            {
+                "dimension": t.dimension,
+                "title": t.title,
+                "total": t.total,
+                "rows": [{"key": r.key, "label": r.label, "count": r.count} for r in t.rows],
+            }
+            for t in figures.tables
+        ],
+        "children": [
+            {"institution_id": c.institution.pk, "name": c.institution.name, "figures": c.figures}
+            for c in figures.children
+        ],
+    }
+
+
+@router.post(
+    "/oversight/statistics/refresh",
+    response={200: StatisticsRefreshOut, **problems(403, 404)},
+    summary="立即刷新统计汇总（省级用户）",
+)
+def statistics_refresh(request: HttpRequest, payload: StatisticsRefreshIn) -> Any:
+    runs = stats.statistics_refresh(
+        actor=current_user(request), campaign_id=payload.campaign_id, batch_id=payload.batch_id
+    )
+    return {"refreshed": len(runs), "cells": sum(run.cells for run in runs)}
 
 
 # --- Settings ---------------------------------------------------------------------------

@@ -125,3 +125,52 @@ class OversightSetting(models.Model):
 
     def __str__(self) -> str:
         return self.province_code
+
+
+class StatisticsCell(models.Model):
+    """One figure of the statistics summary (docs/decisions/0243): how many applications
+    of a campaign (registration) or batch (certification) fall under ``key`` of
+    ``dimension`` within the subtree of ``node``. Every institution holds the totals of
+    its whole subtree, so a page reads one institution's rows and its children's, never
+    the applications. Rewritten per source in one transaction by the refresh."""
+
+    class Scope(models.TextChoices):
+        REGISTRATION = "registration", _("定期注册")
+        CERTIFICATION = "certification", _("资格认定")
+
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    # The campaign's (registration) or the batch's (certification) id.
+    source_id = models.PositiveIntegerField()
+    node = models.ForeignKey("orgs.Institution", on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=24)
+    key = models.CharField(max_length=64, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("统计汇总")
+        verbose_name_plural = _("统计汇总")
+        indexes = [
+            models.Index(fields=["scope", "source_id", "node", "dimension"], name="oversight_stat_node")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.source_id}:{self.node_id}:{self.dimension}:{self.key}"
+
+
+class StatisticsRun(models.Model):
+    """When the summary of one source was last computed, and over how many rows."""
+
+    scope = models.CharField(max_length=16, choices=StatisticsCell.Scope.choices)
+    source_id = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(_("统计时间"))
+    applications = models.PositiveIntegerField(default=0)
+    cells = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("统计刷新")
+        verbose_name_plural = _("统计刷新")
+        constraints = [models.UniqueConstraint(fields=["scope", "source_id"], name="oversight_stat_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.source_id}"

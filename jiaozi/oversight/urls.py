@@ -10,4 +10,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("spot-checks/<int:pk>/", views.spot_check_detail, name="spot_check_detail"),
     path("spot-checks/items/<int:pk>/", views.item_detail, name="item_detail"),
     path("data-audit/", views.data_audit, name="data_audit"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/download/", views.statistics_download, name="statistics_download"),
 ]

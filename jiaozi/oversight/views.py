@@ -3,15 +3,20 @@ one selector or service, render."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, cast
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiaozi.accounts.decorators import staff_required, staff_user
+from jiaozi.core import clock
 from jiaozi.core.boundary import domain_errors, form_errors
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_name
@@ -19,7 +24,7 @@ from jiaozi.core.roles import Role
 from jiaozi.orgs.models import Institution
 from jiaozi.registration.models import Campaign
 
-from . import dataaudit
+from . import dataaudit, stats
 from . import spotchecks as svc
 from .forms import AssignForm, CloseForm, DrawForm, FindingForm, RevokeForm
 from .models import SpotCheck, SpotCheckItem
@@ -269,3 +274,143 @@ def data_audit(request: HttpRequest) -> HttpResponse:
 def _ancestor_paths(path: str) -> list[str]:
     parts = [p for p in path.split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+# --- Statistics ------------------------------------------------------------------------------
+
+
+def _statistics_params(request: HttpRequest) -> dict[str, Any]:
+    user = staff_user(request)
+    scope = request.GET.get("scope") or stats.Scope.REGISTRATION
+    if scope not in stats.Scope.values:
+        scope = stats.Scope.REGISTRATION
+    campaign = stats.campaign_for(user=user, campaign_id=request.GET.get("campaign"))
+    batch = stats.batch_for(user=user, batch_id=request.GET.get("batch"))
+    node = stats.node_for(user=user, institution_id=request.GET.get("at"))
+    source = campaign if scope == stats.Scope.REGISTRATION else batch
+    return {"scope": scope, "campaign": campaign, "batch": batch, "node": node, "source": source}
+
+
+def _statistics_query(p: dict[str, Any], **extra: Any) -> str:
+    values: dict[str, Any] = {"scope": p["scope"], "at": p["node"].pk}
+    if p["campaign"] is not None:
+        values["campaign"] = p["campaign"].pk
+    if p["batch"] is not None:
+        values["batch"] = p["batch"].pk
+    return urlencode(values | extra)
+
+
+@staff_required(*dataaudit.VIEW_ROLES)
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def statistics(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    p = _statistics_params(request)
+    here = f"{reverse('oversight:statistics')}?{_statistics_query(p)}"
+    if request.method == "POST":
+        runs = stats.statistics_refresh(
+            actor=user,
+            campaign_id=p["campaign"].pk if p["campaign"] else None,
+            batch_id=p["batch"].pk if p["batch"] else None,
+        )
+        messages.success(request, _("统计已刷新（%(n)d 项）。") % {"n": sum(run.cells for run in runs)})
+        return redirect(here)
+    source = p["source"]
+    figures = stats.statistics_figures(
+        user=user, scope=p["scope"], source_id=source.pk if source else None, node=p["node"]
+    )
+    crumbs: list[tuple[str, str | None]] = [(_("统计"), reverse("oversight:statistics"))]
+    own = user.institution
+    for institution in Institution.objects.filter(path__in=_ancestor_paths(p["node"].path)).order_by("path"):
+        if own is not None and institution.path.startswith(own.path) and institution.pk != p["node"].pk:
+            crumbs.append((institution.name, f"?{_statistics_query(p, at=institution.pk)}"))
+    crumbs.append((p["node"].name, None))
+    query = _statistics_query(p)
+    return render(
+        request,
+        "oversight/statistics.html",
+        {
+            **p,
+            "figures": figures,
+            "charts": [stats_chart(table) for table in figures.tables],
+            "child_columns": stats.child_columns(p["scope"]),
+            "campaigns": stats.campaigns_for(user=user),
+            "batches": stats.batches_for(user=user),
+            "scopes": stats.Scope.choices,
+            "query": query,
+            "download": f"{reverse('oversight:statistics_download')}?{query}",
+            "can_refresh": stats.can_refresh(user),
+            "nav_active": "oversight:statistics",
+            "breadcrumbs": crumbs,
+        },
+    )
+
+
+@staff_required(*dataaudit.VIEW_ROLES)
+@domain_errors
+@require_http_methods(["GET"])
+def statistics_download(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    p = _statistics_params(request)
+    source = p["source"]
+    dimension = request.GET.get("dimension", "")
+    if dimension != "children" and (
+        dimension not in stats.DIMENSION_OF or stats.DIMENSION_OF[dimension].scope != p["scope"]
+    ):
+        messages.error(request, _("统计表无效。"))
+        return redirect(f"{reverse('oversight:statistics')}?{_statistics_query(p)}")
+    figures = stats.statistics_figures(
+        user=user, scope=p["scope"], source_id=source.pk if source else None, node=p["node"]
+    )
+    now = timezone.localtime(clock.now())
+    stamp = _("%(name)s 于 %(at)s 下载") % {"name": mask_name(user.real_name), "at": f"{now:%Y-%m-%d %H:%M}"}
+    chunks = stats.table_xlsx(figures=figures, dimension=dimension, stamp=stamp)
+    stats.download_record(
+        actor=user,
+        scope=p["scope"],
+        source_id=source.pk if source else None,
+        node=p["node"],
+        dimension=dimension,
+    )
+    response = StreamingHttpResponse(
+        chunks, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="statistics-{p["scope"]}-{dimension}.xlsx"'
+    return cast(HttpResponse, response)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    y: int
+    width: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    dimension: str
+    title: str
+    height: int
+    bars: list[Bar]
+
+
+CHART_ROW = 24
+CHART_LABEL = 150  # the bars start here, in the 400-unit-wide view box
+CHART_WIDTH = 190.0  # the largest bar
+
+
+def stats_chart(table: stats.Table) -> Chart:
+    """A horizontal bar chart of ``table``: one bar per row, widths relative to the
+    largest, drawn as SVG by the template (the table is the data; the chart repeats it)."""
+    largest = table.largest or 1
+    bars = [
+        Bar(
+            row.label if len(row.label) <= 10 else row.label[:9] + "…",
+            row.count,
+            index * CHART_ROW,
+            round(CHART_WIDTH * row.count / largest, 1),
+        )
+        for index, row in enumerate(table.rows)
+    ]
+    return Chart(table.dimension, table.title, max(CHART_ROW, len(bars) * CHART_ROW), bars)

@@ -428,3 +428,32 @@ class RegistrationForm(models.Model):
     @property
     def is_rendered(self) -> bool:
         return bool(self.sha256 and self.file)
+
+
+class FormSnapshot(models.Model):
+    """What the stamped form prints, as it stood when one level decided (§5 "the form is
+    a record"): taken in the transaction of each decision (school approval, conclusion,
+    city recheck, province approval) and filed with the application. The PDF is
+    rendered from the latest one only, never from the live records, so a record
+    changed after filing does not change the form. ``data`` is canonical JSON,
+    encrypted at rest (it carries the resident ID, phone and address)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="form_snapshots")
+    # The decision it was taken at; none for a snapshot filed for an application
+    # completed before snapshots existed (taken once, at its first rendering).
+    step = models.OneToOneField(
+        ApplicationStep, null=True, blank=True, on_delete=models.PROTECT, related_name="form_snapshot"
+    )
+    action = models.CharField(max_length=32, choices=Action.choices, blank=True)
+    taken_at = models.DateTimeField()
+    data = EncryptedField(_("申请表内容"))
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        verbose_name = _("申请表快照")
+        verbose_name_plural = _("申请表快照")
+        indexes = [models.Index(fields=["application", "taken_at"], name="registration_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action} {self.sha256[:12]}"

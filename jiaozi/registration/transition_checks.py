@@ -28,6 +28,7 @@ from .applications.selectors import deadline_for
 from .applications.submission import check_materials
 from .campaigns.windows import effective_close, format_moment, format_window, live_extensions, window_check
 from .models import Application, Campaign, Notice, WindowAction
+from .opinions import default_opinion
 from .workflow import APPLICATION_TABLE, REVIEW_LEVELS, Action, ReturnReason, Status
 from .workflow import ActingLevel as Level
 
@@ -379,6 +380,9 @@ def prepare(plan: Plan, inputs: Inputs, ctx: WindowCache, notice: Notice | None 
         values |= conclusion_of(
             row, inputs, plan.opinion, required=APPLICATION_TABLE.requires[action].conclusion == "must"
         )
+    if not plan.opinion:
+        # §5: a default opinion is recorded at decision time, never invented at print time.
+        plan.opinion = default_opinion(action, values.get("conclusion", ""))
     if action == Action.PUBLISH_NOTICE:
         if notice is None:
             raise ValidationFailed.on_field("notice", _("请指定公示。"), code="notice_required")

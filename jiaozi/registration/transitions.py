@@ -38,6 +38,7 @@ from . import transition_checks as checks
 from .announcements import ANNOUNCEMENTS, AUDIT_KIND, SMS, Announcement
 from .applications.selectors import application_list_in_jurisdiction
 from .completion.services import application_complete, application_filing_revoke
+from .completion.snapshot import SNAPSHOT_ACTIONS, form_snapshots_take
 from .models import Application, ApplicationStep, Notice
 from .transition_checks import REASON_MAX, ROLE_LEVEL, Who, WindowCache, row_of, who_of
 from .transition_checks import rows as _rows
@@ -162,6 +163,21 @@ class _Applications(Workflow[Application, User | AnonymousUser]):
         return plan.row.registration_authority_id if plan.level == Level.SYSTEM else None
 
     def audit(self, plans: Sequence[Plan], steps: Sequence[Any], who: Who, instance: Any) -> None:
+        self._audit(plans, steps, who, instance)
+        action = plans[0].transition.action
+        if action in SNAPSHOT_ACTIONS:
+            # §5 the form is a record: each decision files what the form prints, in the
+            # decision's transaction (one set-based read for a batch).
+            form_snapshots_take(
+                decisions=[
+                    (p.row.pk, s, action, self._institution(p, who))
+                    for p, s in zip(plans, steps, strict=True)
+                ],
+                actor=who.user,
+                final=action == Action.PROVINCE_APPROVE,
+            )
+
+    def _audit(self, plans: Sequence[Plan], steps: Sequence[Any], who: Who, instance: Any) -> None:
         kind = AUDIT_KIND[plans[0].transition.action]
         if instance is not None:
             details = plans[0].details | {"step": steps[0].pk}

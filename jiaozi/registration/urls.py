@@ -35,6 +35,7 @@ urlpatterns += [
     path("applications/<int:pk>/", views_review.application_detail, name="application_detail"),
     path("applications/<int:pk>/act/", views_review.application_act, name="application_act"),
     path("applications/<int:pk>/unmask/", views_review.application_unmask, name="application_unmask"),
+    path("applications/<int:pk>/form.pdf", views_review.application_form, name="application_form"),
     path("materials/<int:pk>/", views_review.material, name="material"),
 ]
 

@@ -45,6 +45,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "application_edit": ("GET", "application", "302*", "200", "403"),
     "application_act": ("POST", "application", "302*", "302", "403"),
     "material_upload": ("POST", "application", "302*", "200", "403"),  # the form with its errors
+    "application_review_request": ("POST", "application", "302*", "400", "403"),  # the form with its errors
     "material_download": ("GET", "material", "302*", "200", "403"),
     "material_delete": ("POST", "material", "302*", "302", "403"),
     "form_pdf": ("GET", "application", "302*", "302", "403"),

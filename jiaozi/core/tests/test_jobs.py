@@ -19,6 +19,7 @@ DEFAULT_JOBS = {
     "accounts.disable_inactive_staff",
     "api.idempotency_records_purge",
     "certservices.request_reminders",
+    "oversight.statistics_refresh",
 }
 
 
@@ -57,6 +58,7 @@ def test_beat_gets_every_registered_job_at_its_interval_when_it_starts() -> None
         "accounts.disable_inactive_staff": 24 * 3600,
         "api.idempotency_records_purge": 24 * 3600,
         "certservices.request_reminders": 24 * 3600,
+        "oversight.statistics_refresh": 10 * 60,
     }
     assert all(entry["task"] == "jiaozi.core.tasks.run_job" for entry in jobs.beat_schedule().values())
 

@@ -153,6 +153,7 @@ def test_the_apps_register_the_navigation_in_its_order() -> None:
         "oversight:data_audit",
         "exports:request_list",
         "exports:approval_queue",
+        "oversight:statistics",
         "certification:queue",
         "orgs:institution_list",
         "certification:confirm_queue",

@@ -346,3 +346,40 @@ def test_the_api_asks_decides_and_downloads(c: Chain) -> None:
         make_staff(username="exp_stranger", role=Role.REGISTRATION_REVIEWER, institution=_wuhu())
     )
     assert stranger.get(f"{API}/{pk}").status_code == 404
+
+
+def test_the_queue_holds_requests_from_below_only_and_never_ones_own(c: Chain) -> None:
+    from jiaozi.exports import selectors
+
+    OversightSetting.objects.create(
+        province_code="340000", required_materials=[], export_approval_threshold=0
+    )
+    made = ask(c)
+    county_admin = make_staff(username="exp_ly_admin", role=Role.INSTITUTION_ADMIN, institution=c.authority)
+    assert list(selectors.approval_queue(user=county_admin)) == [made]
+    assert list(selectors.approval_queue(user=c.province_reviewer)) == [made]
+    assert list(selectors.approval_queue(user=c.registration_reviewer)) == []
+    assert list(selectors.approval_queue(user=c.school_reviewer)) == []
+    decided = svc.export_request_decide(
+        actor=county_admin, pk=made.pk, version=1, approve=True, reason="同意"
+    )
+    assert decided.state == ExportRequest.State.APPROVED
+    assert list(selectors.approval_queue(user=c.province_reviewer)) == []
+
+
+def test_due_teachers_who_have_not_applied(c: Chain) -> None:
+    _applicant, missed_cert = another_applicant(c)
+    made = ask(c, dataset="due_not_applied")
+    assert made.row_count == 1
+    rows, _wb = sheet_rows(svc.export_download(actor=c.registration_reviewer, pk=made.pk).chunks)
+    assert rows[1][:3] == ("证书编号", "姓名", "身份证号")
+    [data] = rows[2:]
+    assert data[0] == missed_cert.number
+    assert data[2] == mask_resident_id_of(missed_cert.teacher.resident_id)
+    # The teacher who applied (the chain's) is not listed; a status filter does not apply.
+    with pytest.raises(ValidationFailed):
+        ask(c, dataset="due_not_applied", status=Status.SCHOOL_REVIEW)
+
+
+def mask_resident_id_of(value: str) -> str:
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

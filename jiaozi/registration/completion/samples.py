@@ -8,7 +8,13 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from jiaozi.registration.completion.form import BreakPeriod, RegistrationFormData, ReviewOpinion, YearGrade
+from jiaozi.registration.completion.form import (
+    BreakPeriod,
+    PreviousRegistration,
+    RegistrationFormData,
+    ReviewOpinion,
+    YearGrade,
+)
 
 d = dt.date
 
@@ -48,6 +54,20 @@ SAMPLE = RegistrationFormData(
     registered_on=d(2024, 9, 1),
     verification_url="https://jiaozi.example.gov.cn/verify/q8Zt1mXw3vK9pLr2sB7nYc4dHf6gJk0aTu5eWi_Ro-M/",
     generated_on=d(2024, 10, 8),
+    registration_label="县级审核意见",
+    appraisal_years=(2019, 2020, 2021, 2022, 2023),
+    training_hours_required=Decimal(360),
+    teaching_stage="高中",
+    post_title="高二年级数学教师",
+    phone="13800000000",
+    address="安徽省合肥市庐阳区示例路1号",
+    work_history="2019年09月至今 合肥市第一中学 高中数学教师",
+    health="fit",
+    ethics_statement="学校师德表现证明：已提交；注册周期内师德考核均为合格",
+    previous_registration=PreviousRegistration(
+        d(2019, 12, 31), "qualified", d(2019, 12, 31), d(2024, 12, 30)
+    ),
+    other_certificates=("20113401041000045（初级中学 数学）",),
 )
 
 

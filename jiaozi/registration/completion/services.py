@@ -153,8 +153,9 @@ def _application_for(user: User, application_id: int) -> Application:
 def application_form_pdf(*, user: User, application_id: int) -> bytes:
     """The stamped form of a completed application, for its applicant or a reviewer
     whose jurisdiction covers it (404 for anyone else, as for a missing one). Rendered
-    and stored now if the task has not done it yet. Audited as an unmasked view: the
-    form carries the full resident ID."""
+    from the filed snapshot and stored now if the task has not done it yet. Every
+    download is audited (the form carries the full resident ID): the applicant's as an
+    unmasked view, a reviewer's as REGISTRATION_FORM_DOWNLOADED_BY_STAFF."""
     application = _application_for(user, application_id)
     if application.status != Status.COMPLETED:
         raise Conflict(_("该申请尚未办结备案，暂无注册申请表。"), code="wrong_stage")
@@ -166,11 +167,15 @@ def application_form_pdf(*, user: User, application_id: int) -> bytes:
     if document is None:
         document = render_registration_form(registration_form_data(application=form.application, form=form))
         form = registration_form_save(form, document)
+    # A reviewer's download has its own kind (it is a staff member opening the full
+    # resident ID of someone else); the applicant's is an unmasked view of their own.
+    staff = user.kind == User.Kind.STAFF
     audit_record(
-        kind=AuditKind.UNMASKED_VIEW,
+        kind=AuditKind.REGISTRATION_FORM_DOWNLOADED_BY_STAFF if staff else AuditKind.UNMASKED_VIEW,
         actor=user,
         obj=application,
-        details={"document": "registration_form", "sha256": form.sha256},
+        institution_id=user.institution_id if staff else None,
+        details={"document": "registration_form", "sha256": form.sha256, "unmasked": True},
     )
     return document
 

@@ -23,7 +23,7 @@ from jiaozi.accounts.models import User
 from jiaozi.accounts.roles import Role
 from jiaozi.certificates.models import Conclusion
 from jiaozi.core import clock
-from jiaozi.core.errors import NotFound
+from jiaozi.core.errors import Conflict, NotFound
 from jiaozi.core.masking import mask_name, mask_resident_id
 from jiaozi.orgs.models import Division, Level
 
@@ -194,6 +194,24 @@ def applications_publishable_by(*, user: User) -> QuerySet[Application]:
         .select_related("teacher", "school", "campaign")
         .order_by("school__code", "pk")
     )
+
+
+def publication_refusals(
+    applications: Sequence[Application], *, ends_at: dt.datetime, now: dt.datetime
+) -> list[tuple[Application, str]]:
+    """The applications a notice ending at ``ends_at`` would strand (§5, deadlines
+    cascade), with the refusal publication would give, so the preview says it before
+    the reviewer confirms. The same check as the publication's, extensions included."""
+    from ..transition_checks import WindowCache, check_notice_fits, row_of
+
+    ctx = WindowCache(now)
+    refused = []
+    for application in applications:
+        try:
+            check_notice_fits(row_of(application), ends_at, ctx)
+        except Conflict as exc:
+            refused.append((application, exc.message))
+    return refused
 
 
 def objection_list_visible_to(*, user: User, state: str = "") -> QuerySet[Objection]:

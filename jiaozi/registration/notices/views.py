@@ -38,6 +38,7 @@ from jiaozi.core.ui.tables import Column, paginate
 from .. import notices
 from ..models import Notice, Objection
 from .forms import NoticeFilterForm, ObjectionFilterForm, ObjectionForm, PublishForm, ResolveForm
+from .selectors import publication_refusals
 
 ENTRIES_PER_PAGE = 100
 NOTICES_PER_PAGE = 20
@@ -318,7 +319,9 @@ def notice_publish(request: HttpRequest) -> HttpResponse:
         elif step == "preview":
             chosen = [a for a in applications if a.pk in set(ids)]
             starts = clock.now()
+            refusals = publication_refusals(chosen, ends_at=starts + dt.timedelta(days=days), now=starts)
             context |= {
+                "refusals": [(a.teacher.name, message) for a, message in refusals],
                 "preview": _labelled(
                     notices.notice_entry(no=n, application=a) for n, a in enumerate(chosen, start=1)
                 ),

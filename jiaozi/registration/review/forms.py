@@ -23,6 +23,7 @@ from jiaozi.certificates.models import Conclusion
 from jiaozi.core import idcard
 
 from ..labels import DUE_LABELS, SUGGESTION_LABELS
+from ..opinions import default_opinion
 from ..rules import Due
 from ..transitions import ReturnReason
 from ..workflow import Action, Actor, Status
@@ -385,7 +386,8 @@ class ApproveForm(_ActionForm):
         label=_("审核意见"),
         required=False,
         max_length=REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("可不填，默认为“同意”")}),
+        help_text=_("已预填本级的默认意见，可修改；提交后按此记入申请表"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -399,6 +401,18 @@ class ReasonForm(_ActionForm):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"reason": self.cleaned_data["reason"].strip()}
+
+
+class ReviewDecisionForm(ReasonForm):
+    """申请复核 decided by the level above (§5): upheld or sent back, with the
+    reviewing level's opinion, which the applicant reads on the timeline."""
+
+    reason = forms.CharField(
+        label=_("复核意见"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("必填；申请人将看到这段意见"),
+    )
 
 
 class ReturnForm(_ActionForm):
@@ -484,7 +498,7 @@ class ConcludeForm(_ActionForm):
         label=_("结论说明"),
         required=False,
         max_length=REASON_MAX,
-        help_text=_("暂缓注册、注册不合格必须说明理由"),
+        help_text=_("暂缓注册、注册不合格必须说明理由；注册合格未填写时记录为“经审核，注册合格。”"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     override_reason = forms.CharField(
@@ -504,7 +518,11 @@ class ConcludeForm(_ActionForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         conclusion = cleaned.get("conclusion")
-        if conclusion in NEEDS_REASON and not (cleaned.get("reason") or "").strip():
+        reason = (cleaned.get("reason") or "").strip()
+        # The prefilled 注册合格 opinion is no reason for another conclusion.
+        if conclusion in NEEDS_REASON and (
+            not reason or reason == default_opinion(Action.CONCLUDE, "qualified")
+        ):
             self.add_error("reason", _("暂缓注册或注册不合格须说明理由。"))
         overridden = bool(conclusion and self.suggestion and conclusion != self.suggestion)
         if overridden and not (cleaned.get("override_reason") or "").strip():
@@ -531,6 +549,8 @@ def form_class_for(action: str) -> type[_ActionForm]:
         return ReturnForm
     if action in (Action.REVISE, Action.UPHOLD_OBJECTION):
         return ReasonForm
+    if action in (Action.UPHOLD_REVIEW, Action.SEND_BACK_REVIEW):
+        return ReviewDecisionForm
     return ApproveForm
 
 
@@ -549,7 +569,12 @@ def action_form(
     """The form of ``action``; its element ids carry the action, so several forms can
     share a page."""
     cls = form_class_for(action)
-    initial = {"version": version, "action": action}
+    initial: dict[str, Any] = {"version": version, "action": action}
+    # §5: the opinion recorded when the reviewer writes none, shown before they confirm.
+    if cls is ApproveForm:
+        initial["reason"] = default_opinion(action)
+    elif cls is ConcludeForm and suggestion == Conclusion.QUALIFIED:
+        initial["reason"] = default_opinion(action, suggestion)
     kwargs: dict[str, Any] = {"initial": initial, "auto_id": f"id_{action}_%s"}
     if cls is ConcludeForm:
         kwargs["suggestion"] = suggestion

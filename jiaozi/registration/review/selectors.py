@@ -604,6 +604,32 @@ class Explanation:
     reasons: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PendingReviewRequest:
+    """申请复核 waiting for this level's decision: what the applicant wrote and sent."""
+
+    at: dt.datetime
+    reasons: str
+    evidence: list[Material]
+
+
+REVIEW_PENDING = frozenset({Status.REVIEW_AT_CITY, Status.REVIEW_AT_PROVINCE})
+
+
+def pending_review_request(
+    application: Application, steps: Sequence[ApplicationStep], materials: Sequence[Material]
+) -> PendingReviewRequest | None:
+    """The latest REQUEST_REVIEW step and the review evidence, while the level above
+    has still to decide (the steps and materials the detail page has already read)."""
+    if application.status not in REVIEW_PENDING:
+        return None
+    step = next((s for s in reversed(steps) if s.action == Action.REQUEST_REVIEW), None)
+    if step is None:
+        return None
+    evidence = [m for m in materials if m.kind == Material.Kind.REVIEW_EVIDENCE]
+    return PendingReviewRequest(at=step.at, reasons=step.opinion, evidence=evidence)
+
+
 def type_stage_warning(application: Application) -> str:
     """ "" or a note for the reviewer that the certificate's type does not fit the
     school's stage (the teacher import's warning, docs/decisions/0254)."""

@@ -578,8 +578,11 @@ def _detail_context(
     notice_url = _url_or_none("registration:notice_publish") if links else None
     objection_url = _url_or_none("registration:objection_list") if links else None
     back = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    timeline = application_timeline(application=application)
+    materials = queues.application_materials(application=application)
     return {
         "application": application,
+        "review_request": queues.pending_review_request(application, timeline.steps, materials),
         "level": level,
         "held": queues.is_held_by(application, user=user),
         "status_tone": queues.STATUS_TONES.get(application.status, "neutral"),
@@ -588,8 +591,8 @@ def _detail_context(
         "explanation": queues.explanation(application),
         "type_stage_warning": queues.type_stage_warning(application),
         "records": queues.teacher_records(application=application),
-        "materials": queues.application_materials(application=application),
-        "timeline": application_timeline(application=application),
+        "materials": materials,
+        "timeline": timeline,
         "action_forms": forms,
         "elsewhere": links,
         "notice_url": notice_url,
@@ -683,6 +686,29 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{detail_url}?{urlencode({'next': back})}")
     context = _detail_context(request, application, bound=form)
     return render(request, "registration/review/detail.html", context, status=400)
+
+
+# --- The stamped form ------------------------------------------------------------------
+
+
+@never_cache
+@staff_required(*QUEUE_ROLES)
+@domain_errors
+@require_GET
+def application_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The filed 《教师资格定期注册申请表》 of a completed application, for a reviewer of
+    its chain (the service answers NotFound out of scope and audits the download)."""
+    from ..completion.services import application_form_pdf
+
+    try:
+        document = application_form_pdf(user=staff_user(request), application_id=pk)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("registration:application_detail", pk=pk)
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="registration-form-{int(pk)}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- Materials --------------------------------------------------------------------------

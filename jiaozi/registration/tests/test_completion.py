@@ -363,7 +363,12 @@ def test_every_reviewer_of_the_chain_may_download(
     assert reviewer is not None
     with clock.travel(OPEN):
         assert completion.application_form_pdf(user=reviewer, application_id=app.pk).startswith(b"%PDF-")
-    assert AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW, actor_id=reviewer.pk).count() == 1
+    (event,) = AuditEvent.objects.filter(
+        kind=AuditKind.REGISTRATION_FORM_DOWNLOADED_BY_STAFF, actor_id=reviewer.pk
+    )
+    assert event.object_id == str(app.pk)
+    assert event.institution_id == reviewer.institution_id
+    assert event.details["unmasked"] is True
 
 
 def test_nobody_else_may_download(c: Chain, django_capture_on_commit_callbacks: Any) -> None:
@@ -376,7 +381,9 @@ def test_nobody_else_may_download(c: Chain, django_capture_on_commit_callbacks: 
         for user in (other_applicant, county_b, admin):
             with pytest.raises(NotFound):
                 completion.application_form_pdf(user=user, application_id=app.pk)
-    assert not AuditEvent.objects.filter(kind=AuditKind.UNMASKED_VIEW).exists()
+    assert not AuditEvent.objects.filter(
+        kind__in=[AuditKind.UNMASKED_VIEW, AuditKind.REGISTRATION_FORM_DOWNLOADED_BY_STAFF]
+    ).exists()
 
 
 def test_no_form_before_completion(c: Chain) -> None:

@@ -27,6 +27,12 @@ def run(*command: str, data: bytes | None = None) -> str:
     return subprocess.run(command, input=data, capture_output=True, check=True).stdout.decode()  # noqa: S603
 
 
+def page_text(document: bytes, number: int) -> str:
+    """pdftotext of one page, whitespace removed."""
+    out = run("pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8", "-", "-", data=document)
+    return re.sub(r"\s+", "", out)
+
+
 def text_of(document: bytes) -> str:
     """pdftotext of the document, whitespace removed (layout breaks lines anywhere)."""
     return re.sub(r"\s+", "", run("pdftotext", "-enc", "UTF-8", "-", "-", data=document))
@@ -51,6 +57,7 @@ def test_a_deferred_form_says_so_and_prints_no_validity() -> None:
             conclusion="deferred",
             valid_from=None,
             valid_to=None,
+            previous_registration=None,
             county_opinion=ReviewOpinion(
                 "培训学时不足，暂缓注册。", "合肥市庐阳区教育体育局", dt.date(2024, 9, 12)
             ),
@@ -73,14 +80,21 @@ def test_a_masked_copy_hides_the_middle_of_the_resident_id() -> None:
     assert "340104********123X" in text
 
 
-def test_one_a4_page_with_the_cid_font_not_embedded() -> None:
+def test_two_a4_pages_with_the_cid_font_not_embedded() -> None:
+    """The applicant's part on the first page, the reviewers' on the second."""
     document = render_registration_form(SAMPLE)
     info = run("pdfinfo", "-", data=document)
-    assert re.search(r"Pages:\s+1\b", info)
+    assert re.search(r"Pages:\s+2\b", info)
     assert "595.276 x 841.89" in info  # A4
     fonts = run("pdffonts", "-", data=document)
     assert "STSong-Light" in fonts
     assert "UniGB-UCS2-H" in fonts
+    first = page_text(document, 1)
+    assert "个人承诺" in first
+    assert "学校审查意见" not in first
+    second = page_text(document, 2)
+    assert "学校审查意见" in second
+    assert "个人承诺" not in second
 
 
 def test_same_data_gives_the_same_bytes() -> None:
@@ -90,7 +104,11 @@ def test_same_data_gives_the_same_bytes() -> None:
 
 def test_the_qr_code_decodes_to_the_verification_url(tmp_path: Path) -> None:
     (tmp_path / "form.pdf").write_bytes(render_registration_form(SAMPLE))
-    run("pdftoppm", "-r", "200", "-png", "-singlefile", str(tmp_path / "form.pdf"), str(tmp_path / "page"))
+    # The QR code is on the last page, under the conclusion.
+    run(
+        "pdftoppm", "-r", "200", "-png", "-f", "2", "-l", "2", "-singlefile",
+        str(tmp_path / "form.pdf"), str(tmp_path / "page"),
+    )  # fmt: skip
     decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")).strip()
     assert decoded == SAMPLE.verification_url
 
@@ -129,9 +147,10 @@ def test_the_seal_is_drawn_with_the_institution_name() -> None:
     assert b" Do" in content
 
 
-def test_longest_opinions_and_many_breaks_still_fit_one_page() -> None:
-    long = "该同志" + "师德表现良好，教育教学成绩突出，" * 12  # wide: no Latin
-    long = long[: pdf.OPINION_MAX_CHARS]
+def test_longest_opinions_and_many_breaks_print_whole() -> None:
+    """Opinions print exactly as recorded, however long (up to the workflow's cap): the
+    table flows onto another page rather than cutting one short."""
+    long = ("该同志" + "师德表现良好，教育教学成绩突出，" * 40)[: pdf.OPINION_MAX_CHARS]
     breaks = tuple(
         BreakPeriod(dt.date(2020, month, 1), dt.date(2020, month, 20), "病假", approved=month % 2 == 0)
         for month in range(1, 9)
@@ -145,10 +164,12 @@ def test_longest_opinions_and_many_breaks_still_fit_one_page() -> None:
             breaks=breaks,
         )
     )
-    assert re.search(r"Pages:\s+1\b", run("pdfinfo", "-", data=document))
+    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", "-", data=document)).group(1))  # type: ignore[union-attr]
+    assert pages >= 3
     text = text_of(document)
+    assert text.count(long) == 4
     assert "等共8段，详见注册材料" in text
-    assert "以核验结果为准" in text  # the footer's last line is still on the page
+    assert "以核验结果为准" in text  # the footer's last line is still there
 
 
 def test_a_level_without_an_opinion_says_it_needed_none() -> None:

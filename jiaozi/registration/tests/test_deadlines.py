@@ -270,3 +270,54 @@ def test_every_reviewing_level_sees_a_dashboard_card_of_its_own(c: Chain) -> Non
             assert "1份申请" in str(cards[-1].text)
         other = chain("susong")
         assert "没有" in str(registration_cards(other.registration_reviewer)[-1].text)
+
+
+# --- the publish preview says it first (docs/decisions/0255) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("published", "refused"),
+    [
+        (at(2024, 12, 8, 16, 59, 59), False),  # ends 12-15 16:59:59: the city can still act
+        (at(2024, 12, 8, 17), True),  # ends exactly at the close
+    ],
+)
+def test_the_preview_names_the_refusal_and_offers_no_publish_button(
+    c: Chain, published: dt.datetime, refused: bool
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from jiaozi.accounts.testing import sign_in
+
+    app = _concluded(c)
+    with clock.travel(published):
+        client = sign_in(Client(), c.registration_reviewer)
+        response = client.post(
+            reverse("registration:notice_publish"), {"step": "preview", "applications": [app.pk], "days": 7}
+        )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert ('data-testid="publication-refused"' in page) is refused
+    assert ("disabled aria-disabled" in page) is refused
+    if refused:
+        assert "市级复核截止时间2024年12月15日17时" in page
+        assert app.teacher.name in page
+    assert Application.objects.get(pk=app.pk).status == Status.CONCLUDED  # a preview writes nothing
+
+
+def test_with_the_extension_the_preview_offers_publishing(c: Chain) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from jiaozi.accounts.testing import sign_in
+
+    app = _concluded(c)
+    grant(c)
+    with clock.travel(at(2024, 12, 10, 10)):
+        client = sign_in(Client(), c.registration_reviewer)
+        page = client.post(
+            reverse("registration:notice_publish"), {"step": "preview", "applications": [app.pk], "days": 7}
+        ).content.decode()
+    assert 'data-testid="publication-refused"' not in page
+    assert "disabled aria-disabled" not in page

@@ -134,21 +134,23 @@ def test_a_reviewer_decision_and_a_batch(c: Chain, django_assert_max_num_queries
         kind=AuditKind.APPLICATION_CONCLUDED, actor=c.registration_reviewer, object_type="x", object_id=0
     )
     # 15 + the window extensions; the open authenticity checks are read once (a
-    # registration waits for its certificate's check).
-    with django_assert_max_num_queries(16) as single:
+    # registration waits for its certificate's check); the form snapshot filed with the
+    # decision: 7 reads, its insert and its audit row (decision 0253).
+    with django_assert_max_num_queries(16 + 13) as single:
         response = reviewer.post(
             reverse("registration:application_act", args=[one.pk]),
             {"action": Action.CONCLUDE, "version": one.version, "conclusion": "qualified"},
         )
     assert response.status_code == 302
     assert Application.objects.get(pk=one.pk).status == Status.CONCLUDED
-    # The page's read (for the form) and the transition's narrow read.
-    assert len(_application_reads(single)) == 2
+    # The page's read (for the form), the transition's narrow read, the snapshot's read.
+    assert len(_application_reads(single)) == 3
     assert _session_writes(single) == []
 
     many = [more(c, Status.REGISTRATION_REVIEW) for _ in range(5)]
     items = [f"{a.pk}:{a.version}" for a in many]
-    with django_assert_max_num_queries(21):
+    # The batch's snapshots are read set-based: the same 13 more, whatever the size.
+    with django_assert_max_num_queries(21 + 13):
         response = reviewer.post(
             reverse("registration:batch_act"),
             {"action": Action.CONCLUDE, "items": items, "step": "execute", "reason": "材料齐全"},

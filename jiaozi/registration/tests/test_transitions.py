@@ -19,7 +19,8 @@ from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, WindowClosed
 from jiaozi.notifications.models import Delivery, Notification
 from jiaozi.orgs.tests.factories import YAOHAI, bureau
-from jiaozi.registration.models import Application, ApplicationStep, Notice
+from jiaozi.registration.completion.snapshot import SNAPSHOT_ACTIONS
+from jiaozi.registration.models import Application, ApplicationStep, FormSnapshot, Notice
 from jiaozi.registration.tests.factories_applications import (
     BEFORE_OPEN,
     OPEN,
@@ -66,7 +67,10 @@ def _open_clock() -> Iterator[None]:
 
 
 def audit_rows(app: Application) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="registration.application", object_id=str(app.pk))
+    """The transitions' audit rows (the form snapshots filed with a decision apart)."""
+    return AuditEvent.objects.filter(object_type="registration.application", object_id=str(app.pk)).exclude(
+        kind=AuditKind.REGISTRATION_FORM_SNAPSHOT_TAKEN
+    )
 
 
 def state(app: Application) -> tuple[Any, ...]:
@@ -133,6 +137,11 @@ def test_every_legal_transition(t: Transition, kind: str) -> None:
     assert step_.institution_id == (actor.institution_id if staff_level and actor else None)
     (row,) = audit_rows(app)
     assert row.kind == AUDIT_KIND[t.action]
+    # §5: each level's decision files a snapshot of the form with its step.
+    snapshots = list(FormSnapshot.objects.filter(application=app))
+    assert [(s.step_id, s.action) for s in snapshots] == (
+        [(step_.pk, t.action)] if t.action in SNAPSHOT_ACTIONS else []
+    )
     assert row.details["from"] == t.source
     assert row.details["to"] == target
     assert row.details["step"] == step_.pk

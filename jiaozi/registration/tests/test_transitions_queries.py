@@ -74,10 +74,12 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
             version=app.version,
             conclusion="qualified",
         )
-    assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
+    # The narrow read and update, then the form snapshot's full read (decision 0253).
+    assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE", "SELECT"]
     # read, window extensions, the authenticity holds (certservices, decision 0224), savepoint, update, step,
-    # audit (4), release: no notification for a conclusion
-    assert len(queries) == 11
+    # audit (4), release: no notification for a conclusion; the form snapshot: its reads
+    # (application, appraisals, ethics, training, breaks, materials, steps), insert, audit (5)
+    assert len(queries) == 11 + 13
 
 
 def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
@@ -90,9 +92,10 @@ def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
         application_transition(
             actor=reviewer, application_id=app.pk, action=Action.SCHOOL_APPROVE, version=app.version
         )
-    assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE"]
-    # read, window extensions, savepoint, update, step, audit (4), notification, release
-    assert len(queries) == 11
+    assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE", "SELECT"]
+    # read, window extensions, savepoint, update, step, audit (4), notification, release;
+    # the form snapshot: 7 reads, its insert, its audit row (5)
+    assert len(queries) == 11 + 13
 
 
 def test_a_resubmission_keeps_the_first_submission_time() -> None:

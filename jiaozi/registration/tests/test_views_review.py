@@ -598,6 +598,8 @@ IN_SCOPE = EVERY_REVIEWER | {"other_reviewer": 404}
 ACT = _LOGIN | {"school": 403, "reviewer": 302, "city": 403, "province": 403, "other_reviewer": 404}
 # A batch of 注册合格 to confirm: levels that have no such batch action go back to the queue.
 BATCH = _LOGIN | {"school": 302, "reviewer": 200, "city": 302, "province": 302, "other_reviewer": 200}
+# The filed form of an application not yet completed: back to its page with a message.
+FORM = IN_SCOPE | {"school": 302, "reviewer": 302, "city": 302, "province": 302}
 RESULT = _LOGIN | {"school": 302, "reviewer": 302, "city": 302, "province": 302, "other_reviewer": 302}
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
@@ -609,6 +611,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registration:application_act": ("POST", ACT),
     "registration:application_unmask": ("POST", IN_SCOPE),
     "registration:material": ("GET", IN_SCOPE),
+    "registration:application_form": ("GET", FORM),
 }
 REFUSED = {
     "registration:queue": "POST",
@@ -619,6 +622,7 @@ REFUSED = {
     "registration:application_act": "GET",
     "registration:application_unmask": "GET",
     "registration:material": "POST",
+    "registration:application_form": "POST",
 }
 
 
@@ -666,6 +670,7 @@ def _request(name: str, method: str, client: Client, app: Application, material:
         "registration:application_detail",
         "registration:application_act",
         "registration:application_unmask",
+        "registration:application_form",
     ):
         url = reverse(name, args=[app.pk])
     elif name == "registration:material":
@@ -776,3 +781,34 @@ def test_concluded_application_points_to_the_notice_and_offers_a_revision(c: Cha
     paused = more(c, Status.NOTICE_PAUSED)
     body = text(client_for(c.registration_reviewer).get(detail_url(paused)))
     assert reverse("registration:objection_list") in body
+
+
+def test_a_review_decision_needs_the_level_above_s_opinion(c: Chain) -> None:
+    """复核发回 / 复核维持 (§5): the opinion is required (no default 同意), and the
+    applicant reads it; a blank one changes nothing."""
+    from jiaozi.registration.tests.test_review_request import concluded, request
+
+    app = request(c, concluded(c))
+    assert c.city_rechecker is not None
+    client = client_for(c.city_rechecker)
+    page = text(client.get(detail_url(app)))
+    assert 'details class="jz-action"' in page
+    assert 'data-action="send_back_review"' in page
+    assert "默认为“同意”" not in page
+    assert 'data-testid="review-request"' in page  # the reasons at the top of the page
+    assert "已补齐学时证明，请予复核" in page
+    response = client.post(
+        act_url(app), {"action": Action.SEND_BACK_REVIEW, "version": refreshed(app).version, "reason": ""}
+    )
+    assert response.status_code == 400
+    assert refreshed(app).status == Status.REVIEW_AT_CITY
+    response = client.post(
+        act_url(app),
+        {
+            "action": Action.SEND_BACK_REVIEW,
+            "version": refreshed(app).version,
+            "reason": "证明属实，发回重新作出结论",
+        },
+    )
+    assert response.status_code == 302
+    assert refreshed(app).status == Status.REGISTRATION_REVIEW
