@@ -312,6 +312,13 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
             for kind, obj in _objects(ch, adm).items():
                 w.objects[(kind, scope)] = obj
         w.objects[("campaign", "-")] = c.campaign
+        # The clock runs while the world is built; every cell runs at OPEN, so each notice
+        # is made to start then (a later start would hide it from the public).
+        for scope in ("own", "other"):
+            notice = w.objects[("notice", scope)]
+            type(notice).objects.filter(pk=notice.pk).update(
+                starts_at=OPEN, ends_at=OPEN + (notice.ends_at - notice.starts_at)
+            )
         # ── portal wing: announcements (published, each with an attachment) ──
         for scope, adm in (("own", admin), ("other", other_admin)):
             w.objects.update({(kind, scope): obj for kind, obj in _portal_objects(adm).items()})
