@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
-from jiaozi.audit.models import AuditEvent
+from jiaozi.audit.models import AuditEvent, AuditKind
 from jiaozi.registration.models import Application, ApplicationStep
 from jiaozi.registration.workflow import Status
 
@@ -74,9 +74,15 @@ class Command(BaseCommand):
             )
         step_ids = {step_id for items in steps.values() for step_id, _a in items}
         audited: Counter[int] = Counter()
-        for details in AuditEvent.objects.filter(
-            object_type="registration.application", object_id__in=[str(pk) for pk in seeded]
-        ).values_list("details", flat=True):
+        # The transition's own row per step (a decision also files the form's snapshot,
+        # audited under its own kind and naming the same step).
+        for details in (
+            AuditEvent.objects.filter(
+                object_type="registration.application", object_id__in=[str(pk) for pk in seeded]
+            )
+            .exclude(kind=AuditKind.REGISTRATION_FORM_SNAPSHOT_TAKEN)
+            .values_list("details", flat=True)
+        ):
             step = (details or {}).get("step")
             if step is not None:
                 audited[int(step)] += 1

@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from jiaozi.certificates.models import Certificate
 from jiaozi.demo import applications as demo_applications
 from jiaozi.demo import certification as demo_certification
+from jiaozi.demo import certservices as demo_certservices
 from jiaozi.demo import confirmation as demo_confirmation
 from jiaozi.demo.institutions import demo_school_codes, institutions_ensure, region_codes, school_infos
 from jiaozi.demo.oversight import oversight_seed
@@ -127,11 +128,20 @@ class Command(BaseCommand):
             f"公告：新建 {seeded['announcements']} 条；注册计划：新建 {seeded['plans']} 份（瑶海区等留待催办）"
         )
         self.stdout.write(f"监督：数据核查与抽查演示数据 {oversight_seed()}")
+        if made := demo_certservices.certservices_seed():
+            self.stdout.write(
+                f"证书业务：新建申请 {made['requests']} 件（更正待办理、补发已办结），真伪核验 {made['checks']} 件"
+            )
+            if made["share_url"]:
+                self.stdout.write(f"证书分享链接（rd_applicant01，仅显示这一次）：{made['share_url']}")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪（{time.monotonic() - started:.1f} 秒）。"))
 
     def _reset(self, teachers: Any) -> None:
         try:
             with transaction.atomic():
+                # The demo's authenticity check is on an imported certificate of a demo
+                # teacher: it goes with the teachers (and is made again).
+                demo_certservices.checks_of(teachers).delete()
                 for model in (AnnualAppraisal, EthicsAppraisal, TrainingRecord, TeachingBreak, Certificate):
                     model.objects.filter(teacher__in=teachers).delete()  # type: ignore[attr-defined]
                 deleted, _ = teachers.delete()
