@@ -70,9 +70,11 @@ def export_request_create(request: HttpRequest, payload: ExportRequestIn) -> Any
     return Status(201, made)
 
 
-@router.get("/exports", response={200: list[ExportRequestOut]}, summary="本人的导出申请")
+@router.get("/exports", response={200: list[ExportRequestOut], **problems(403)}, summary="本人的导出申请")
 def export_request_list(request: HttpRequest) -> Any:
-    return list(selectors.requests_of(user=current_user(request))[:500])
+    user = current_user(request)
+    require(selectors.can_request(user))  # the page's duties
+    return list(selectors.requests_of(user=user)[:500])
 
 
 @router.get(

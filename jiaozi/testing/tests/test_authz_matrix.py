@@ -340,6 +340,7 @@ def world(settings: Any, tmp_path: Path) -> Iterator[World]:
                 ch.certificate, ch.registration_reviewer, ch.authority
             )
         oversight_objects(w, c, other)
+        _share_and_export_objects(w, (("own", c, c_applicant), ("other", other, other.applicant)))
         # confirmation (authz_matrix_confirm.csv): a point, day, slot, booking and record per scope.
         w.objects.update(
             confirmation_matrix_world(
@@ -414,6 +415,29 @@ def oversight_bodies(w: World) -> dict[str, dict[str, Any]]:
     }
 
 
+def _share_and_export_objects(w: World, chains: Any) -> None:
+    """Per scope: a share link of the chain's certificate (its holder's), and an export
+    request of the chain's registration reviewer."""
+    from jiaozi.certservices.sharing import share_link_create
+    from jiaozi.exports.services import export_request_create
+
+    for scope, ch, holder in chains:
+        if scope == "other":
+            holder = link(holder, ch.teacher)  # the other chain's holder, to own the link
+        created = share_link_create(holder=holder, certificate_id=ch.certificate.pk, days=7)
+        w.objects[("share_link", scope)] = created.link
+        w.objects[("share_token", scope)] = created.token
+        w.objects[("link", scope)] = created.link  # the API's {link_id}
+        w.objects[("request", scope)] = w.objects[("service_request", scope)]  # {request_id}
+        w.objects[("check", scope)] = w.objects[("authenticity_check", scope)]  # {check_id}
+        w.objects[("export_request", scope)] = w.objects[("export", scope)] = export_request_create(
+            actor=ch.registration_reviewer,
+            dataset="registration_applications",
+            campaign_id=ch.campaign.pk,
+            purpose="矩阵核对导出",
+        )
+
+
 def _rules_extension(c: Chain) -> Any:
     from jiaozi.registration.models import WindowExtension
 
@@ -478,7 +502,28 @@ def api_body(row: Row, w: World) -> dict[str, Any]:
     bodies |= oversight_bodies(w)
     bodies |= confirmation_api_bodies(w.objects)
     bodies |= _certification_bodies(row, w)
+    bodies |= _late_bodies(w)
     return bodies.get(row.name, {})
+
+
+def _late_bodies(w: World) -> dict[str, dict[str, Any]]:
+    """authz_matrix_late.csv: certificate services' and exports' API bodies (a stale
+    version where the operation changes a row). The request submission is a multipart
+    form: a JSON body is refused by its schema for every role."""
+    return {
+        "api:certsvc_share_link_create": {"days": 7},
+        "api:certsvc_share_link_revoke": {"version": 999},
+        "api:certsvc_my_request_act": {"action": "withdraw", "version": 999},
+        "api:certsvc_request_decide": {"action": "reject", "version": 999, "reason": "矩阵"},
+        "api:certsvc_check_open": {"holder_name": "矩阵", "reason": "证书不在系统内"},
+        "api:certsvc_check_act": {"action": "withdraw", "version": 999},
+        "api:export_request_create": {
+            "campaign_id": w.objects[("campaign", "-")].pk,
+            "purpose": "矩阵核对导出",
+        },
+        "api:export_request_approve": {"version": 999, "reason": "矩阵"},
+        "api:export_request_reject": {"version": 999, "reason": "矩阵"},
+    }
 
 
 def _certification_bodies(row: Row, w: World) -> dict[str, dict[str, Any]]:
@@ -530,6 +575,10 @@ def path_for(row: Row, w: World) -> str:
         return reverse(row.name, kwargs=kwargs) + "?version=999"
     if row.name == "certservices_applicant:request_new":
         kwargs["kind"] = "reissue"
+    if row.name == "certservices_applicant:share_revoke":
+        kwargs["link_pk"] = w.objects[("share_link", row.scope)].pk
+    if row.name == "certservices_share:share_verify":
+        kwargs = {"token": w.objects[("share_token", row.scope)]}
     if row.name.startswith("confirmation"):
         special = confirmation_path_kwargs(row.name, w.objects.get((row.object, row.scope)), w.objects)
         kwargs = special if special is not None else kwargs
