@@ -29,10 +29,13 @@ from jiaozi.audit.models import AuditKind
 from jiaozi.audit.services import audit_record
 from jiaozi.certificates.models import Certificate
 from jiaozi.certificates.stages import STAGE_TYPES
+from jiaozi.certservices.models import AuthenticityCheck
+from jiaozi.certservices.workflow import CheckOutcome, CheckStatus
 from jiaozi.core import clock
 from jiaozi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jiaozi.core.masking import mask_name
 from jiaozi.core.roles import Role
+from jiaozi.directory.models import RegistrationPlan
 from jiaozi.notifications.services import INBOX, notify_many
 from jiaozi.orgs.models import Institution
 from jiaozi.registration import rules
@@ -287,6 +290,41 @@ def _public_info(path: str, campaign: Campaign, now: dt.datetime) -> QuerySet[In
     )
 
 
+def _unverified(path: str, campaign: Campaign, now: dt.datetime) -> QuerySet[Application]:
+    # A certificate not in the system waits for its authenticity check (open), or was
+    # found forged: its registration cannot go on until the check is closed.
+    held = AuthenticityCheck.objects.filter(certificate=OuterRef("certificate")).filter(
+        Q(status=CheckStatus.OPEN) | Q(outcome=CheckOutcome.FORGED)
+    )
+    return _applications(path, campaign).filter(Exists(held))
+
+
+def _unverified_line(row: Application) -> tuple[str, str]:
+    text = _("%(name)s的证书 %(number)s 真伪核验尚未完成或核验为伪造") % {
+        "name": mask_name(row.teacher.name),
+        "number": row.certificate.number,
+    }
+    return text, reverse("certservices:check_list")
+
+
+def _no_plan(path: str, campaign: Campaign, now: dt.datetime) -> QuerySet[Institution]:
+    planned = RegistrationPlan.objects.filter(institution=OuterRef("pk"), campaign=campaign)
+    return (
+        Institution.objects.filter(
+            path__startswith=path,
+            is_active=True,
+            kind__in=[Institution.Kind.BUREAU, Institution.Kind.DEPARTMENT],
+        )
+        .filter(_REVIEWS_SCHOOLS)
+        .exclude(Exists(planned))
+        .order_by("path")
+    )
+
+
+def _no_plan_line(row: Institution) -> tuple[str, str]:
+    return _("%(name)s未提交本次定期注册计划") % {"name": row.name}, reverse("directory:plan")
+
+
 def _public_info_line(row: Institution) -> tuple[str, str]:
     return _("%(name)s未填写对外公开信息（地址、电话、办公时间）") % {"name": row.name}, reverse(
         "orgs:institution_detail", args=[row.pk]
@@ -332,6 +370,18 @@ CHECKS: tuple[Check, ...] = (
         gettext_lazy("资格种类与学段不符"),
         gettext_lazy("核对证书或任教学校"),
         (Source(_type_mismatch, "school_id", "school__name", _type_mismatch_line),),
+    ),
+    Check(
+        "unverified",
+        gettext_lazy("证书真伪未核验"),
+        gettext_lazy("催办发证机关答复核验"),
+        (Source(_unverified, "school_id", "school__name", _unverified_line),),
+    ),
+    Check(
+        "no_plan",
+        gettext_lazy("注册机构未报注册计划"),
+        gettext_lazy("填报注册计划"),
+        (Source(_no_plan, "pk", "name", _no_plan_line),),
     ),
     Check(
         "public_info",

@@ -60,6 +60,11 @@ def planted() -> dict[str, Any]:
             another(teacher=same, status=Status.DRAFT),
             another(teacher=same, status=Status.DRAFT),
         ]
+        # A certificate whose authenticity check is still open.
+        from jiaozi.certservices.tests.factories import matrix_check
+
+        rows["unverified"] = another(status=Status.REGISTRATION_REVIEW)
+        rows["check"] = matrix_check(rows["unverified"].certificate, c.registration_reviewer, c.authority)
         c.school.stage = "kindergarten"
         c.school.save()
     return rows
@@ -70,7 +75,7 @@ def test_every_kind_is_listed_counted_and_linked(planted: dict[str, Any]) -> Non
     report = _report(c)
     # The chain's applicant has not applied: 漏报.
     assert report.totals["missed"] >= 1
-    for kind in ("stuck", "override", "materials", "duplicate", "type_mismatch"):
+    for kind in ("stuck", "override", "materials", "duplicate", "type_mismatch", "unverified", "no_plan"):
         assert report.totals[kind] >= 1, kind
     # The province sees the city of 合肥 carry them.
     hefei = next(r for r in report.children if r.institution.code.startswith("3401"))
@@ -100,7 +105,11 @@ def test_lines_clear_as_they_are_fixed(planted: dict[str, Any]) -> None:
     Application.objects.filter(pk=planted["stuck"].pk).update(step_deadline=OPEN + dt.timedelta(days=30))
     Application.objects.filter(pk=planted["override"].pk).update(override_reason="经核实考核结果有误")
     Application.objects.filter(pk=planted["duplicate"][1].pk).update(status=Status.WITHDRAWN)
+    type(planted["check"]).objects.filter(pk=planted["check"].pk).update(
+        status="answered", outcome="authentic"
+    )
     after = _report(c, node=c.school).totals
+    assert after["unverified"] == before["unverified"] - 1
     # The withdrawn duplicate's teacher record is due and has no application until
     # the two records are merged: it is listed as missed.
     assert after["missed"] == before["missed"]
@@ -146,3 +155,26 @@ def test_the_page_drills_down_and_reminds(planted: dict[str, Any], signed_in: An
         reminded = client.post(reverse("oversight:data_audit"))
         assert reminded.status_code == 302
     assert Notification.objects.filter(kind="oversight.data_audit").exists()
+
+
+def test_an_institution_without_a_plan_is_listed_until_it_files_one(planted: dict[str, Any]) -> None:
+    from jiaozi.directory.models import RegistrationPlan
+
+    c: Chain = planted["chain"]
+    lines = dataaudit.data_audit_lines(
+        user=c.province_reviewer, campaign=c.campaign, node=c.authority, kind="no_plan"
+    )
+    assert [line.owner_id for line in lines] == [c.authority.pk]
+    assert lines[0].link == reverse("directory:plan")
+    with clock.travel(OPEN):
+        RegistrationPlan.objects.create(
+            institution=c.authority,
+            campaign=c.campaign,
+            expected={},
+            total=0,
+            submitted_at=clock.now(),
+            submitted_by=c.province_reviewer,
+        )
+    assert not dataaudit.data_audit_lines(
+        user=c.province_reviewer, campaign=c.campaign, node=c.authority, kind="no_plan"
+    )
