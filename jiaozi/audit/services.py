@@ -281,18 +281,24 @@ def audit_record_many(
 _PREPARED = (models.DateTimeField, models.JSONField, models.GenericIPAddressField)
 
 
+# From this many rows a chain's insert goes through PostgreSQL's COPY.
+COPY_FROM = 50
+
+
 def _insert(events: list[AuditEvent], *, batch_size: int) -> None:
     """Insert one chain's new rows and give them their ids.
 
     A batch decision writes 10,000 rows inside a 10-second budget (§10), and Django's
     ``bulk_create`` spends most of that preparing each field of each row. PostgreSQL
-    takes the rows through COPY, SQLite through ``executemany``; either way a single
-    query then reads the ids back by ``(chain_key, seq)``."""
+    takes a batch's rows through COPY (from ``COPY_FROM`` rows; a single decision's few
+    rows go as a plain INSERT, seen in the query log like any other), SQLite through
+    ``executemany``; either way a single query then reads the ids back by
+    ``(chain_key, seq)``."""
     connection = transaction.get_connection()
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(events) >= COPY_FROM:
             columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for event in events:

@@ -11,7 +11,9 @@ pages never show two different "todays"."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
@@ -19,7 +21,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-_offset = dt.timedelta(0)
+# The travels in force, oldest first: (token, offset). ``now()`` follows the newest. A
+# travel leaving removes its own entry, so travels that end out of order (threads racing
+# inside their own travels, fixtures closed in another order) never leave a moved clock.
+_travels: list[tuple[int, dt.timedelta]] = []
+_travels_lock = threading.Lock()
+_tokens = itertools.count()
 # (path, mtime_ns) → the date the file holds; read again only when the file changes.
 _file_seen: tuple[str, int] | None = None
 _file_date: dt.date | None = None
@@ -55,8 +62,13 @@ def configured_offset() -> dt.timedelta:
     return dt.timedelta(days=getattr(settings, "JIAOZI_CLOCK_OFFSET_DAYS", 0))
 
 
+def _travel_offset() -> dt.timedelta:
+    travels = _travels
+    return travels[-1][1] if travels else dt.timedelta(0)
+
+
 def now() -> dt.datetime:
-    return timezone.now() + _offset + configured_offset()
+    return timezone.now() + _travel_offset() + configured_offset()
 
 
 def local_now() -> dt.datetime:
@@ -71,10 +83,21 @@ def today() -> dt.date:
 def travel(to: dt.datetime) -> Iterator[None]:
     """Inside the block, ``now()`` is ``to`` (and runs on from there), whatever the
     settings' offset."""
-    global _offset
-    saved = _offset
-    _offset = to - timezone.now() - configured_offset()
+    token = next(_tokens)
+    with _travels_lock:
+        _travels.append((token, to - timezone.now() - configured_offset()))
     try:
         yield
     finally:
-        _offset = saved
+        with _travels_lock:
+            _travels[:] = [entry for entry in _travels if entry[0] != token]
+
+
+def travels_in_force() -> int:
+    """How many travels have begun and not ended (the test suite checks none is left)."""
+    return len(_travels)
+
+
+def travels_end_all() -> None:
+    with _travels_lock:
+        _travels.clear()

@@ -101,6 +101,19 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _clock_unmoved() -> Iterator[None]:
+    """A test ends with every ``clock.travel`` it began over: a travel left in force
+    would move "today" for every test after it in this process."""
+    from jiaozi.core import clock
+
+    yield
+    left = clock.travels_in_force()
+    if left:
+        clock.travels_end_all()
+        pytest.fail(f"the test left {left} clock travel(s) in force", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters and cached pages live in the process's cache; each test
     starts, and leaves, it empty."""

@@ -66,3 +66,18 @@ def test_travel_is_absolute_whatever_the_offset(settings: object) -> None:
     settings.JIAOZI_CLOCK_OFFSET_DAYS = 123  # type: ignore[attr-defined]
     with clock.travel(DEMO_DAY):
         assert clock.today() == DEMO_DAY.date()
+
+
+def test_travels_that_end_out_of_order_leave_the_clock_unmoved() -> None:
+    """Threads racing inside their own travels end them in any order: the clock returns
+    to the machine's time once every travel is over."""
+    before = clock.now()
+    first = clock.travel(DEMO_DAY)
+    second = clock.travel(DEMO_DAY + dt.timedelta(days=1))
+    first.__enter__()
+    second.__enter__()
+    assert clock.today() == (DEMO_DAY + dt.timedelta(days=1)).date()
+    first.__exit__(None, None, None)
+    assert clock.today() == (DEMO_DAY + dt.timedelta(days=1)).date()
+    second.__exit__(None, None, None)
+    assert abs(clock.now() - before) < dt.timedelta(minutes=5)
