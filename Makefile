@@ -74,12 +74,15 @@ migrate: setup ## Apply the database migrations
 	@mkdir -p var
 	$(PY) manage.py migrate --no-input
 
+# Links the demo prints or puts in its documents (share links, QR codes) point at where it serves.
+DEMO_BASE_URL = PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
+
 demo: migrate ## Load the demo data (Anhui 2024, personas, $(TEACHERS) teachers)
-	$(PY) manage.py seed_demo --teachers $(TEACHERS)
+	$(DEMO_BASE_URL) $(PY) manage.py seed_demo --teachers $(TEACHERS)
 
 run: demo ## Set up, migrate, load the demo and serve it on http://$(HOST):$(PORT)
 	@$(PY) manage.py demo_signins --host http://$(HOST):$(PORT)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_BASE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup browser ## The whole suite: unit, integration, API schema and browser journeys (random order)
 	$(SHOW_ORDER)

@@ -181,3 +181,30 @@ def test_the_export_button_comes_back_after_a_download(
     with page.expect_download() as again:
         button.click()
     assert again.value.suggested_filename
+
+
+def test_in_english_the_queues_action_column_fits_at_1366(
+    page: Any,
+    walk: dict[str, Any],
+    visit: Callable[..., Any],
+    sign_in: Callable[[Any, str], None],
+    live_server: Any,
+) -> None:
+    """English words are longer: the city queue (its widest, with 注册结论) still shows
+    the action of every row inside 1366 px, without scrolling, and its dates in English."""
+    sign_in(page, "hf_rechecker")
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+    visit(page, reverse("registration:queue"), "desktop-city-queue-en")
+    assert "Review queue" in page.locator("h1").inner_text()
+    assert _no_horizontal_scroll(page)
+    box_scrolls = page.evaluate(
+        "() => Array.from(document.querySelectorAll('main .table-responsive'))"
+        ".some(b => b.scrollWidth > b.clientWidth + 1)"
+    )
+    assert not box_scrolls, "the queue's table scrolls sideways at 1366 px"
+    for row in page.locator("main table tbody tr").all():
+        action = row.locator("td").last.get_by_role("link").first
+        box = action.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= 1366
+    assert "年" not in page.locator("main table").inner_text()

@@ -91,3 +91,18 @@ def test_explicit_active_entry_wins() -> None:
 def test_every_role_has_the_dashboard() -> None:
     for role in Role.values:
         assert "workspace:home" in [e.url_name for e in entries_for(staff(role))]
+
+
+def test_every_navigation_icon_is_drawn() -> None:
+    """A name missing from icons.svg leaves a blank space before the entry's label."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    sprite = (Path(settings.BASE_DIR) / "jiaozi" / "static" / "jiaozi" / "icons.svg").read_text(
+        encoding="utf-8"
+    )
+    drawn = set(re.findall(r'<symbol id="([a-z-]+)"', sprite))
+    missing = {str(e.label): e.icon for e in nav_entries() if e.icon and e.icon not in drawn}
+    assert not missing, missing

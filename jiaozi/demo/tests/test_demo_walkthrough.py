@@ -158,3 +158,35 @@ def test_the_demo_settings_serve_the_real_error_pages(tmp_path: Path) -> None:
         assert status == "404", line
         assert leaks == "False", line
     assert "CHINESE True" in lines
+
+
+DATE_PROBE = """
+import django
+django.setup()
+from jiaozi.core import clock
+print("TODAY %s" % clock.today().isoformat())
+"""
+
+
+@pytest.mark.parametrize("machine_zone", ["Etc/GMT+12", "Pacific/Kiritimati"])
+def test_the_demo_date_is_the_same_whatever_the_machines_time_zone(tmp_path: Path, machine_zone: str) -> None:
+    """`make run` prints and shows 2024-10-15, on a machine set to UTC-12 as on one at
+    UTC+14 (at any hour one of the two is on another day than Shanghai)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "JIAOZI_"))}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "JIAOZI_CLOCK_DATE_FILE": str(tmp_path / "no-demo-date"),
+        "PYTHONPATH": str(django_settings.BASE_DIR),
+        "TZ": machine_zone,
+    }
+    result = subprocess.run(  # noqa: S603 — our own interpreter and a fixed script
+        [sys.executable, "-c", DATE_PROBE],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        timeout=120,
+        check=False,
+    )
+    assert "TODAY 2024-10-15" in result.stdout.splitlines(), result.stdout + result.stderr[-2000:]

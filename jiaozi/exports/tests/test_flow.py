@@ -291,7 +291,12 @@ def test_the_pages_ask_approve_and_download(c: Chain) -> None:
     assert decided.status_code == 302
     request.refresh_from_db()
     assert request.state == ExportRequest.State.APPROVED
-    assert 'data-testid="download"' in client.get(url).content.decode()
+    listing = client.get(url).content.decode()
+    assert 'data-testid="download"' in listing
+    # The download answers with a file and the page stays: the form is marked so that
+    # jiaozi.js gives its button back (a second download works without reloading).
+    download_url = reverse("exports:download", args=[request.pk])
+    assert f'<form method="post" action="{download_url}" data-jz-download>' in listing
     file = client.post(reverse("exports:download", args=[request.pk]))
     assert file.status_code == 200
     assert file["Content-Disposition"].startswith("attachment;")

@@ -4,6 +4,7 @@ of each level, the certification batch, and the teacher's own entry in the heade
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -43,6 +44,14 @@ def test_home_shows_the_campaign_its_dates_and_the_entry(client: Client, prov_ad
     assert "办理定期注册" in body
     assert f'href="{reverse("applicants:home")}"' in body
     assert reverse("announcements_public:detail", args=[notice.pk]) in body
+
+
+def test_home_dates_follow_the_language(client: Client) -> None:
+    body = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sept. 13, 2024" in body  # 本人申请 opens, in English
+    assert "Dec. 15, 2024, 5 p.m." in body
+    main = body.split("<main", 1)[1].split("</main>", 1)[0]
+    assert not re.search(r"\d+月\d+日", main), "a date in Chinese on an English page"
 
 
 def test_home_lists_the_latest_announcements_of_each_level(
