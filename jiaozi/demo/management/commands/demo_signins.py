@@ -137,6 +137,9 @@ class Command(BaseCommand):
             f"演示日期：{clock.today().isoformat()}；调整：{python} manage.py demo_date YYYY-MM-DD"
             "（如 2024-12-20 看公示期满后的各环节；reset 恢复）"
         )
+        self.stdout.write(
+            "走一遍（教师申请 → 学校 → 县区 → 公示 → 市 → 省 → 下载申请表）：docs/guide/demo-walkthrough.md"
+        )
         self.stdout.write("")
         self.stdout.write(line)
         self.stdout.write("  ".join("-" * w for w in widths))
