@@ -4,6 +4,7 @@ that first — after the upload, 通讯地址, 工作经历 and 个人说明 are
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -66,6 +67,11 @@ def test_the_upload_button_and_fields_belong_to_the_step_one_form(
     assert kind["form"] == file["form"] == form_id
     # The system makes the application form at completion: not offered for upload.
     assert 'value="application_form"' not in html
+    # A draft is deleted, not withdrawn (issue 9, item 13); hours read "360 学时", not "360.0".
+    assert "删除草稿" in html
+    assert ">撤回申请<" not in html
+    assert re.search(r"\d 学时", html)
+    assert not re.search(r"\d\.0 学时", html)
 
 
 def test_an_upload_saves_what_was_typed_first(applicant_client: Client, draft: Application) -> None:

@@ -40,6 +40,7 @@ def test_home_shows_the_campaign_its_dates_and_the_entry(client: Client, prov_ad
     body = client.get(reverse("portal:home")).content.decode()
     assert "2024年9月13日" in body  # 本人申请 opens
     assert "2024年12月15日 17:00" in body  # and closes
+    assert "9月14日 — 9月25日 17:00" in body  # the certification batch's 网上申报, no leading zero
     assert "正在受理" in body
     assert "办理定期注册" in body
     assert f'href="{reverse("applicants:home")}"' in body
