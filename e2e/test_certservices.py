@@ -364,6 +364,10 @@ def test_public_verifies_the_reissued_certificate_by_qr_and_by_number_and_name(
         response = visit(phone_page, token_path, "qr-phone")
         assert response.status == 200
         assert phone_page.locator("[data-state=current]").count() == 1
+        # The QR code is on a certificate: the page says so, and names the issuing authority.
+        assert phone_page.locator("h1").inner_text() == "证书核验"
+        assert "注册申请表" not in _public_text(phone_page)
+        assert "发证机关" in _public_text(phone_page)
         _assert_discloses_only_what_section_7_allows(phone_page, certificate)
         assert _no_horizontal_scroll(phone_page)
         visit(page, token_path, "qr-desktop")

@@ -284,6 +284,7 @@ def certificate_issue(
         token = VerificationToken.objects.create(
             token=verification_token_new(),
             certificate=certificate,
+            document=VerificationToken.Document.PAPER,
             certificate_number=number,
             holder_name_masked=mask_name(holder_name.strip()),
             qualification_type=qualification_type,
@@ -469,6 +470,7 @@ def certificate_paper_token_issue(
     return VerificationToken.objects.create(
         token=verification_token_new(),
         certificate=certificate,
+        document=VerificationToken.Document.PAPER,
         certificate_number=certificate.number,
         holder_name_masked=mask_name(holder_name.strip()),
         qualification_type=certificate.qualification_type,
