@@ -164,7 +164,10 @@ def child(name: str, database_url: str, backend: str, options: dict[str, str], r
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["DJANGO_DEBUG"] = "0"  # no query log: it would cost time and memory
     # The project root only: bench/ on the path would let a module named like the
-    # standard library's (queue.py) shadow it. Benchmarks are loaded by file below.
+    # standard library's (queue.py, statistics.py) shadow it — and Python puts the
+    # script's own directory there first. Benchmarks are loaded by file below.
+    bench_dir = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != bench_dir]
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -159,6 +159,7 @@ def run(ctx: Any) -> dict[str, Any]:
         connections.close_all()
         fork = multiprocessing.get_context("fork")
         results = fork.Queue()
+        load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         start_at = time.time() + 3.0
         officer_ids = [o.pk for o in officers]
         children = [
@@ -221,9 +222,14 @@ def run(ctx: Any) -> dict[str, Any]:
             },
         ],
         "notes": [
-            "each approval: serial under the counter's row lock, certificate + issued event + token, step, "
-            "audit row, notification — one transaction",
+            "each approval, one transaction: the application's compare-and-set, the step, the notification, "
+            "the holder's teacher record, then the serial (the counter's row lock), the certificate, its issued "
+            "event and token, the number on the application, and the decision's audit rows at once (the "
+            "authority's audit chain lock) — both locks last, just before commit (docs/decisions/0212)",
+            "CPU is the worker processes' own; PostgreSQL's server processes share the same 2 cores and are "
+            "not counted",
             *([f"first error: {errors[0]}"] if errors else []),
-            f"load average at the end {load:.2f} on {os.cpu_count()} cores (the machine is shared)",
+            f"load average {load_before:.2f} before, {load:.2f} at the end on {os.cpu_count()} cores "
+            "(the machine is shared)",
         ],
     }

@@ -42,6 +42,7 @@ AXE_REPORT = SCREENSHOTS / "axe-report.json"
 AXE_ENFORCED = frozenset(
     {
         "test_applicant",
+        "test_certservices",
         "test_navigation",
         "test_notice",
         "test_public",

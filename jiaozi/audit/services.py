@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,11 +72,21 @@ def _reserve(key: str, count: int) -> tuple[int, str]:
     READ COMMITTED the read that follows sees our reservation and the hash its
     predecessor committed, so no retry loop is needed (on SQLite the write lock is
     database-wide anyway)."""
-    heads = AuditChain.objects.filter(key=key)
-    if not heads.update(last_seq=F("last_seq") + count):
-        AuditChain.objects.get_or_create(key=key)  # a concurrent creator may win; fine
-        heads.update(last_seq=F("last_seq") + count)
-    last_seq, last_hash = heads.values_list("last_seq", "last_hash").get()
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    sql = (
+        f"UPDATE {q(AuditChain._meta.db_table)} SET {q('last_seq')} = {q('last_seq')} + %s "  # noqa: S608 # nosec B608 # names from model metadata, values bound
+        f"WHERE {q('key')} = %s RETURNING {q('last_seq')}, {q('last_hash')}"
+    )
+    # One round trip: the increment takes the lock and hands back the head it wrote.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [count, key])
+        row = cursor.fetchone()
+        if row is None:
+            AuditChain.objects.get_or_create(key=key)  # a concurrent creator may win; fine
+            cursor.execute(sql, [count, key])
+            row = cursor.fetchone()
+    last_seq, last_hash = row
     return last_seq - count + 1, last_hash or GENESIS
 
 
@@ -308,6 +317,24 @@ def _insert(events: list[AuditEvent], *, batch_size: int) -> None:
                             for f in fields
                         ]
                     )
+        elif len(events) < COPY_FROM and connection.features.can_return_rows_from_bulk_insert:
+            # A decision's few rows: one INSERT that hands back their ids (one round
+            # trip, none for reading the ids afterwards).
+            row_sql = "({})".format(", ".join(["%s"] * len(fields)))
+            sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}, {}".format(  # noqa: S608 # nosec B608 # names from model metadata, values bound
+                connection.ops.quote_name(table),
+                ", ".join(connection.ops.quote_name(f.column) for f in fields),
+                ", ".join([row_sql] * len(events)),
+                connection.ops.quote_name("seq"),
+                connection.ops.quote_name("id"),
+            )
+            cursor.execute(sql, [_prepared(f, event, connection) for event in events for f in fields])
+            ids = dict(cursor.fetchall())
+            for event in events:
+                event.pk = ids[event.seq]
+                event._state.adding = False
+                event._state.db = connection.alias
+            return
         else:
             prepared = [isinstance(f, _PREPARED) for f in fields]
             sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 # nosec B608 # names from model metadata, values bound
@@ -339,6 +366,11 @@ def _insert(events: list[AuditEvent], *, batch_size: int) -> None:
         event.pk = ids[event.seq]
         event._state.adding = False
         event._state.db = connection.alias
+
+
+def _prepared(f: models.Field[Any, Any], event: AuditEvent, connection: Any) -> Any:
+    value = getattr(event, f.attname)
+    return f.get_db_prep_save(value, connection) if isinstance(f, _PREPARED) else value
 
 
 # --- Retention -------------------------------------------------------------------

@@ -129,6 +129,12 @@ class CertificateEvent(models.Model):
 
 
 class VerificationToken(models.Model):
+    class Document(models.TextChoices):
+        # What the QR code is printed on: the public page names it, and only a
+        # registration form's token says which institution registered the certificate.
+        FORM = "form", _("定期注册申请表")
+        PAPER = "paper", _("教师资格证书")
+
     # secrets.token_urlsafe(32): 43 characters of [A-Za-z0-9_-], 256 bits.
     token = models.CharField(_("核验码"), max_length=64, unique=True, editable=False)
     certificate = models.ForeignKey(
@@ -136,6 +142,9 @@ class VerificationToken(models.Model):
         on_delete=models.PROTECT,
         related_name="verification_tokens",
         verbose_name=_("证书"),
+    )
+    document = models.CharField(
+        _("载体"), max_length=8, choices=Document.choices, default=Document.FORM, editable=False
     )
     certificate_number = models.CharField(_("证书编号"), max_length=17)
     holder_name_masked = models.CharField(_("持证人"), max_length=64)

@@ -69,6 +69,8 @@ class VerificationResult:
     current_valid_to: dt.date | None
     # 任教学科 as the registry holds it now (§7 lets the public see it; decision 0225).
     subject: str = ""
+    # What the QR code is printed on (VerificationToken.Document); empty for a lookup.
+    document: str = ""
 
 
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{32,64}"  # noqa: S105 -- a URL pattern, not a secret
@@ -78,7 +80,8 @@ _CERTIFICATE_NUMBER_RE = re.compile(r"\d{17}")
 
 def verification_get_by_token(*, token: str) -> VerificationResult:
     """The record behind a QR code; NotFound for an unknown or malformed token. Two
-    queries: the token with its certificate, and whether a later form replaced it."""
+    queries: the token with its certificate, and whether a later document of the same
+    kind (a form by a form, a certificate paper by a paper) replaced it."""
     if not _TOKEN_RE.fullmatch(token):
         raise NotFound("unknown token")
     row = VerificationToken.objects.select_related("certificate").filter(token=token).first()
@@ -87,7 +90,10 @@ def verification_get_by_token(*, token: str) -> VerificationResult:
     certificate = row.certificate
     superseded = (
         VerificationToken.objects.filter(
-            certificate_id=row.certificate_id, revoked=False, issued_at__gt=row.issued_at
+            certificate_id=row.certificate_id,
+            document=row.document,
+            revoked=False,
+            issued_at__gt=row.issued_at,
         )
         .exclude(pk=row.pk)
         .exists()
@@ -122,6 +128,7 @@ def verification_get_by_token(*, token: str) -> VerificationResult:
         current_conclusion_label=_conclusion_label(certificate.last_conclusion),
         current_valid_to=certificate.valid_to,
         subject=certificate.subject,
+        document=row.document,
     )
 
 
@@ -144,9 +151,12 @@ def verification_lookup(*, certificate_number: str, name: str) -> VerificationRe
 
 def verification_of_certificate(*, certificate: Certificate, holder_name_masked: str) -> VerificationResult:
     """What the public may know of ``certificate`` from the registry now (the lookup's
-    answer; also a holder's share link's): one query for the latest form's institution."""
+    answer; also a holder's share link's): one query for the latest registration form's
+    institution (a certificate paper names its issuing authority, not a registration)."""
     latest = (
-        VerificationToken.objects.filter(certificate=certificate, revoked=False)
+        VerificationToken.objects.filter(
+            certificate=certificate, document=VerificationToken.Document.FORM, revoked=False
+        )
         .order_by("-issued_at")
         .values_list("institution_name", flat=True)
         .first()

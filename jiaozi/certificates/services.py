@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jiaozi.audit.models import AuditKind
-from jiaozi.audit.services import audit_record
+from jiaozi.audit.services import AuditItem, audit_record
 from jiaozi.core import clock
 from jiaozi.core.errors import Conflict, ValidationFailed
 from jiaozi.core.masking import mask_name
@@ -252,19 +252,26 @@ def certificate_issue(
     actor: User | None,
     institution: Institution,
     source: models.Model,
+    audit_items: list[AuditItem] | None = None,
 ) -> CertificateIssued:
     """Enter a newly certified teacher qualification into the registry, in the caller's
     transaction (the decision that certifies): the certificate with ``number`` (17
     digits, unique), one ``ISSUED`` event naming ``source`` (the application), one audit
     row, and the verification token its PDF's QR code points at. No registration record
     yet: the token carries no conclusion and the verification page says so. Raises
-    ``Conflict`` — having written nothing — when the number is taken."""
+    ``Conflict`` — having written nothing — when the number is taken.
+
+    ``audit_items``: a caller that writes several audit rows of its own in the same
+    transaction passes a list, and the audit row is appended to it instead of written;
+    the caller then writes them together (``audit_record_many``) before it commits."""
     if len(number) != 17 or not number.isdigit():
         raise ValidationFailed(_("证书编号须为17位数字。"), code="invalid_certificate_number")
     now = clock.now()
-    with transaction.atomic():
-        if Certificate.objects.filter(number=number).exists():
-            raise Conflict(_("该证书编号已存在。"), code="certificate_number_taken")
+    if Certificate.objects.filter(number=number).exists():
+        raise Conflict(_("该证书编号已存在。"), code="certificate_number_taken")
+    # No savepoint: nothing is written before the check above, and a failing write
+    # below fails the caller's transaction as a whole.
+    with transaction.atomic(savepoint=False):
         certificate = Certificate.objects.create(
             number=number,
             teacher=teacher,
@@ -284,6 +291,7 @@ def certificate_issue(
         token = VerificationToken.objects.create(
             token=verification_token_new(),
             certificate=certificate,
+            document=VerificationToken.Document.PAPER,
             certificate_number=number,
             holder_name_masked=mask_name(holder_name.strip()),
             qualification_type=qualification_type,
@@ -292,17 +300,17 @@ def certificate_issue(
             institution_name=institution.name,
             issued_at=now,
         )
-        audit_record(
-            kind=AuditKind.CERTIFICATION_CERTIFICATE_ISSUED,
-            actor=actor,
-            obj=certificate,
-            details={
-                "number": number,
-                "type": qualification_type,
-                "source": f"{source._meta.label_lower}:{source.pk}",
-                "event_id": event.pk,
-            },
-        )
+        details = {
+            "number": number,
+            "type": qualification_type,
+            "source": f"{source._meta.label_lower}:{source.pk}",
+            "event_id": event.pk,
+        }
+        kind = AuditKind.CERTIFICATION_CERTIFICATE_ISSUED
+        if audit_items is None:
+            audit_record(kind=kind, actor=actor, obj=certificate, details=details)
+        else:
+            audit_items.append(AuditItem(obj=certificate, kind=kind, details=details))
     return CertificateIssued(certificate=certificate, event=event, token=token)
 
 
@@ -469,6 +477,7 @@ def certificate_paper_token_issue(
     return VerificationToken.objects.create(
         token=verification_token_new(),
         certificate=certificate,
+        document=VerificationToken.Document.PAPER,
         certificate_number=certificate.number,
         holder_name_masked=mask_name(holder_name.strip()),
         qualification_type=certificate.qualification_type,

@@ -3,7 +3,7 @@ type(1) + sex(1) + serial(6), the serial gap-free per authority per year in the 
 approval.
 
 ``serial_next`` runs inside the approval's transaction and holds the authority's counter
-row until that transaction ends: on PostgreSQL ``SELECT … FOR UPDATE`` locks it, on
+row until that transaction ends: on PostgreSQL the incrementing ``UPDATE`` locks it, on
 SQLite the immediate transaction (``BEGIN IMMEDIATE``, settings) already holds the
 database's write lock. A second approval at the same authority waits, then reads the
 committed value; a rolled-back approval gives its serial back with the rest of its
@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jiaozi.core.errors import Conflict
@@ -30,19 +29,38 @@ NUMBER = re.compile(
 
 def serial_next(*, authority_id: int, year: int) -> int:
     """The next serial of ``authority_id`` in ``year``; call it inside the approval's
-    transaction (it refuses to run outside one)."""
+    transaction (it refuses to run outside one), as late as possible: the counter's row
+    stays locked until that transaction ends, so every approval at the authority waits
+    for whatever the caller writes after it (docs/decisions/0212).
+
+    One statement in the usual case: ``UPDATE … SET last = last + 1 … RETURNING last``
+    takes the row lock, increments and reads in a single round trip. Only the year's
+    first approval creates the row first (a concurrent creator loses on the unique
+    constraint and is ignored)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("serial_next must run inside the approval's transaction")
-    # Make sure the row exists without a lock-free read-then-insert race: a concurrent
-    # creator loses on the unique constraint and is ignored.
-    SerialCounter.objects.bulk_create(
-        [SerialCounter(authority_id=authority_id, year=year, last=0)], ignore_conflicts=True
-    )
-    counter = SerialCounter.objects.select_for_update().get(authority_id=authority_id, year=year)
-    if counter.last >= SERIAL_MAX:
+    serial = _increment(authority_id, year)
+    if serial is None:
+        SerialCounter.objects.bulk_create(
+            [SerialCounter(authority_id=authority_id, year=year, last=0)], ignore_conflicts=True
+        )
+        serial = _increment(authority_id, year)
+    if serial is None:  # the row exists, so it is at SERIAL_MAX
         raise Conflict(_("本年度该认定机构的证书流水号已用尽。"), code="serials_exhausted")
-    SerialCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    return counter.last + 1
+    return serial
+
+
+def _increment(authority_id: int, year: int) -> int | None:
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(SerialCounter._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last = last + 1 "  # noqa: S608 # nosec B608 # table name from model metadata, values bound
+        "WHERE authority_id = %s AND year = %s AND last < %s RETURNING last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [authority_id, year, SERIAL_MAX])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def authority_code_of(authority_id: int) -> str:

@@ -306,7 +306,9 @@ class _Certifications(Workflow[CertificationApplication, User | AnonymousUser]):
         return CertificationStep(
             application_id=row.pk,
             action=plan.transition.action,
-            from_status=row.status,
+            # What the checks read: in a single decision ``row`` is the instance,
+            # already moved to the target by the time the step is built.
+            from_status=plan.details.get("from", row.status),
             to_status=plan.target,
             actor_id=who.pk,
             institution_id=who.institution_id if who.is_staff else None,
@@ -320,6 +322,12 @@ class _Certifications(Workflow[CertificationApplication, User | AnonymousUser]):
         if instance is not None:
             details = plans[0].details | {"step": steps[0].pk}
             institution_id = who.institution_id if who.is_staff else None
+            if plans[0].target == Status.CERTIFIED:
+                # Written with the certificate's rows, after the serial (``after``).
+                plans[0].extra["audit"] = AuditItem(
+                    obj=instance, kind=kind, institution_id=institution_id, details=details
+                )
+                return
             audit_record(
                 kind=kind, actor=who.user, institution_id=institution_id, obj=instance, details=details
             )
@@ -355,8 +363,12 @@ class _Certifications(Workflow[CertificationApplication, User | AnonymousUser]):
     def after(self, plan: Plan, instance: CertificationApplication, who: Who) -> None:
         if plan.target == Status.CERTIFIED:
             assert who.user is not None  # only a certifying officer decides
+            pending = plan.extra.pop("audit", None)
             certificate_grant(
-                application=instance, actor=who.user, at=instance.decided_at or instance.updated_at
+                application=instance,
+                actor=who.user,
+                at=instance.decided_at or instance.updated_at,
+                audit_items=[pending] if pending is not None else (),
             )
 
 

@@ -124,6 +124,17 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static files gathered once per test process, for the real app servers the
+    ``services`` tests start with production settings."""
+    from jiaozi.testing.services import collect_static
+
+    root = tmp_path_factory.mktemp("static")
+    collect_static(root)
+    return root
+
+
 @pytest.fixture
 def media_root(settings: Any, tmp_path: Path) -> Path:
     """Uploads and stored forms go to the test's own folder."""

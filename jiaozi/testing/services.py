@@ -56,10 +56,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def production_env(*, media_root: Path, outbox: Path, broker_db: int, cache_db: int) -> dict[str, str]:
+def production_env(
+    *, media_root: Path, outbox: Path, broker_db: int, cache_db: int, static_root: Path | None = None
+) -> dict[str, str]:
     """The environment of a production process over this test's database, with this
-    test process's keys (so both read and write the same encrypted columns and chains)."""
-    return {
+    test process's keys (so both read and write the same encrypted columns and chains).
+    An app server needs ``static_root``: the files ``collect_static`` gathered there
+    (production serves the hashed names of its manifest)."""
+    extra = {"STATIC_ROOT": str(static_root)} if static_root is not None else {}
+    return extra | {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DATABASE_URL": database_url(),
@@ -82,3 +87,21 @@ def production_env(*, media_root: Path, outbox: Path, broker_db: int, cache_db: 
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "0",  # the test database is dropped afterwards: hold nothing
     }
+
+
+def collect_static(static_root: Path) -> None:
+    """``collectstatic`` with production settings into ``static_root``, as a release does
+    before its app servers start."""
+    import subprocess
+    import sys
+
+    env = production_env(
+        media_root=static_root.parent / "media", outbox=static_root.parent / "outbox",
+        broker_db=13, cache_db=13, static_root=static_root,
+    )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(f"collectstatic failed: {result.stderr[-2000:]}")

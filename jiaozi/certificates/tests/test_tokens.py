@@ -206,3 +206,36 @@ def test_lookup_of_a_lost_certificate() -> None:
     assert result is not None
     assert result.state == State.CERTIFICATE_INVALID
     assert result.certificate_status_label == "丧失"
+
+
+def test_a_certificate_paper_neither_supersedes_a_form_nor_names_the_registration() -> None:
+    """A reissued paper's QR token is a certificate's, not a registration form's: the form
+    stays current, the lookup's 注册机构 is still the form's, and the paper's own page
+    says it is a certificate (decision 0229)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from jiaozi.certificates.services import certificate_paper_token_issue
+    from jiaozi.orgs.tests.factories import YAOHAI
+
+    certificate = make_certificate(teacher=make_teacher(name="张三"))
+    with clock.travel(dt.datetime(2024, 9, 1, 10, tzinfo=TZ)):
+        form = issue(certificate)
+    paper = certificate_paper_token_issue(
+        certificate=certificate, holder_name="张三", institution=bureau(YAOHAI)
+    )
+    assert form.document == VerificationToken.Document.FORM
+    assert paper.document == VerificationToken.Document.PAPER
+    assert verification_get_by_token(token=form.token).state == State.CURRENT
+    assert verification_get_by_token(token=paper.token).document == VerificationToken.Document.PAPER
+    found = verification_lookup(certificate_number=certificate.number, name="张三")
+    assert found is not None
+    assert found.institution_name == bureau(LUYANG).name
+
+    paper_page = Client().get(reverse("certificates:verify_token", args=[paper.token])).content.decode()
+    assert "证书核验" in paper_page
+    assert "发证机关" in paper_page
+    assert "注册申请表" not in paper_page
+    form_page = Client().get(reverse("certificates:verify_token", args=[form.token])).content.decode()
+    assert "注册申请表核验" in form_page
+    assert "注册机构" in form_page

@@ -9,6 +9,8 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from jiaozi.audit.models import AuditEvent, AuditKind
+from jiaozi.audit.verify import verify
 from jiaozi.certification.choices import Health
 from jiaozi.certification.models import AuthorityCode, CertificationApplication, SerialCounter
 from jiaozi.certification.serials import NUMBER, certificate_number, serial_next
@@ -44,6 +46,27 @@ def test_an_approval_numbers_the_certificate_with_the_authoritys_code_and_the_ho
     code = AuthorityCode.objects.get(authority=bureau(LUYANG)).code
     assert app.certificate_number == f"2024{34}{code}21000001"
     assert app.serial == 1
+
+
+def test_an_approval_audits_decision_holder_and_certificate_together_on_the_authoritys_chain() -> None:
+    """The decision's audit rows are written at once, after the serial (docs/decisions/0212):
+    consecutive on the authority's chain, which still verifies."""
+    app = drive(draft(), to=Status.CERTIFIED)
+    authority = bureau(LUYANG)
+    rows = list(
+        AuditEvent.objects.filter(chain_key=f"inst:{authority.pk}")
+        .order_by("-seq")[:3]
+        .values_list("kind", "seq", "object_type")
+    )
+    assert [r[0] for r in reversed(rows)] == [
+        AuditKind.CERTIFICATION_DECIDED,
+        AuditKind.TEACHER_CREATED,
+        AuditKind.CERTIFICATION_CERTIFICATE_ISSUED,
+    ]
+    assert [r[1] for r in rows] == [rows[0][1], rows[0][1] - 1, rows[0][1] - 2]
+    decided = AuditEvent.objects.get(kind=AuditKind.CERTIFICATION_DECIDED, object_id=str(app.pk))
+    assert decided.details["to"] == Status.CERTIFIED
+    assert verify(chain=f"inst:{authority.pk}").ok
 
 
 def test_serials_run_on_in_approval_order_and_per_authority_and_year() -> None:

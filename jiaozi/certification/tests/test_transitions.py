@@ -81,6 +81,8 @@ def test_every_legal_transition_moves_once_with_a_step_and_an_audit_row(t: Any, 
     moved.refresh_from_db()
     assert moved.status == expected
     assert CertificationStep.objects.count() == steps + 1
+    step = CertificationStep.objects.filter(application=moved).latest("pk")
+    assert (step.from_status, step.to_status) == (t.source, expected)
     assert AuditEvent.objects.filter(kind=AUDIT_KIND[t.action]).count() == audits + 1
 
 

@@ -56,8 +56,9 @@ def test_submit_reads_once_and_writes_one_narrow_update() -> None:
     assert '"conclusion"' not in update
     assert '"notice_id"' not in update
     # read, the campaign's window extensions, the uploaded material kinds (§4), savepoint,
-    # update, step, audit (4), notification, release
-    assert len(queries) == 12  # was 11: a second full read of the row after the write
+    # update, step, audit (3: the chain's reservation returns its head, docs/decisions/0212),
+    # notification, release
+    assert len(queries) == 11
 
 
 def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
@@ -77,9 +78,9 @@ def test_a_reviewer_approval_takes_a_fixed_number_of_queries() -> None:
     # The narrow read and update, then the form snapshot's full read (decision 0253).
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE", "SELECT"]
     # read, window extensions, the authenticity holds (certservices, decision 0224), savepoint, update, step,
-    # audit (4), release: no notification for a conclusion; the form snapshot: its reads
-    # (application, appraisals, ethics, training, breaks, materials, steps), insert, audit (5)
-    assert len(queries) == 11 + 13
+    # audit (3), release: no notification for a conclusion; the form snapshot: its reads
+    # (application, appraisals, ethics, training, breaks, materials, steps), insert, audit (3)
+    assert len(queries) == 10 + 11
 
 
 def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
@@ -93,9 +94,9 @@ def test_a_school_approval_takes_a_fixed_number_of_queries() -> None:
             actor=reviewer, application_id=app.pk, action=Action.SCHOOL_APPROVE, version=app.version
         )
     assert [s.split()[0] for s in _application_sql(queries)] == ["SELECT", "UPDATE", "SELECT"]
-    # read, window extensions, savepoint, update, step, audit (4), notification, release;
-    # the form snapshot: 7 reads, its insert, its audit row (5)
-    assert len(queries) == 11 + 13
+    # read, window extensions, savepoint, update, step, audit (3), notification, release;
+    # the form snapshot: 7 reads, its insert, its audit row (3; docs/decisions/0212)
+    assert len(queries) == 10 + 11
 
 
 def test_a_resubmission_keeps_the_first_submission_time() -> None:

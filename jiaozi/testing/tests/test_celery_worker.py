@@ -52,6 +52,14 @@ def _until(check: Callable[[], bool], what: str, log: Path, seconds: float = 120
     )
 
 
+def _forget_connections() -> None:
+    """Drop the connection pool and the producer pool the app made for the broker it had
+    (an earlier test's tasks built them on ``memory://``), so this test publishes to the
+    worker's Redis and the tests after it get the inline configuration back."""
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def worker(transactional_db: None, settings: object, tmp_path: Path) -> Iterator[Path]:
     """A worker process over this test's database; this process queues to it."""
@@ -74,13 +82,13 @@ def worker(transactional_db: None, settings: object, tmp_path: Path) -> Iterator
     )
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.update(task_always_eager=False, broker_url=f"{REDIS}/{BROKER_DB}")
-    app._pool = None  # type: ignore[attr-defined]  # no producer connection of the eager configuration survives
+    _forget_connections()
     try:
         _until(lambda: b"ready." in log_path.read_bytes(), "start", log_path, seconds=90)
         yield log_path
     finally:
         app.conf.update(saved)
-        app._pool = None  # type: ignore[attr-defined]
+        _forget_connections()
         process.terminate()
         try:
             process.wait(timeout=60)

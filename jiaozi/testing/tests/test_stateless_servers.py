@@ -36,10 +36,16 @@ PASSWORD = "Load-Test@2024"
 
 
 @pytest.fixture
-def servers(transactional_db: None, tmp_path: Path) -> Iterator[list[str]]:
+def servers(transactional_db: None, tmp_path: Path, static_root: Path) -> Iterator[list[str]]:
     require_services()
     redis_flush(14)
-    env = production_env(media_root=tmp_path / "media", outbox=tmp_path / "outbox", broker_db=13, cache_db=14)
+    env = production_env(
+        media_root=tmp_path / "media",
+        outbox=tmp_path / "outbox",
+        broker_db=13,
+        cache_db=14,
+        static_root=static_root,
+    )
     env |= {
         "VERIFY_TOKEN_RATE_HITS": "4",
         "GUNICORN_WORKERS": "1",
