@@ -245,6 +245,24 @@ def sign_in(
     return go
 
 
+@pytest.fixture
+def applicant_sign_in(live_server: Any, shot: Callable[[Any, str], Path]) -> Callable[..., None]:
+    """Signs an applicant in on the portal with a password (the cookies cleared first)."""
+
+    def go(page: Any, username: str, password: str, name: str) -> None:
+        from django.urls import reverse
+
+        page.context.clear_cookies()
+        page.goto(live_server.url + reverse("applicants:login"))
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_load_state("load")
+        shot(page, name)
+
+    return go
+
+
 def _upload_required(page: Any, *, except_: tuple[str, ...] = ()) -> list[str]:
     """On the applicant's edit page, upload a PDF of every material the application's
     campaign requires (§4) and that is not there yet, one form post each, as a teacher

@@ -62,16 +62,6 @@ def _photo(folder: Path) -> Path:
     return path
 
 
-def _applicant_sign_in(page: Any, live_server: Any, shot: Any, name: str) -> None:
-    page.context.clear_cookies()
-    page.goto(live_server.url + reverse("applicants:login"))
-    page.fill("input[name=username]", USERNAME)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state("load")
-    shot(page, name)
-
-
 def _book_and_check_in(application: CertificationApplication) -> None:
     """The booking at the 确认点 and the check-in there, through the confirmation
     app's services (its pages belong to the confirm wing)."""
@@ -101,6 +91,7 @@ def test_apply_book_confirm_certify_and_download_the_certificate(
     page: Any,
     phone_page: Any,
     sign_in: Any,
+    applicant_sign_in: Any,
     staff_prefix: str,
     shot: Any,
 ) -> None:
@@ -116,7 +107,7 @@ def test_apply_book_confirm_certify_and_download_the_certificate(
         )
 
         # --- 1. Apply inside the online window, then submit. -------------------------
-        _applicant_sign_in(page, live_server, shot, "applicant-home")
+        applicant_sign_in(page, USERNAME, PASSWORD, "applicant-home")
         page.goto(live_server.url + reverse("certification_applicant:home"))
         shot(page, "certification-home")
         page.locator("[data-action=apply]").click()
@@ -202,7 +193,7 @@ def test_apply_book_confirm_certify_and_download_the_certificate(
     expected = f"2024{34}{code}2{2}{serial:06d}"
     assert application.certificate_number == expected
     with clock.travel(DECIDE):
-        _applicant_sign_in(page, live_server, shot, "applicant-back")
+        applicant_sign_in(page, USERNAME, PASSWORD, "applicant-back")
         page.goto(live_server.url + reverse("certification_applicant:detail", args=[application.pk]))
         page.wait_for_load_state("load")
         shot(page, "certificate-ready")

@@ -132,16 +132,6 @@ def _scan(folder: Path) -> Path:
     return path
 
 
-def _applicant_sign_in(page: Any, live_server: Any, shot: Any, name: str) -> None:
-    page.context.clear_cookies()
-    page.goto(live_server.url + reverse("applicants:login"))
-    page.fill("input[name=username]", USERNAME)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state("load")
-    shot(page, name)
-
-
 def _on_phone(phone_page: Any, page: Any, shot: Any, name: str) -> None:
     """The same page, signed in as the same person, at 390×844."""
     phone_page.context.clear_cookies()
@@ -205,6 +195,7 @@ def test_holder_asks_for_a_reissue_officer_approves_holder_downloads_the_same_nu
     page: Any,
     phone_page: Any,
     sign_in: Any,
+    applicant_sign_in: Any,
     shot: Any,
 ) -> None:
     from jiaozi.certservices.models import ServiceRequest
@@ -214,7 +205,7 @@ def test_holder_asks_for_a_reissue_officer_approves_holder_downloads_the_same_nu
 
     # --- 1. The holder opens the certificate and asks for a reissue. -----------------
     with clock.travel(SUBMIT):
-        _applicant_sign_in(page, live_server, shot, "holder-home")
+        applicant_sign_in(page, USERNAME, PASSWORD, "holder-home")
         page.goto(live_server.url + reverse("certservices_applicant:my_certificates"))
         page.wait_for_load_state("load")
         shot(page, "my-certificates")
@@ -267,7 +258,7 @@ def test_holder_asks_for_a_reissue_officer_approves_holder_downloads_the_same_nu
 
     # --- 3. The holder downloads the new certificate: same number, the remark. -------
     with clock.travel(APPROVE):
-        _applicant_sign_in(page, live_server, shot, "holder-back")
+        applicant_sign_in(page, USERNAME, PASSWORD, "holder-back")
         page.goto(live_server.url + reverse("certservices_applicant:request_detail", args=[row.pk]))
         page.wait_for_load_state("load")
         shot(page, "holder-request-approved")

@@ -1,4 +1,4 @@
-"""Announcements (公告, PRODUCT §8): written by the admins of an education bureau at
+"""Announcements (公告, PRODUCT §8): drafted by the admins of an education bureau at
 province, city or county level, published on the portal at a chosen time, withdrawn when
 no longer valid. An announcement belongs to the institution that publishes it; the
 portal lists it under that institution's level.

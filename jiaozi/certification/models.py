@@ -211,8 +211,8 @@ class CertificationApplication(TimeStampedModel):
 
 
 class CertificationStep(models.Model):
-    """One step of an application's timeline, written by the workflow in the
-    transition's transaction."""
+    """One step of an application's timeline, recorded in the same transaction as the
+    transition it follows."""
 
     application = models.ForeignKey(CertificationApplication, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(max_length=32, choices=Action.choices)

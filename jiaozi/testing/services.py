@@ -6,6 +6,13 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,9 +99,6 @@ def production_env(
 def collect_static(static_root: Path) -> None:
     """``collectstatic`` with production settings into ``static_root``, as a release does
     before its app servers start."""
-    import subprocess
-    import sys
-
     env = production_env(
         media_root=static_root.parent / "media", outbox=static_root.parent / "outbox",
         broker_db=13, cache_db=13, static_root=static_root,
@@ -105,3 +109,61 @@ def collect_static(static_root: Path) -> None:
     )  # fmt: skip
     if result.returncode != 0:
         pytest.fail(f"collectstatic failed: {result.stderr[-2000:]}")
+
+
+@contextmanager
+def running(
+    argv: list[str], *, env: dict[str, str], log_path: Path, stop_seconds: float = 30
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process of the project (``argv`` from the checkout's root), its output to
+    ``log_path``; terminated when the block ends, killed if it does not stop in time."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=stop_seconds)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _healthy(base: str) -> bool:
+    # Asked the way the TLS-terminating proxy forwards it (a server redirecting plain
+    # HTTP to HTTPS answers its health check too).
+    request = urllib.request.Request(f"{base}/healthz", headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 — 127.0.0.1
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+@contextmanager
+def app_servers(env: dict[str, str], logs: Path, count: int = 1) -> Iterator[list[str]]:
+    """``count`` app servers as deployed (gunicorn, ``deploy/gunicorn.conf.py``) with
+    ``env``, each on a free port of 127.0.0.1 and answering ``/healthz`` when the block
+    begins; their base URLs. Each server's output goes to ``logs/server-<port>.log``."""
+    with ExitStack() as stack:
+        started = []
+        for _ in range(count):
+            port = free_port()
+            log_path = logs / f"server-{port}.log"
+            process = stack.enter_context(
+                running(
+                    [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+                    env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                    log_path=log_path,
+                )
+            )
+            started.append((f"http://127.0.0.1:{port}", process, log_path))
+        for base, process, log_path in started:
+            deadline = time.monotonic() + 60
+            while not _healthy(base):
+                if process.poll() is not None:
+                    pytest.fail(f"an app server exited: {log_path.read_text(errors='replace')[-2000:]}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{base} did not come up")
+                time.sleep(0.3)
+        yield [base for base, _process, _log in started]

@@ -115,6 +115,28 @@ def test_demo_date_refuses_a_bad_date(tmp_path: Path, settings: Any) -> None:
     assert not AuditEvent.objects.filter(kind=AuditKind.DEMO_DATE_MOVED).exists()
 
 
+def _with_demo_settings(script: str, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by this interpreter with the settings ``make run`` uses
+    (config.settings.local) on a scratch SQLite file, none of this process's
+    ``DJANGO_``, ``DATABASE_URL`` or ``JIAOZI_`` variables inherited."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "JIAOZI_"))}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "PYTHONPATH": str(django_settings.BASE_DIR),
+        **extra,
+    }
+    return subprocess.run(  # noqa: S603 — our own interpreter and a fixed script
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        timeout=120,
+        check=False,
+    )
+
+
 PROBE = """
 import django, sys
 django.setup()
@@ -134,21 +156,7 @@ for path in ("/no-such-page/", "/%s/no-such-page/" % settings.STAFF_URL_PREFIX, 
 def test_the_demo_settings_serve_the_real_error_pages(tmp_path: Path) -> None:
     """`make run` uses config.settings.local: a mistyped address answers the Chinese 404
     page, never Django's technical page listing the URL patterns (the staff entrance)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
-        "PYTHONPATH": str(django_settings.BASE_DIR),
-    }
-    result = subprocess.run(  # noqa: S603 — our own interpreter and a fixed script
-        [sys.executable, "-c", PROBE],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=django_settings.BASE_DIR,
-        timeout=120,
-        check=False,
-    )
+    result = _with_demo_settings(PROBE, tmp_path)
     lines = result.stdout.splitlines()
     assert "DEBUG=False" in lines, result.stderr[-2000:]
     pages = [line for line in lines if line.startswith("PAGE ")]
@@ -172,21 +180,7 @@ print("TODAY %s" % clock.today().isoformat())
 def test_the_demo_date_is_the_same_whatever_the_machines_time_zone(tmp_path: Path, machine_zone: str) -> None:
     """`make run` prints and shows 2024-10-15, on a machine set to UTC-12 as on one at
     UTC+14 (at any hour one of the two is on another day than Shanghai)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "JIAOZI_"))}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
-        "JIAOZI_CLOCK_DATE_FILE": str(tmp_path / "no-demo-date"),
-        "PYTHONPATH": str(django_settings.BASE_DIR),
-        "TZ": machine_zone,
-    }
-    result = subprocess.run(  # noqa: S603 — our own interpreter and a fixed script
-        [sys.executable, "-c", DATE_PROBE],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=django_settings.BASE_DIR,
-        timeout=120,
-        check=False,
+    result = _with_demo_settings(
+        DATE_PROBE, tmp_path, JIAOZI_CLOCK_DATE_FILE=str(tmp_path / "no-demo-date"), TZ=machine_zone
     )
     assert "TODAY 2024-10-15" in result.stdout.splitlines(), result.stdout + result.stderr[-2000:]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +33,7 @@ from jiaozi.registration.workflow import Status
 from jiaozi.teachers.models import ImportJob, Teacher
 from jiaozi.teachers.tests.workbook import TemplateBook
 from jiaozi.teachers.uploads import import_job_create
-from jiaozi.testing.services import REDIS, ROOT, production_env, redis_flush, require_services
+from jiaozi.testing.services import REDIS, production_env, redis_flush, require_services, running
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -71,30 +70,22 @@ def worker(transactional_db: None, settings: object, tmp_path: Path) -> Iterator
     settings.NOTIFICATION_OUTBOX_DIR = str(outbox)  # type: ignore[attr-defined]
     env = production_env(media_root=media, outbox=outbox, broker_db=BROKER_DB, cache_db=CACHE_DB)
     log_path = tmp_path / "worker.log"
-    log = open(log_path, "wb")  # noqa: SIM115 (closed below)
     argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
-    process = subprocess.Popen(  # noqa: S603 (the project's own command)
-        [*argv, "--without-mingle", "--without-gossip", "--without-heartbeat"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    app.conf.update(task_always_eager=False, broker_url=f"{REDIS}/{BROKER_DB}")
-    _forget_connections()
-    try:
-        _until(lambda: b"ready." in log_path.read_bytes(), "start", log_path, seconds=90)
-        yield log_path
-    finally:
-        app.conf.update(saved)
+    with running(
+        [*argv, "--without-mingle", "--without-gossip", "--without-heartbeat"],
+        env=env,
+        log_path=log_path,
+        stop_seconds=60,
+    ):
+        app.conf.update(task_always_eager=False, broker_url=f"{REDIS}/{BROKER_DB}")
         _forget_connections()
-        process.terminate()
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            _until(lambda: b"ready." in log_path.read_bytes(), "start", log_path, seconds=90)
+            yield log_path
+        finally:
+            app.conf.update(saved)
+            _forget_connections()
 
 
 def test_one_job_of_each_kind_runs_on_a_real_worker(worker: Path) -> None:

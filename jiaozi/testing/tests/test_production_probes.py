@@ -11,8 +11,6 @@ Marked ``services`` like the other real-server tests: PostgreSQL and Redis."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from jiaozi.testing.services import ROOT, free_port, production_env, redis_flush, require_services
+from jiaozi.testing.services import app_servers, production_env, redis_flush, require_services
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +41,6 @@ class Server:
 def server(transactional_db: None, tmp_path: Path, static_root: Path) -> Iterator[Server]:
     require_services()
     redis_flush(14)
-    port = free_port()
     access_log = tmp_path / "access.log"
     env = production_env(
         media_root=tmp_path / "media",
@@ -59,38 +56,9 @@ def server(transactional_db: None, tmp_path: Path, static_root: Path) -> Iterato
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
         "GUNICORN_ACCESSLOG": str(access_log),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
     }
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(base, process, tmp_path / "server.log")
+    with app_servers(env, tmp_path) as [base]:
         yield Server(base, access_log, tmp_path / "media")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _wait(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app server exited: {log.read_text(errors='replace')[-2000:]}")
-        if _get(base, "/healthz").status == 200:
-            return
-        time.sleep(0.3)
-    pytest.fail(f"{base} did not come up")
 
 
 @dataclass

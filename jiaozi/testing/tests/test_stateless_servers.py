@@ -12,9 +12,6 @@ database lives in this process's memory); without Redis it is skipped too, excep
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from jiaozi.accounts.models import User
-from jiaozi.testing.services import ROOT, free_port, production_env, redis_flush, require_services
+from jiaozi.testing.services import app_servers, production_env, redis_flush, require_services
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -52,52 +49,8 @@ def servers(transactional_db: None, tmp_path: Path, static_root: Path) -> Iterat
         "GUNICORN_THREADS": "2",
         "GUNICORN_ACCESSLOG": "",
     }
-    ports = [free_port(), free_port()]
-    processes = []
-    logs = []
-    for port in ports:
-        log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 (closed below)
-        logs.append(log)
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-                cwd=ROOT,
-                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        for base, process in zip(bases, processes, strict=True):
-            _wait(base, process, tmp_path)
+    with app_servers(env, tmp_path, count=2) as bases:
         yield bases
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
-
-
-def _wait(base: str, process: subprocess.Popen[bytes], tmp_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("server-*.log"))
-            pytest.fail(f"an app server exited: {logs}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{base} did not come up")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
