@@ -290,7 +290,7 @@ def audit_record_many(
 _PREPARED = (models.DateTimeField, models.JSONField, models.GenericIPAddressField)
 
 
-# From this many rows a chain's insert goes through PostgreSQL's COPY.
+# From this many rows a chain's insert is a batch: COPY on PostgreSQL, executemany elsewhere.
 COPY_FROM = 50
 
 
@@ -298,17 +298,29 @@ def _insert(events: list[AuditEvent], *, batch_size: int) -> None:
     """Insert one chain's new rows and give them their ids.
 
     A batch decision writes 10,000 rows inside a 10-second budget (§10), and Django's
-    ``bulk_create`` spends most of that preparing each field of each row. PostgreSQL
-    takes a batch's rows through COPY (from ``COPY_FROM`` rows; a single decision's few
-    rows go as a plain INSERT, seen in the query log like any other), SQLite through
-    ``executemany``; either way a single query then reads the ids back by
+    ``bulk_create`` spends most of that preparing each field of each row. Below
+    ``COPY_FROM`` rows (a single decision's few) one ``INSERT … RETURNING`` writes them
+    and hands back their ids; a batch goes through COPY on PostgreSQL and
+    ``executemany`` elsewhere, and a single query then reads the ids back by
     ``(chain_key, seq)``."""
     connection = transaction.get_connection()
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    table = AuditEvent._meta.db_table
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
+    ids: dict[int, int] | None = None
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(events) >= COPY_FROM:
-            columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        if len(events) < COPY_FROM and connection.features.can_return_rows_from_bulk_insert:
+            sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}, {}".format(  # noqa: S608 # nosec B608 # names from model metadata, values bound
+                table,
+                columns,
+                ", ".join([row_sql] * len(events)),
+                connection.ops.quote_name("seq"),
+                connection.ops.quote_name("id"),
+            )
+            cursor.execute(sql, [_prepared(f, event, connection) for event in events for f in fields])
+            ids = dict(cursor.fetchall())
+        elif connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for event in events:
                     copy.write_row(
@@ -317,51 +329,24 @@ def _insert(events: list[AuditEvent], *, batch_size: int) -> None:
                             for f in fields
                         ]
                     )
-        elif len(events) < COPY_FROM and connection.features.can_return_rows_from_bulk_insert:
-            # A decision's few rows: one INSERT that hands back their ids (one round
-            # trip, none for reading the ids afterwards).
-            row_sql = "({})".format(", ".join(["%s"] * len(fields)))
-            sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}, {}".format(  # noqa: S608 # nosec B608 # names from model metadata, values bound
-                connection.ops.quote_name(table),
-                ", ".join(connection.ops.quote_name(f.column) for f in fields),
-                ", ".join([row_sql] * len(events)),
-                connection.ops.quote_name("seq"),
-                connection.ops.quote_name("id"),
-            )
-            cursor.execute(sql, [_prepared(f, event, connection) for event in events for f in fields])
-            ids = dict(cursor.fetchall())
-            for event in events:
-                event.pk = ids[event.seq]
-                event._state.adding = False
-                event._state.db = connection.alias
-            return
         else:
-            prepared = [isinstance(f, _PREPARED) for f in fields]
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 # nosec B608 # names from model metadata, values bound
-                connection.ops.quote_name(table),
-                ", ".join(connection.ops.quote_name(f.column) for f in fields),
-                ", ".join(["%s"] * len(fields)),
-            )
+            sql = f"INSERT INTO {table} ({columns}) VALUES {row_sql}"  # noqa: S608 # nosec B608 # names from model metadata, values bound
             for start in range(0, len(events), batch_size):
                 cursor.executemany(
                     sql,
                     [
-                        [
-                            f.get_db_prep_save(getattr(event, f.attname), connection)
-                            if prep
-                            else getattr(event, f.attname)
-                            for f, prep in zip(fields, prepared, strict=True)
-                        ]
+                        [_prepared(f, event, connection) for f in fields]
                         for event in events[start : start + batch_size]
                     ],
                 )
-    ids = dict(
-        AuditEvent.objects.filter(
-            chain_key=events[0].chain_key, seq__gte=events[0].seq, seq__lte=events[-1].seq
+    if ids is None:
+        ids = dict(
+            AuditEvent.objects.filter(
+                chain_key=events[0].chain_key, seq__gte=events[0].seq, seq__lte=events[-1].seq
+            )
+            .values_list("seq", "id")
+            .iterator(chunk_size=batch_size)
         )
-        .values_list("seq", "id")
-        .iterator(chunk_size=batch_size)
-    )
     for event in events:
         event.pk = ids[event.seq]
         event._state.adding = False
